@@ -1,0 +1,1 @@
+//! Tape-based reverse-mode automatic differentiation over `kerust_tensor::Tensor`.

@@ -1,0 +1,1 @@
+//! Model files: Keras `.h5` and `.keras` in both directions, the native saved-model directory, and atomic checkpoints.

@@ -1,0 +1,1 @@
+//! Keras layers, Sequential and functional models, losses, optimizers, callbacks and regularizers.
