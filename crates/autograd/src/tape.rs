@@ -1,0 +1,271 @@
+//! The tape: leaf variables, recorded nodes, and the reverse pass that accumulates gradients.
+use kerust_tensor::{Result, Tensor, TensorError};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// Backward of one node: receives the gradient of each output (`None` when no gradient reached
+/// it) and returns the gradient of each input (`None` for inputs that need none).
+pub type BackwardFn = Box<dyn FnOnce(&[Option<Tensor>]) -> Result<Vec<Option<Tensor>>>>;
+
+struct Node {
+    inputs: Vec<usize>,
+    outputs: Vec<usize>,
+    backward: BackwardFn,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// Per variable: does a gradient need to flow into it?
+    requires_grad: Vec<bool>,
+    /// Per variable: is it a leaf (parameter or input) rather than an op result?
+    leaf: Vec<bool>,
+    nodes: Vec<Node>,
+}
+
+/// A recording of one forward pass. Cheap to clone (shared handle).
+#[derive(Clone, Default)]
+pub struct Tape {
+    inner: Rc<RefCell<Inner>>,
+}
+
+/// A tensor value on a tape. Ops on `Var`s record themselves.
+#[derive(Clone)]
+pub struct Var {
+    pub(crate) id: usize,
+    pub(crate) value: Tensor,
+    pub(crate) tape: Tape,
+}
+
+impl std::fmt::Debug for Var {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Var#{}{:?}", self.id, self.value.shape())
+    }
+}
+
+/// Gradients by variable, returned by [`Tape::backward`].
+#[derive(Default)]
+pub struct Grads {
+    map: HashMap<usize, Tensor>,
+}
+
+impl Grads {
+    /// The gradient of `v`, if any flowed into it.
+    pub fn get(&self, v: &Var) -> Option<&Tensor> {
+        self.map.get(&v.id)
+    }
+    /// Take the gradient of `v` out of the map.
+    pub fn remove(&mut self, v: &Var) -> Option<Tensor> {
+        self.map.remove(&v.id)
+    }
+}
+
+impl Tape {
+    /// A fresh, empty tape.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn push_var(&self, requires_grad: bool, leaf: bool) -> usize {
+        let mut inner = self.inner.borrow_mut();
+        inner.requires_grad.push(requires_grad);
+        inner.leaf.push(leaf);
+        inner.requires_grad.len() - 1
+    }
+
+    /// A leaf that receives a gradient (a trainable weight).
+    pub fn param(&self, value: Tensor) -> Var {
+        Var {
+            id: self.push_var(true, true),
+            value,
+            tape: self.clone(),
+        }
+    }
+
+    /// A leaf that needs no gradient (input data, targets, frozen weights).
+    pub fn constant(&self, value: Tensor) -> Var {
+        Var {
+            id: self.push_var(false, true),
+            value,
+            tape: self.clone(),
+        }
+    }
+
+    /// Number of recorded nodes (for tests and diagnostics).
+    pub fn len(&self) -> usize {
+        self.inner.borrow().nodes.len()
+    }
+
+    /// Whether nothing has been recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Record an op with several inputs and outputs. `backward` is stored only when one of the
+    /// inputs needs a gradient; otherwise the outputs are constants and nothing is kept.
+    pub fn record(
+        &self,
+        inputs: &[&Var],
+        outputs: Vec<Tensor>,
+        backward: BackwardFn,
+    ) -> Result<Vec<Var>> {
+        for v in inputs {
+            if !Rc::ptr_eq(&v.tape.inner, &self.inner) {
+                return Err(TensorError::InvalidArgument {
+                    op: "Tape::record",
+                    message: "an input belongs to another tape; create all variables of one step on the same tape".into(),
+                });
+            }
+        }
+        let needs = {
+            let inner = self.inner.borrow();
+            inputs.iter().any(|v| inner.requires_grad[v.id])
+        };
+        let outs: Vec<Var> = outputs
+            .into_iter()
+            .map(|value| Var {
+                id: self.push_var(needs, false),
+                value,
+                tape: self.clone(),
+            })
+            .collect();
+        if needs {
+            self.inner.borrow_mut().nodes.push(Node {
+                inputs: inputs.iter().map(|v| v.id).collect(),
+                outputs: outs.iter().map(|v| v.id).collect(),
+                backward,
+            });
+        }
+        Ok(outs)
+    }
+
+    /// Record a single-output op whose backward maps the output gradient to input gradients.
+    pub fn record1(
+        &self,
+        inputs: &[&Var],
+        output: Tensor,
+        backward: impl FnOnce(&Tensor) -> Result<Vec<Option<Tensor>>> + 'static,
+    ) -> Result<Var> {
+        let mut v = self.record(
+            inputs,
+            vec![output],
+            Box::new(move |g: &[Option<Tensor>]| match &g[0] {
+                Some(g0) => backward(g0),
+                None => Ok(Vec::new()),
+            }),
+        )?;
+        Ok(v.remove(0))
+    }
+
+    /// Whether gradients must flow into `v`.
+    pub fn requires_grad(&self, v: &Var) -> bool {
+        self.inner.borrow().requires_grad[v.id]
+    }
+
+    /// Run the reverse pass from `loss` (seeded with ones of its shape) and return the gradients
+    /// of every leaf that requires one. The recorded nodes are consumed.
+    pub fn backward(&self, loss: &Var) -> Result<Grads> {
+        let (nodes, leaf, requires) = {
+            let mut inner = self.inner.borrow_mut();
+            (
+                std::mem::take(&mut inner.nodes),
+                inner.leaf.clone(),
+                inner.requires_grad.clone(),
+            )
+        };
+        let mut grads: Vec<Option<Tensor>> = vec![None; leaf.len()];
+        grads[loss.id] = Some(Tensor::ones(loss.value.shape())?);
+        for node in nodes.into_iter().rev() {
+            let out_grads: Vec<Option<Tensor>> =
+                node.outputs.iter().map(|&o| grads[o].take()).collect();
+            if out_grads.iter().all(Option::is_none) {
+                continue;
+            }
+            let in_grads = (node.backward)(&out_grads)?;
+            for (&i, g) in node.inputs.iter().zip(in_grads) {
+                let Some(g) = g else { continue };
+                if !requires[i] {
+                    continue;
+                }
+                grads[i] = Some(match grads[i].take() {
+                    Some(prev) => prev.add(&g)?,
+                    None => g,
+                });
+            }
+        }
+        let map = grads
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, g)| {
+                if leaf[i] && requires[i] {
+                    g.map(|g| (i, g))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        Ok(Grads { map })
+    }
+}
+
+impl Var {
+    /// The computed value.
+    pub fn value(&self) -> &Tensor {
+        &self.value
+    }
+    /// Shape of the value.
+    pub fn shape(&self) -> &[usize] {
+        self.value.shape()
+    }
+    /// The tape this variable lives on.
+    pub fn tape(&self) -> &Tape {
+        &self.tape
+    }
+    /// A constant on the same tape (for masks, targets, noise).
+    pub fn constant_like(&self, value: Tensor) -> Var {
+        self.tape.constant(value)
+    }
+    /// Cut the gradient: the same value as a constant.
+    pub fn detach(&self) -> Var {
+        self.tape.constant(self.value.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_weight_accumulates_and_constants_get_nothing() {
+        let tape = Tape::new();
+        let w = tape.param(Tensor::from_vec(vec![2.0, 3.0], &[2]).unwrap());
+        let x = tape.constant(Tensor::from_vec(vec![1.0, -1.0], &[2]).unwrap());
+        // loss = sum(w*x) + sum(w*w): dw = x + 2w
+        let loss = w
+            .mul(&x)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .add(&w.mul(&w).unwrap().sum_all().unwrap())
+            .unwrap();
+        let g = tape.backward(&loss).unwrap();
+        assert_eq!(g.get(&w).unwrap().to_vec().unwrap(), vec![5.0, 5.0]);
+        assert!(g.get(&x).is_none());
+    }
+
+    #[test]
+    fn ops_on_constants_record_nothing() {
+        let tape = Tape::new();
+        let x = tape.constant(Tensor::ones(&[3]).unwrap());
+        let _ = x.tanh().unwrap().sum_all().unwrap();
+        assert!(tape.is_empty());
+    }
+
+    #[test]
+    fn mixing_tapes_is_an_error() {
+        let (a, b) = (Tape::new(), Tape::new());
+        let x = a.param(Tensor::ones(&[2]).unwrap());
+        let y = b.param(Tensor::ones(&[2]).unwrap());
+        assert!(x.add(&y).is_err());
+    }
+}

@@ -1,0 +1,292 @@
+//! Elementwise ops: unary maps, broadcasting binary ops, and the reverse of broadcasting (`sum_to_shape`).
+use crate::error::{Result, TensorError};
+use crate::shape::{broadcast_shapes, strides};
+use crate::tensor::Tensor;
+use rayon::prelude::*;
+
+/// Below this many elements a parallel map costs more than it saves on two cores.
+const PAR_THRESHOLD: usize = 1 << 16;
+
+/// Strides of `shape` viewed inside the broadcast `out` shape (0 on broadcast axes).
+fn broadcast_strides(shape: &[usize], out: &[usize]) -> Vec<usize> {
+    let s = strides(shape);
+    let off = out.len() - shape.len();
+    (0..out.len())
+        .map(|i| {
+            if i < off || shape[i - off] == 1 {
+                0
+            } else {
+                s[i - off]
+            }
+        })
+        .collect()
+}
+
+/// Visit every element of `out_shape` as (flat out index, offset in a, offset in b), walking the
+/// last axis in an inner loop so broadcasting costs one counter update per row.
+fn for_each_broadcast(
+    out_shape: &[usize],
+    sa: &[usize],
+    sb: &[usize],
+    mut f: impl FnMut(usize, usize, usize),
+) {
+    let rank = out_shape.len();
+    let total: usize = out_shape.iter().product();
+    if total == 0 {
+        return;
+    }
+    if rank == 0 {
+        f(0, 0, 0);
+        return;
+    }
+    let last = out_shape[rank - 1];
+    let (la, lb) = (sa[rank - 1], sb[rank - 1]);
+    let mut idx = vec![0usize; rank];
+    let mut o = 0;
+    while o < total {
+        let (mut ia, mut ib) = (0, 0);
+        for d in 0..rank - 1 {
+            ia += idx[d] * sa[d];
+            ib += idx[d] * sb[d];
+        }
+        for j in 0..last {
+            f(o + j, ia + j * la, ib + j * lb);
+        }
+        o += last;
+        for d in (0..rank - 1).rev() {
+            idx[d] += 1;
+            if idx[d] < out_shape[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+}
+
+impl Tensor {
+    /// Apply `f` to every element.
+    pub fn map(&self, op: &'static str, f: impl Fn(f32) -> f32 + Sync + Send) -> Result<Tensor> {
+        let a = self.cpu(op)?;
+        let data: Vec<f32> = if a.len() >= PAR_THRESHOLD {
+            a.par_iter().map(|&x| f(x)).collect()
+        } else {
+            a.iter().map(|&x| f(x)).collect()
+        };
+        Ok(Tensor::from_parts(data, self.shape.clone()))
+    }
+
+    /// Combine two tensors elementwise with NumPy broadcasting.
+    pub fn zip_map(
+        &self,
+        other: &Tensor,
+        op: &'static str,
+        f: impl Fn(f32, f32) -> f32 + Sync + Send,
+    ) -> Result<Tensor> {
+        let (a, b) = (self.cpu(op)?, other.cpu(op)?);
+        if self.shape == other.shape {
+            let data: Vec<f32> = if a.len() >= PAR_THRESHOLD {
+                a.par_iter()
+                    .zip(b.par_iter())
+                    .map(|(&x, &y)| f(x, y))
+                    .collect()
+            } else {
+                a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect()
+            };
+            return Ok(Tensor::from_parts(data, self.shape.clone()));
+        }
+        let out_shape = broadcast_shapes(op, &self.shape, &other.shape)?;
+        let n: usize = out_shape.iter().product();
+        // Fast path: a full tensor combined with a row vector over its last axis (bias add).
+        if self.shape == out_shape
+            && other.numel() == *out_shape.last().unwrap_or(&1)
+            && !a.is_empty()
+        {
+            let w = b.len();
+            let mut data = Vec::with_capacity(n);
+            for row in a.chunks(w) {
+                data.extend(row.iter().zip(b).map(|(&x, &y)| f(x, y)));
+            }
+            return Ok(Tensor::from_parts(data, out_shape));
+        }
+        let sa = broadcast_strides(&self.shape, &out_shape);
+        let sb = broadcast_strides(&other.shape, &out_shape);
+        let mut data = vec![0.0f32; n];
+        for_each_broadcast(&out_shape, &sa, &sb, |o, ia, ib| data[o] = f(a[ia], b[ib]));
+        Ok(Tensor::from_parts(data, out_shape))
+    }
+
+    /// Sum a broadcast result back down to `target` (the gradient of broadcasting).
+    pub fn sum_to_shape(&self, target: &[usize]) -> Result<Tensor> {
+        if self.shape == target {
+            return Ok(self.clone());
+        }
+        let out = broadcast_shapes("sum_to_shape", target, &self.shape)?;
+        if out != self.shape {
+            return Err(TensorError::ShapeMismatch {
+                op: "sum_to_shape",
+                lhs: self.shape.clone(),
+                rhs: target.to_vec(),
+                hint: "target must broadcast to the tensor's shape".into(),
+            });
+        }
+        let g = self.cpu("sum_to_shape")?;
+        let n: usize = target.iter().product();
+        let mut data = vec![0.0f32; n];
+        let st = broadcast_strides(target, &self.shape);
+        let zero = vec![0; self.shape.len()];
+        for_each_broadcast(&self.shape, &st, &zero, |o, it, _| data[it] += g[o]);
+        Ok(Tensor::from_parts(data, target.to_vec()))
+    }
+
+    /// Materialise the tensor broadcast to `shape`.
+    pub fn broadcast_to(&self, shape: &[usize]) -> Result<Tensor> {
+        let out = broadcast_shapes("broadcast_to", &self.shape, shape)?;
+        if out != shape {
+            return Err(TensorError::ShapeMismatch {
+                op: "broadcast_to",
+                lhs: self.shape.clone(),
+                rhs: shape.to_vec(),
+                hint: "the tensor does not broadcast to this shape".into(),
+            });
+        }
+        let a = self.cpu("broadcast_to")?;
+        let n: usize = out.iter().product();
+        let mut data = vec![0.0f32; n];
+        let sa = broadcast_strides(&self.shape, &out);
+        let zero = vec![0; out.len()];
+        for_each_broadcast(&out, &sa, &zero, |o, ia, _| data[o] = a[ia]);
+        Ok(Tensor::from_parts(data, out))
+    }
+
+    /// `self + other` with broadcasting.
+    pub fn add(&self, other: &Tensor) -> Result<Tensor> {
+        self.zip_map(other, "add", |x, y| x + y)
+    }
+    /// `self - other` with broadcasting.
+    pub fn sub(&self, other: &Tensor) -> Result<Tensor> {
+        self.zip_map(other, "sub", |x, y| x - y)
+    }
+    /// `self * other` with broadcasting.
+    pub fn mul(&self, other: &Tensor) -> Result<Tensor> {
+        self.zip_map(other, "mul", |x, y| x * y)
+    }
+    /// `self / other` with broadcasting.
+    pub fn div(&self, other: &Tensor) -> Result<Tensor> {
+        self.zip_map(other, "div", |x, y| x / y)
+    }
+    /// Elementwise maximum with broadcasting.
+    pub fn maximum(&self, other: &Tensor) -> Result<Tensor> {
+        self.zip_map(other, "maximum", f32::max)
+    }
+    /// Add a constant.
+    pub fn add_scalar(&self, s: f32) -> Result<Tensor> {
+        self.map("add_scalar", move |x| x + s)
+    }
+    /// Multiply by a constant.
+    pub fn mul_scalar(&self, s: f32) -> Result<Tensor> {
+        self.map("mul_scalar", move |x| x * s)
+    }
+    /// Negate.
+    pub fn neg(&self) -> Result<Tensor> {
+        self.map("neg", |x| -x)
+    }
+    /// Natural exponential.
+    pub fn exp(&self) -> Result<Tensor> {
+        self.map("exp", f32::exp)
+    }
+    /// Natural logarithm.
+    pub fn log(&self) -> Result<Tensor> {
+        self.map("log", f32::ln)
+    }
+    /// Square root.
+    pub fn sqrt(&self) -> Result<Tensor> {
+        self.map("sqrt", f32::sqrt)
+    }
+    /// Square.
+    pub fn square(&self) -> Result<Tensor> {
+        self.map("square", |x| x * x)
+    }
+    /// Absolute value.
+    pub fn abs(&self) -> Result<Tensor> {
+        self.map("abs", f32::abs)
+    }
+    /// Sign (-1, 0, 1).
+    pub fn sign(&self) -> Result<Tensor> {
+        self.map("sign", |x| {
+            if x > 0.0 {
+                1.0
+            } else if x < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }
+        })
+    }
+    /// Raise to a constant power.
+    pub fn powf(&self, p: f32) -> Result<Tensor> {
+        self.map("powf", move |x| x.powf(p))
+    }
+    /// Clamp into `[lo, hi]`.
+    pub fn clip(&self, lo: f32, hi: f32) -> Result<Tensor> {
+        self.map("clip", move |x| x.clamp(lo, hi))
+    }
+    /// Hyperbolic tangent.
+    pub fn tanh(&self) -> Result<Tensor> {
+        self.map("tanh", f32::tanh)
+    }
+    /// Logistic sigmoid.
+    pub fn sigmoid(&self) -> Result<Tensor> {
+        self.map("sigmoid", sigmoid)
+    }
+    /// Rectified linear unit.
+    pub fn relu(&self) -> Result<Tensor> {
+        self.map("relu", |x| x.max(0.0))
+    }
+}
+
+/// Numerically stable logistic sigmoid.
+#[inline]
+pub fn sigmoid(x: f32) -> f32 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Tensor;
+
+    #[test]
+    fn broadcasting_add_matches_hand_values() {
+        let a = Tensor::from_vec(vec![1., 2., 3., 4., 5., 6.], &[2, 3]).unwrap();
+        let b = Tensor::from_vec(vec![10., 20., 30.], &[3]).unwrap();
+        assert_eq!(
+            a.add(&b).unwrap().to_vec().unwrap(),
+            vec![11., 22., 33., 14., 25., 36.]
+        );
+        let c = Tensor::from_vec(vec![1., 2.], &[2, 1]).unwrap();
+        assert_eq!(
+            a.mul(&c).unwrap().to_vec().unwrap(),
+            vec![1., 2., 3., 8., 10., 12.]
+        );
+        let d = Tensor::from_vec(vec![1., 2.], &[2]).unwrap();
+        assert!(a.add(&d).is_err());
+    }
+
+    #[test]
+    fn sum_to_shape_reverses_broadcast() {
+        let g = Tensor::ones(&[2, 3]).unwrap();
+        assert_eq!(
+            g.sum_to_shape(&[3]).unwrap().to_vec().unwrap(),
+            vec![2., 2., 2.]
+        );
+        assert_eq!(
+            g.sum_to_shape(&[2, 1]).unwrap().to_vec().unwrap(),
+            vec![3., 3.]
+        );
+        assert_eq!(g.sum_to_shape(&[]).unwrap().to_vec().unwrap(), vec![6.]);
+    }
+}

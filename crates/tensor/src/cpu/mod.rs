@@ -1,0 +1,6 @@
+//! CPU kernels for `Tensor`: elementwise maps with broadcasting, reductions, GEMM, gathers, layout ops.
+pub mod elementwise;
+pub mod gather;
+pub mod gemm;
+pub mod layout;
+pub mod reduce;
