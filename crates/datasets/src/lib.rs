@@ -1,1 +1,36 @@
 //! Loaders for the lecture datasets, plus verified downloads (canonical URL + SHA-256) into a cache. No tensor dependency.
+//!
+//! Every loader takes a path and returns plain typed records (`ndarray` arrays, `Vec<String>`, `Vec<i64>`);
+//! the `*_dataset` helpers in [`fetch`] first make sure the files are in the cache (downloading them from
+//! the registry when missing) and then call the loader.
+
+pub mod aclimdb;
+pub mod batch;
+pub mod error;
+pub mod fortune500;
+pub mod glove;
+pub mod mnist;
+pub mod quora;
+pub mod random_state;
+pub mod shapes;
+pub mod source;
+pub mod split;
+pub mod sst;
+pub mod text_labels;
+pub mod tweets;
+pub mod yelp;
+
+pub use aclimdb::{load_aclimdb, load_aclimdb_unsup};
+pub use batch::{batch_indices, shuffled_indices, take, take_rows};
+pub use error::{DatasetsError, Result};
+pub use fortune500::Fortune500;
+pub use glove::GloveVectors;
+pub use mnist::MnistCsv;
+pub use quora::{Quora, QuoraPair};
+pub use random_state::RandomState;
+pub use shapes::{ShapeCurves, SHAPE_CLASSES};
+pub use split::{train_test_split, SplitIndices, SplitSize, TrainTestSplit};
+pub use sst::{SstReviews, Vocabulary, SST_CLASSES};
+pub use text_labels::TextLabels;
+pub use tweets::{load_sample_submission, Tweets};
+pub use yelp::load_yelp_polarity_csv;

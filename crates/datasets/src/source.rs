@@ -1,0 +1,250 @@
+//! Opening data files: transparent gzip, UTF-8 BOM stripping, and a CSV reader whose errors carry file and line.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::error::{DatasetsError, Result};
+
+/// Opens `path` for reading; a gzip stream (by magic bytes, not by name) is decompressed on the fly,
+/// and a leading UTF-8 byte-order mark is skipped.
+pub fn open_text(path: &Path) -> Result<Box<dyn BufRead>> {
+    let file = File::open(path).map_err(|e| DatasetsError::io("cannot open", path, e))?;
+    let mut raw = BufReader::new(file);
+    let head = raw
+        .fill_buf()
+        .map_err(|e| DatasetsError::io("cannot read", path, e))?;
+    let inner: Box<dyn Read> = if head.starts_with(&[0x1f, 0x8b]) {
+        Box::new(GzipErrorContext {
+            inner: flate2::bufread::MultiGzDecoder::new(raw),
+        })
+    } else {
+        Box::new(raw)
+    };
+    let mut reader = BufReader::new(inner);
+    skip_bom(&mut reader).map_err(|e| read_error(path, e))?;
+    Ok(Box::new(reader))
+}
+
+/// Consumes a UTF-8 BOM (EF BB BF) if the stream starts with one.
+fn skip_bom(reader: &mut dyn BufRead) -> std::io::Result<()> {
+    let head = reader.fill_buf()?;
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        reader.consume(3);
+    }
+    Ok(())
+}
+
+/// Marks errors raised by the gzip decoder so they can be reported as archive corruption, not as I/O.
+struct GzipErrorContext<R> {
+    inner: R,
+}
+
+impl<R: Read> Read for GzipErrorContext<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            let kind = match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => std::io::ErrorKind::UnexpectedEof,
+                _ => std::io::ErrorKind::InvalidData,
+            };
+            std::io::Error::new(kind, GzipError(e.to_string()))
+        })
+    }
+}
+
+/// Payload of a decoder failure inside [`GzipErrorContext`].
+#[derive(Debug)]
+struct GzipError(String);
+
+impl std::fmt::Display for GzipError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+impl std::error::Error for GzipError {}
+
+/// Maps a read error to either a gzip corruption error or a plain I/O error.
+pub(crate) fn read_error(path: &Path, e: std::io::Error) -> DatasetsError {
+    let is_gzip = e
+        .get_ref()
+        .map(|inner| inner.is::<GzipError>())
+        .unwrap_or(false);
+    if is_gzip || e.kind() == std::io::ErrorKind::UnexpectedEof {
+        DatasetsError::Archive {
+            path: path.to_path_buf(),
+            format: "gzip",
+            message: e.to_string(),
+        }
+    } else {
+        DatasetsError::io("cannot read", path, e)
+    }
+}
+
+/// A CSV file being read record by record, remembering its path for error messages.
+pub struct CsvFile {
+    path: PathBuf,
+    reader: csv::Reader<Box<dyn BufRead>>,
+    headers: Vec<String>,
+}
+
+impl CsvFile {
+    /// Opens a CSV file with a header row (gzip and BOM handled by [`open_text`]).
+    pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, true)
+    }
+
+    /// Opens a CSV file; `has_headers = false` for header-less files such as the Yelp CSVs.
+    pub fn open_with(path: &Path, has_headers: bool) -> Result<Self> {
+        let input = open_text(path)?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(has_headers)
+            .flexible(false)
+            .from_reader(input);
+        let headers = if has_headers {
+            let rec = reader
+                .headers()
+                .map_err(|e| csv_error(path, e))?
+                .iter()
+                .map(str::to_string)
+                .collect();
+            rec
+        } else {
+            Vec::new()
+        };
+        Ok(CsvFile {
+            path: path.to_path_buf(),
+            reader,
+            headers,
+        })
+    }
+
+    /// Header cells (empty when opened without headers).
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// The file being read.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Fails unless the header row equals `expected`.
+    pub fn expect_headers(&self, expected: &[&str]) -> Result<()> {
+        if self.headers.iter().map(String::as_str).ne(expected.iter().copied()) {
+            return Err(DatasetsError::malformed(
+                &self.path,
+                1,
+                format!(
+                    "expected header {:?}, found {:?}; is this the right file?",
+                    expected.join(","),
+                    self.headers.join(",")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Calls `f(record, line)` for every data record; errors keep the file and the record's first line.
+    pub fn for_each(mut self, mut f: impl FnMut(&csv::StringRecord, u64) -> Result<()>) -> Result<()> {
+        let mut record = csv::StringRecord::new();
+        loop {
+            match self.reader.read_record(&mut record) {
+                Ok(false) => return Ok(()),
+                Ok(true) => {
+                    let line = record.position().map(|p| p.line()).unwrap_or(0);
+                    f(&record, line)?;
+                }
+                Err(e) => return Err(csv_error(&self.path, e)),
+            }
+        }
+    }
+}
+
+/// Converts a csv-crate error to a file:line error.
+fn csv_error(path: &Path, e: csv::Error) -> DatasetsError {
+    let line = e.position().map(|p| p.line()).unwrap_or(0);
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => read_error(path, io),
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => DatasetsError::malformed(
+            path,
+            line,
+            format!("expected {expected_len} columns, found {len}"),
+        ),
+        csv::ErrorKind::Utf8 { err, .. } => {
+            DatasetsError::malformed(path, line, format!("invalid UTF-8: {err}"))
+        }
+        other => DatasetsError::malformed(path, line, format!("{other:?}")),
+    }
+}
+
+/// Parses a numeric cell, naming the column on failure.
+pub(crate) fn parse_cell<T: std::str::FromStr>(
+    path: &Path,
+    line: u64,
+    column: &str,
+    cell: &str,
+) -> Result<T> {
+    cell.trim().parse::<T>().map_err(|_| {
+        DatasetsError::malformed(
+            path,
+            line,
+            format!("column {column:?}: expected a number, found {cell:?}"),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn bom_and_gzip_are_transparent() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("a.csv");
+        std::fs::write(&plain, b"\xEF\xBB\xBFid,x\n1,2\n").unwrap();
+        let gz = dir.path().join("a.csv.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(b"id,x\n1,2\n").unwrap();
+        std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+        for p in [&plain, &gz] {
+            let f = CsvFile::open(p).unwrap();
+            assert_eq!(f.headers(), ["id", "x"]);
+            let mut rows = 0;
+            f.for_each(|r, line| {
+                assert_eq!(line, 2);
+                assert_eq!(&r[1], "2");
+                rows += 1;
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(rows, 1);
+        }
+    }
+
+    #[test]
+    fn wrong_column_count_names_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bad.csv");
+        std::fs::write(&p, "a,b\n1,2\n3\n").unwrap();
+        let err = CsvFile::open(&p).unwrap().for_each(|_, _| Ok(())).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("bad.csv:3"), "{msg}");
+        assert!(msg.contains("expected 2 columns, found 1"), "{msg}");
+    }
+
+    #[test]
+    fn corrupt_gzip_is_an_archive_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(&b"a,b\n1,2\n".repeat(1000)).unwrap();
+        let mut bytes = enc.finish().unwrap();
+        bytes.truncate(bytes.len() / 2);
+        std::fs::write(&p, bytes).unwrap();
+        let err = CsvFile::open(&p)
+            .and_then(|f| f.for_each(|_, _| Ok(())))
+            .unwrap_err();
+        assert!(matches!(err, DatasetsError::Archive { format: "gzip", .. }), "{err}");
+    }
+}
