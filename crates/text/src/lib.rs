@@ -1,1 +1,45 @@
 //! Keras text preprocessing for Rust: `Tokenizer`, `pad_sequences`, the `TextVectorization` vectorizer and the hashing trick. No tensor dependency: usable with any framework.
+//!
+//! ```
+//! use kerust_text::{pad_sequences, PadSequences, Tokenizer};
+//! let texts = ["I love Stats so much", "I love ML too", "I love DS", "I love NN"];
+//! let mut tok = Tokenizer::new().num_words(10);
+//! tok.fit_on_texts(&texts).unwrap();
+//! let seqs = tok.texts_to_sequences(&texts).unwrap();
+//! let x = pad_sequences(&seqs, PadSequences::new().maxlen(4).padding("post").truncating("post")).unwrap();
+//! assert_eq!(x.row(2).unwrap(), [1, 2, 8, 0]);
+//! ```
+
+mod error;
+mod hashing;
+mod matrix;
+mod pad;
+mod standardize;
+mod tokenizer;
+mod tokenizer_json;
+mod vectorization;
+mod vectorization_config;
+mod word_sequence;
+
+pub use error::{Result, TextError};
+pub use hashing::{hashing_trick, md5_index, one_hot, HashingTrick};
+pub use matrix::{Matrix, Padded};
+pub use pad::{pad_sequences, PadSequences};
+pub use standardize::{Split, SplitFn, Standardize, StandardizeFn};
+pub use tokenizer::{OrderedMap, Tokenizer};
+pub use vectorization::{Ngrams, OutputMode, TextVectorization, Vectorized, MASK_TOKEN, OOV_TOKEN};
+pub use word_sequence::{text_to_word_sequence, DEFAULT_FILTERS};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn public_types_are_send_sync() {
+        assert_send_sync::<Tokenizer>();
+        assert_send_sync::<TextVectorization>();
+        assert_send_sync::<TextError>();
+    }
+}

@@ -1,0 +1,539 @@
+//! `Tokenizer`: keras.preprocessing.text.Tokenizer with the same vocabulary rules, the same
+//! indices and the same matrices; fitting and lookup run in parallel with rayon.
+
+use crate::error::{Result, TextError};
+use crate::matrix::Matrix;
+use crate::word_sequence::{WordSplitter, DEFAULT_FILTERS};
+use indexmap::IndexMap;
+use rayon::prelude::*;
+use rustc_hash::FxBuildHasher;
+
+/// Insertion-ordered map (Python's dict / OrderedDict) with a fast hasher.
+pub type OrderedMap<K, V> = IndexMap<K, V, FxBuildHasher>;
+
+/// Texts per rayon task: big enough to amortise the per-chunk maps, small enough to balance.
+const CHUNK: usize = 2048;
+
+/// keras.preprocessing.text.Tokenizer. Build with `Tokenizer::new().num_words(10)`, then
+/// `fit_on_texts`, then `texts_to_sequences`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tokenizer {
+    pub(crate) num_words: Option<usize>,
+    pub(crate) filters: String,
+    pub(crate) lower: bool,
+    pub(crate) split: String,
+    pub(crate) char_level: bool,
+    pub(crate) oov_token: Option<String>,
+    pub(crate) document_count: usize,
+    pub(crate) word_counts: OrderedMap<String, u64>,
+    pub(crate) word_docs: OrderedMap<String, u64>,
+    pub(crate) index_docs: OrderedMap<i64, u64>,
+    pub(crate) word_index: OrderedMap<String, i64>,
+    pub(crate) index_word: OrderedMap<i64, String>,
+}
+
+impl Default for Tokenizer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Per-chunk counts: (occurrences, documents containing the word, last document seen).
+type ChunkCounts = OrderedMap<String, (u64, u64, usize)>;
+
+impl Tokenizer {
+    /// A tokenizer with Keras defaults: no word limit, default filters, lower, split on " ".
+    pub fn new() -> Self {
+        Tokenizer {
+            num_words: None,
+            filters: DEFAULT_FILTERS.to_string(),
+            lower: true,
+            split: " ".to_string(),
+            char_level: false,
+            oov_token: None,
+            document_count: 0,
+            word_counts: OrderedMap::default(),
+            word_docs: OrderedMap::default(),
+            index_docs: OrderedMap::default(),
+            word_index: OrderedMap::default(),
+            index_word: OrderedMap::default(),
+        }
+    }
+
+    /// Keep only words with index `< num_words` in sequences (Keras keeps `num_words - 1` words).
+    /// `0` means no limit, as in Keras where `num_words=0` is falsy.
+    pub fn num_words(mut self, num_words: usize) -> Self {
+        self.num_words = if num_words == 0 {
+            None
+        } else {
+            Some(num_words)
+        };
+        self
+    }
+
+    /// Characters replaced by `split` before splitting.
+    pub fn filters(mut self, filters: &str) -> Self {
+        self.filters = filters.to_string();
+        self
+    }
+
+    /// Lowercase texts first (Python `str.lower`, full Unicode).
+    pub fn lower(mut self, lower: bool) -> Self {
+        self.lower = lower;
+        self
+    }
+
+    /// The word separator (must be non-empty; checked when text is processed).
+    pub fn split(mut self, split: &str) -> Self {
+        self.split = split.to_string();
+        self
+    }
+
+    /// Every character (Unicode scalar) is a token; filters and split are then ignored, as in Keras.
+    pub fn char_level(mut self, char_level: bool) -> Self {
+        self.char_level = char_level;
+        self
+    }
+
+    /// Token given index 1 and used for out-of-vocabulary words.
+    pub fn oov_token(mut self, oov_token: &str) -> Self {
+        self.oov_token = Some(oov_token.to_string());
+        self
+    }
+
+    /// Starting document count (Keras constructor argument, used by `from_json`).
+    pub fn document_count(mut self, document_count: usize) -> Self {
+        self.document_count = document_count;
+        self
+    }
+
+    /// Word → number of occurrences, in order of first appearance (Keras `word_counts`).
+    pub fn word_counts(&self) -> &OrderedMap<String, u64> {
+        &self.word_counts
+    }
+
+    /// Word → number of documents containing it (order: first appearance; Keras's is set order).
+    pub fn word_docs(&self) -> &OrderedMap<String, u64> {
+        &self.word_docs
+    }
+
+    /// Index → number of documents containing it.
+    pub fn index_docs(&self) -> &OrderedMap<i64, u64> {
+        &self.index_docs
+    }
+
+    /// Word → index (1-based; most frequent first, ties by first appearance; oov token at 1).
+    pub fn word_index(&self) -> &OrderedMap<String, i64> {
+        &self.word_index
+    }
+
+    /// Index → word (inverse of `word_index`).
+    pub fn index_word(&self) -> &OrderedMap<i64, String> {
+        &self.index_word
+    }
+
+    /// Number of documents seen by `fit_on_texts` / `fit_on_sequences`.
+    pub fn get_document_count(&self) -> usize {
+        self.document_count
+    }
+
+    /// The `num_words` limit (`None` = unlimited).
+    pub fn get_num_words(&self) -> Option<usize> {
+        self.num_words
+    }
+
+    fn splitter(&self, op: &'static str) -> Result<WordSplitter> {
+        WordSplitter::new(op, &self.filters, self.lower, &self.split)
+    }
+
+    /// Calls `f` on each token of `text` under this tokenizer's rules.
+    fn for_each_token<F: FnMut(&str)>(&self, splitter: &WordSplitter, text: &str, mut f: F) {
+        if self.char_level {
+            let lowered;
+            let t = if self.lower {
+                lowered = text.to_lowercase();
+                lowered.as_str()
+            } else {
+                text
+            };
+            let mut buf = [0u8; 4];
+            for c in t.chars() {
+                f(c.encode_utf8(&mut buf));
+            }
+        } else {
+            splitter.for_each_word(text, f);
+        }
+    }
+
+    /// Updates the vocabulary from `texts` (Keras `fit_on_texts`).
+    pub fn fit_on_texts<S: AsRef<str> + Sync>(&mut self, texts: &[S]) -> Result<()> {
+        let splitter = self.splitter("Tokenizer.fit_on_texts")?;
+        let chunks: Vec<ChunkCounts> = texts
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                let mut counts = ChunkCounts::default();
+                for (doc, text) in chunk.iter().enumerate() {
+                    self.for_each_token(&splitter, text.as_ref(), |w| {
+                        if let Some(e) = counts.get_mut(w) {
+                            e.0 += 1;
+                            if e.2 != doc {
+                                e.1 += 1;
+                                e.2 = doc;
+                            }
+                        } else {
+                            counts.insert(w.to_string(), (1, 1, doc));
+                        }
+                    });
+                }
+                counts
+            })
+            .collect();
+        // Merging chunks in order keeps the global first-appearance order of word_counts.
+        for chunk in chunks {
+            for (w, (count, docs, _)) in chunk {
+                *self.word_docs.entry(w.clone()).or_insert(0) += docs;
+                *self.word_counts.entry(w).or_insert(0) += count;
+            }
+        }
+        self.document_count += texts.len();
+        self.rebuild_index();
+        Ok(())
+    }
+
+    /// Recomputes `word_index`, `index_word` and `index_docs` exactly like the end of Keras's `fit_on_texts`.
+    fn rebuild_index(&mut self) {
+        let mut wcounts: Vec<(&String, u64)> =
+            self.word_counts.iter().map(|(w, &c)| (w, c)).collect();
+        // Stable sort by count descending: ties keep first-appearance order (Python's list.sort is stable).
+        wcounts.sort_by_key(|w| std::cmp::Reverse(w.1));
+        let mut word_index = OrderedMap::default();
+        let mut next = 1i64;
+        if let Some(oov) = &self.oov_token {
+            word_index.insert(oov.clone(), next);
+            next += 1;
+        }
+        for (w, _) in wcounts {
+            // Python's dict(zip(...)) overwrites a repeated key (oov token also seen as a word).
+            word_index.insert(w.clone(), next);
+            next += 1;
+        }
+        self.index_word = word_index.iter().map(|(w, &i)| (i, w.clone())).collect();
+        self.word_index = word_index;
+        for (w, &c) in &self.word_docs {
+            if let Some(&i) = self.word_index.get(w) {
+                self.index_docs.insert(i, c);
+            }
+        }
+    }
+
+    /// Updates document statistics from index sequences (Keras `fit_on_sequences`).
+    pub fn fit_on_sequences<Q: AsRef<[i64]>>(&mut self, sequences: &[Q]) {
+        self.document_count += sequences.len();
+        for seq in sequences {
+            let mut seen: Vec<i64> = seq.as_ref().to_vec();
+            seen.sort_unstable();
+            seen.dedup();
+            for i in seen {
+                *self.index_docs.entry(i).or_insert(0) += 1;
+            }
+        }
+    }
+
+    /// Index of the oov token, if one is set and known.
+    fn oov_index(&self) -> Option<i64> {
+        self.oov_token
+            .as_ref()
+            .and_then(|t| self.word_index.get(t.as_str()).copied())
+    }
+
+    /// One text → indices. Unknown words become the oov index when set, else are dropped.
+    fn text_to_sequence(&self, splitter: &WordSplitter, text: &str, oov: Option<i64>) -> Vec<i64> {
+        let limit = self.num_words.map(|n| n as i64);
+        let mut out = Vec::new();
+        self.for_each_token(splitter, text, |w| match self.word_index.get(w) {
+            Some(&i) if limit.is_some_and(|n| i >= n) => {
+                if let Some(o) = oov {
+                    out.push(o);
+                }
+            }
+            Some(&i) => out.push(i),
+            None => {
+                // Keras appends `None` here when oov_token is set but unknown (unfitted tokenizer);
+                // we drop the word instead.
+                if let Some(o) = oov {
+                    out.push(o);
+                }
+            }
+        });
+        out
+    }
+
+    /// Texts → index sequences (Keras `texts_to_sequences`), computed in parallel.
+    pub fn texts_to_sequences<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Result<Vec<Vec<i64>>> {
+        let splitter = self.splitter("Tokenizer.texts_to_sequences")?;
+        let oov = self.oov_index();
+        Ok(texts
+            .par_iter()
+            .with_min_len(256)
+            .map(|t| self.text_to_sequence(&splitter, t.as_ref(), oov))
+            .collect())
+    }
+
+    /// Index sequences → space-joined texts (Keras `sequences_to_texts`).
+    pub fn sequences_to_texts<Q: AsRef<[i64]>>(&self, sequences: &[Q]) -> Vec<String> {
+        let limit = self.num_words.map(|n| n as i64);
+        let oov_word = self.oov_index().and_then(|i| self.index_word.get(&i));
+        sequences
+            .iter()
+            .map(|seq| {
+                let mut words: Vec<&str> = Vec::new();
+                for num in seq.as_ref() {
+                    let word = match self.index_word.get(num) {
+                        Some(_) if limit.is_some_and(|n| *num >= n) => oov_word,
+                        Some(w) => Some(w),
+                        None => oov_word,
+                    };
+                    if let Some(w) = word {
+                        words.push(w);
+                    }
+                }
+                words.join(" ")
+            })
+            .collect()
+    }
+
+    /// Texts → a `[len(texts), num_words]` matrix (Keras `texts_to_matrix`).
+    /// `mode`: "binary" (default in Keras), "count", "tfidf" or "freq".
+    pub fn texts_to_matrix<S: AsRef<str> + Sync>(
+        &self,
+        texts: &[S],
+        mode: &str,
+    ) -> Result<Matrix<f32>> {
+        MatrixMode::parse(mode)?;
+        let seqs = self.texts_to_sequences(texts)?;
+        self.sequences_to_matrix(&seqs, mode)
+    }
+
+    /// Index sequences → a `[len(sequences), num_words]` matrix (Keras `sequences_to_matrix`).
+    /// Indices `>= num_words` and negative indices are skipped.
+    pub fn sequences_to_matrix<Q: AsRef<[i64]> + Sync>(
+        &self,
+        sequences: &[Q],
+        mode: &str,
+    ) -> Result<Matrix<f32>> {
+        let mode = MatrixMode::parse(mode)?;
+        let cols = match self.num_words {
+            Some(n) => n,
+            None if !self.word_index.is_empty() => self.word_index.len() + 1,
+            None => {
+                return Err(TextError::NotFitted {
+                    op: "Tokenizer.sequences_to_matrix",
+                    reason: "specify a dimension (num_words) or fit on some text data first".into(),
+                })
+            }
+        };
+        if mode == MatrixMode::Tfidf && self.document_count == 0 {
+            return Err(TextError::NotFitted {
+                op: "Tokenizer.sequences_to_matrix",
+                reason: "fit the Tokenizer on some data before using tfidf mode".into(),
+            });
+        }
+        let rows = sequences.len();
+        let mut data = alloc_zeroed(rows, cols, "Tokenizer.sequences_to_matrix")?;
+        let doc_count = self.document_count as f64;
+        if cols > 0 {
+            data.par_chunks_mut(cols)
+                .zip(sequences.par_iter())
+                .for_each(|(row, seq)| {
+                    let seq = seq.as_ref();
+                    if seq.is_empty() {
+                        return;
+                    }
+                    let mut counts: OrderedMap<usize, u64> = OrderedMap::default();
+                    for &j in seq {
+                        if j < 0 || j as u64 >= cols as u64 {
+                            continue;
+                        }
+                        *counts.entry(j as usize).or_insert(0) += 1;
+                    }
+                    for (j, c) in counts {
+                        row[j] = match mode {
+                            MatrixMode::Count => c as f32,
+                            MatrixMode::Freq => (c as f64 / seq.len() as f64) as f32,
+                            MatrixMode::Binary => 1.0,
+                            MatrixMode::Tfidf => {
+                                let tf = 1.0 + (c as f64).ln();
+                                let df =
+                                    self.index_docs.get(&(j as i64)).copied().unwrap_or(0) as f64;
+                                let idf = (1.0 + doc_count / (1.0 + df)).ln();
+                                (tf * idf) as f32
+                            }
+                        };
+                    }
+                });
+        }
+        Ok(Matrix { rows, cols, data })
+    }
+}
+
+/// Allocates `rows × cols` zeros, or a typed error when the size overflows or memory is short.
+pub(crate) fn alloc_zeroed<T: Clone + Default>(
+    rows: usize,
+    cols: usize,
+    op: &'static str,
+) -> Result<Vec<T>> {
+    let n = rows
+        .checked_mul(cols)
+        .ok_or_else(|| TextError::InvalidValue {
+            op,
+            option: "output size",
+            reason: format!("{rows} × {cols} elements overflows usize; use a smaller dimension"),
+        })?;
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| TextError::InvalidValue {
+            op,
+            option: "output size",
+            reason: format!("cannot allocate {rows} × {cols} elements; use a smaller dimension"),
+        })?;
+    v.resize(n, T::default());
+    Ok(v)
+}
+
+/// The `mode` of `texts_to_matrix`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MatrixMode {
+    Binary,
+    Count,
+    Tfidf,
+    Freq,
+}
+
+impl MatrixMode {
+    fn parse(mode: &str) -> Result<Self> {
+        match mode {
+            "binary" => Ok(MatrixMode::Binary),
+            "count" => Ok(MatrixMode::Count),
+            "tfidf" => Ok(MatrixMode::Tfidf),
+            "freq" => Ok(MatrixMode::Freq),
+            _ => Err(TextError::option(
+                "Tokenizer.texts_to_matrix",
+                "mode",
+                mode,
+                &["binary", "count", "tfidf", "freq"],
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LECTURE: [&str; 4] = [
+        "I love Stats so much",
+        "I love ML too",
+        "I love DS",
+        "I love NN",
+    ];
+
+    #[test]
+    fn lecture_example() {
+        let mut t = Tokenizer::new().num_words(10);
+        t.fit_on_texts(&LECTURE).unwrap();
+        let wi: Vec<(&str, i64)> = t
+            .word_index()
+            .iter()
+            .map(|(w, &i)| (w.as_str(), i))
+            .collect();
+        assert_eq!(
+            wi,
+            [
+                ("i", 1),
+                ("love", 2),
+                ("stats", 3),
+                ("so", 4),
+                ("much", 5),
+                ("ml", 6),
+                ("too", 7),
+                ("ds", 8),
+                ("nn", 9)
+            ]
+        );
+        assert_eq!(t.word_counts()["i"], 4);
+        let seqs = t.texts_to_sequences(&LECTURE).unwrap();
+        assert_eq!(
+            seqs,
+            vec![
+                vec![1, 2, 3, 4, 5],
+                vec![1, 2, 6, 7],
+                vec![1, 2, 8],
+                vec![1, 2, 9]
+            ]
+        );
+        assert_eq!(t.get_document_count(), 4);
+    }
+
+    #[test]
+    fn num_words_and_oov() {
+        let mut t = Tokenizer::new().num_words(3).oov_token("<OOV>");
+        t.fit_on_texts(&LECTURE).unwrap();
+        assert_eq!(t.word_index()["<OOV>"], 1);
+        assert_eq!(t.word_index()["i"], 2);
+        let seqs = t.texts_to_sequences(&["i love zebra"]).unwrap();
+        assert_eq!(seqs, vec![vec![2, 1, 1]]);
+        assert_eq!(
+            t.sequences_to_texts(&[vec![2, 3, 99]]),
+            vec!["i <OOV> <OOV>"]
+        );
+    }
+
+    #[test]
+    fn char_level_ignores_filters() {
+        let mut t = Tokenizer::new().char_level(true);
+        t.fit_on_texts(&["Ab a!"]).unwrap();
+        assert_eq!(
+            t.word_counts().keys().collect::<Vec<_>>(),
+            ["a", "b", " ", "!"]
+        );
+        assert_eq!(t.word_index()["a"], 1);
+    }
+
+    #[test]
+    fn matrix_modes() {
+        let mut t = Tokenizer::new();
+        t.fit_on_texts(&["a a b", "b c"]).unwrap();
+        let m = t.texts_to_matrix(&["a a b", ""], "count").unwrap();
+        assert_eq!(m.shape(), (2, 4));
+        assert_eq!(m.row(0).unwrap(), [0.0, 2.0, 2.0 - 1.0, 0.0]);
+        let f = t.texts_to_matrix(&["a a b"], "freq").unwrap();
+        assert!((f.data[1] - 2.0 / 3.0).abs() < 1e-7);
+        assert!(matches!(
+            t.texts_to_matrix(&["a"], "bogus"),
+            Err(TextError::InvalidOption { option: "mode", .. })
+        ));
+        assert!(Tokenizer::new().texts_to_matrix(&["a"], "binary").is_err());
+    }
+
+    #[test]
+    fn empty_corpus_and_strings() {
+        let mut t = Tokenizer::new();
+        t.fit_on_texts::<&str>(&[]).unwrap();
+        t.fit_on_texts(&["", "   ", "!!!"]).unwrap();
+        assert!(t.word_index().is_empty());
+        assert_eq!(
+            t.texts_to_sequences(&["hello"]).unwrap(),
+            vec![Vec::<i64>::new()]
+        );
+    }
+
+    #[test]
+    fn oov_token_also_in_text() {
+        // Python: dict(zip(['x', 'a', 'x'], [1, 2, 3])) == {'x': 3, 'a': 2}
+        let mut t = Tokenizer::new().oov_token("x");
+        t.fit_on_texts(&["a x"]).unwrap();
+        assert_eq!(t.word_index()["x"], 3);
+        assert_eq!(t.word_index().keys().next().unwrap(), "x");
+        assert!(!t.index_word().contains_key(&1));
+    }
+}

@@ -1,0 +1,172 @@
+//! `text_to_word_sequence`: the Keras Tokenizer's splitting rule (lower, map every filter
+//! character to `split`, split on `split`, drop empty pieces), precompiled for speed.
+
+use crate::error::{Result, TextError};
+use rustc_hash::FxHashSet;
+
+/// Keras's default `filters`: ASCII punctuation except `'`, plus tab and newline.
+pub const DEFAULT_FILTERS: &str = "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n";
+
+/// A compiled `(filters, lower, split)` triple; splitting a text allocates one string at most.
+#[derive(Debug, Clone)]
+pub(crate) struct WordSplitter {
+    ascii: [bool; 128],
+    other: FxHashSet<char>,
+    lower: bool,
+    split: String,
+    /// `Some(c)` when `split` is one char: then filters and `c` are all plain separators.
+    split_char: Option<char>,
+}
+
+impl WordSplitter {
+    /// Compiles the options; an empty `split` is an error, as in Python's `str.split("")`.
+    pub(crate) fn new(op: &'static str, filters: &str, lower: bool, split: &str) -> Result<Self> {
+        if split.is_empty() {
+            return Err(TextError::InvalidValue {
+                op,
+                option: "split",
+                reason: "the separator is empty; use a non-empty string such as \" \"".into(),
+            });
+        }
+        let mut ascii = [false; 128];
+        let mut other = FxHashSet::default();
+        for c in filters.chars() {
+            if c.is_ascii() {
+                ascii[c as usize] = true;
+            } else {
+                other.insert(c);
+            }
+        }
+        let mut it = split.chars();
+        let split_char = match (it.next(), it.next()) {
+            (Some(c), None) => Some(c),
+            _ => None,
+        };
+        Ok(WordSplitter {
+            ascii,
+            other,
+            lower,
+            split: split.to_string(),
+            split_char,
+        })
+    }
+
+    #[inline]
+    fn is_filter(&self, c: char) -> bool {
+        if c.is_ascii() {
+            self.ascii[c as usize]
+        } else {
+            !self.other.is_empty() && self.other.contains(&c)
+        }
+    }
+
+    /// Calls `f` on every word of `text`, in order.
+    pub(crate) fn for_each_word<F: FnMut(&str)>(&self, text: &str, mut f: F) {
+        // Python lowers first, then translates; lowering can create new filter characters
+        // only in theory (no non-ASCII char lowers to ASCII punctuation), so order is kept anyway.
+        let lowered;
+        let text = if self.lower && !is_lowercase_fixed_point(text) {
+            lowered = text.to_lowercase();
+            lowered.as_str()
+        } else {
+            text
+        };
+        match self.split_char {
+            Some(sep) => {
+                for w in text.split(|c: char| c == sep || self.is_filter(c)) {
+                    if !w.is_empty() {
+                        f(w);
+                    }
+                }
+            }
+            None => {
+                // Multi-char separator: replace filters by `split`, then split on the whole string,
+                // exactly like `str.translate` followed by `str.split(split)`.
+                let mut replaced = String::with_capacity(text.len());
+                for c in text.chars() {
+                    if self.is_filter(c) {
+                        replaced.push_str(&self.split);
+                    } else {
+                        replaced.push(c);
+                    }
+                }
+                for w in replaced.split(self.split.as_str()) {
+                    if !w.is_empty() {
+                        f(w);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The words of `text` as owned strings.
+    pub(crate) fn words(&self, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        self.for_each_word(text, |w| out.push(w.to_string()));
+        out
+    }
+}
+
+/// True when lowering cannot change `text` (pure ASCII without uppercase letters): skips an allocation.
+#[inline]
+fn is_lowercase_fixed_point(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+}
+
+/// Keras `text_to_word_sequence(text, filters, lower, split)`.
+pub fn text_to_word_sequence(
+    text: &str,
+    filters: &str,
+    lower: bool,
+    split: &str,
+) -> Result<Vec<String>> {
+    Ok(WordSplitter::new("text_to_word_sequence", filters, lower, split)?.words(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(t: &str) -> Vec<String> {
+        text_to_word_sequence(t, DEFAULT_FILTERS, true, " ").unwrap()
+    }
+
+    #[test]
+    fn default_rules() {
+        assert_eq!(
+            words("I love Stats, so much!"),
+            ["i", "love", "stats", "so", "much"]
+        );
+        assert_eq!(words("don't\tstop\r\nnow"), ["don't", "stop\r", "now"]);
+        assert!(words("").is_empty());
+        assert!(words(" ,.; ").is_empty());
+    }
+
+    #[test]
+    fn unicode_lowering_matches_python() {
+        // Python: 'ΣΑΣ Ünïcode İ'.lower() == 'σας ünïcode i̇'
+        assert_eq!(words("ΣΑΣ Ünïcode İ"), ["σας", "ünïcode", "i\u{307}"]);
+        assert_eq!(words("שלום עולם 😀"), ["שלום", "עולם", "😀"]);
+    }
+
+    #[test]
+    fn multi_char_split() {
+        let w = text_to_word_sequence("a--b,c", ",", false, "--").unwrap();
+        assert_eq!(w, ["a", "b", "c"]);
+        // Python: 'x-,y'.translate({',': '--'}).split('--') == ['x', '-y']
+        let w = text_to_word_sequence("x-,y", ",", false, "--").unwrap();
+        assert_eq!(w, ["x", "-y"]);
+    }
+
+    #[test]
+    fn empty_split_is_an_error() {
+        assert!(matches!(
+            text_to_word_sequence("a b", "", true, ""),
+            Err(TextError::InvalidValue {
+                option: "split",
+                ..
+            })
+        ));
+    }
+}
