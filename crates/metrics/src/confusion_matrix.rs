@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 use crate::error::{MetricsError, Result};
 use crate::label::{check_pair, fmt_labels, unique_labels, Label};
 
+/// Largest matrix built (2 GiB of counts); more labels than this is almost surely a regression target.
+const MAX_CELLS: usize = 1 << 28;
+
 /// Counts `C[i][j]` = samples with true label `labels[i]` predicted as `labels[j]`.
 ///
 /// `labels = None` uses the sorted union of `y_true` and `y_pred`; with explicit labels, samples
@@ -31,6 +34,14 @@ pub fn confusion_matrix<T: Label>(
     // A label listed twice maps to its last position, like sklearn's dict comprehension.
     let index: BTreeMap<T, usize> = labels.iter().enumerate().map(|(i, l)| (*l, i)).collect();
     let k = labels.len();
+    if !matches!(k.checked_mul(k), Some(cells) if cells <= MAX_CELLS) {
+        return Err(MetricsError::BadArgument {
+            what,
+            name: "number of labels",
+            constraint: "small enough for a dense k x k matrix (k*k <= 2^28 cells)",
+            value: k.to_string(),
+        });
+    }
     let mut cm = vec![vec![0u64; k]; k];
     for (t, p) in y_true.iter().zip(y_pred) {
         if let (Some(&i), Some(&j)) = (index.get(t), index.get(p)) {
