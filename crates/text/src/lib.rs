@@ -10,6 +10,7 @@
 //! assert_eq!(x.row(2).unwrap(), [1, 2, 8, 0]);
 //! ```
 
+pub mod bench;
 mod error;
 mod hashing;
 mod matrix;
