@@ -5,8 +5,12 @@
 //! the registry when missing) and then call the loader.
 
 pub mod aclimdb;
+pub mod archive;
 pub mod batch;
+pub mod cache;
+pub mod download;
 pub mod error;
+pub mod fetch;
 pub mod fortune500;
 pub mod glove;
 pub mod imdb;
@@ -14,6 +18,7 @@ pub mod mnist;
 pub mod npy;
 pub mod pickle;
 pub mod quora;
+pub mod registry;
 pub mod random_state;
 pub mod shapes;
 pub mod source;
@@ -24,13 +29,17 @@ pub mod tweets;
 pub mod yelp;
 
 pub use aclimdb::{load_aclimdb, load_aclimdb_unsup};
+pub use archive::ArchiveKind;
 pub use batch::{batch_indices, shuffled_indices, take, take_rows};
+pub use cache::{default_data_dir, Cache, DATA_ENV};
+pub use download::{download_file, sha256_file, Expected};
 pub use error::{DatasetsError, Result};
 pub use fortune500::Fortune500;
 pub use glove::GloveVectors;
 pub use imdb::{get_word_index, ImdbLoadData, Sequences};
 pub use mnist::MnistCsv;
 pub use quora::{Quora, QuoraPair};
+pub use registry::{lookup, registry, DatasetEntry, Extract, RemoteFile};
 pub use random_state::RandomState;
 pub use shapes::{ShapeCurves, SHAPE_CLASSES};
 pub use split::{train_test_split, SplitIndices, SplitSize, TrainTestSplit};
