@@ -9,6 +9,17 @@
 //! let x = pad_sequences(&seqs, PadSequences::new().maxlen(4).padding("post").truncating("post")).unwrap();
 //! assert_eq!(x.row(2).unwrap(), [1, 2, 8, 0]);
 //! ```
+//!
+//! Where we differ from Keras (on purpose, documented):
+//! - `Tokenizer::word_docs` is in first-appearance order (Keras: Python set order, random per run).
+//! - An unfitted Tokenizer with `oov_token` drops unknown words (Keras appends `None`).
+//! - `sequences_to_matrix` skips negative indices (numpy would wrap them to the last columns).
+//! - `pad_sequences` returns i64 (Keras int32 by default) and `maxlen(0)` gives zero-width rows.
+//! - `one_hot` hashes with MD5 like `hashing_trick(hash_function='md5')`; Keras uses Python's
+//!   salted `hash`, which differs every run.
+//! - `TextVectorization`: `output_mode="one_hot"` is not offered (it is meant for categorical
+//!   inputs, not split text); `split("none")` yields one token per text in a `[batch, 1]` int
+//!   output; the vocabulary and idf weights travel inside `get_config` (Keras: an asset file).
 
 pub mod bench;
 mod error;

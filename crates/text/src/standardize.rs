@@ -76,23 +76,39 @@ pub(crate) fn is_tf_space(c: char) -> bool {
 /// Applies `standardize` to one string. `tf.strings.lower` lowers ASCII only, and TF's regex
 /// `[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']` is exactly the 32 ASCII punctuation bytes, so both
 /// work byte-wise without breaking UTF-8.
+#[cfg(test)]
 pub(crate) fn standardize_text(s: &Standardize, text: &str) -> String {
+    let mut buf = String::new();
+    standardize_into(s, text, &mut buf).to_string()
+}
+
+/// `standardize_text` writing into the reusable `buf` (or borrowing `text` when nothing changes).
+pub(crate) fn standardize_into<'a>(s: &Standardize, text: &'a str, buf: &'a mut String) -> &'a str {
     let (lower, strip) = match s {
         Standardize::LowerAndStripPunctuation => (true, true),
         Standardize::Lower => (true, false),
         Standardize::StripPunctuation => (false, true),
-        Standardize::Custom { f, .. } => return f(text),
-        Standardize::None | Standardize::Missing { .. } => (false, false),
-    };
-    let mut out = Vec::with_capacity(text.len());
-    for &b in text.as_bytes() {
-        if strip && b.is_ascii_punctuation() {
-            continue;
+        Standardize::Custom { f, .. } => {
+            *buf = f(text);
+            return buf.as_str();
         }
-        out.push(if lower { b.to_ascii_lowercase() } else { b });
+        Standardize::None | Standardize::Missing { .. } => return text,
+    };
+    buf.clear();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    // Copy runs of kept bytes; only ASCII bytes are dropped, so every cut is a char boundary.
+    for (i, &b) in bytes.iter().enumerate() {
+        if strip && b.is_ascii_punctuation() {
+            buf.push_str(&text[start..i]);
+            start = i + 1;
+        }
     }
-    // Only ASCII bytes were changed or removed, so the bytes are still valid UTF-8.
-    String::from_utf8(out).unwrap_or_default()
+    buf.push_str(&text[start..]);
+    if lower {
+        buf.make_ascii_lowercase();
+    }
+    buf.as_str()
 }
 
 /// Calls `f` on every token of an already standardized string.

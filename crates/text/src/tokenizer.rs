@@ -3,7 +3,7 @@
 
 use crate::error::{Result, TextError};
 use crate::matrix::Matrix;
-use crate::word_sequence::{WordSplitter, DEFAULT_FILTERS};
+use crate::word_sequence::{lower_into, WordSplitter, DEFAULT_FILTERS};
 use indexmap::IndexMap;
 use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
@@ -146,34 +146,42 @@ impl Tokenizer {
         WordSplitter::new(op, &self.filters, self.lower, &self.split)
     }
 
-    /// Calls `f` on each token of `text` under this tokenizer's rules.
-    fn for_each_token<F: FnMut(&str)>(&self, splitter: &WordSplitter, text: &str, mut f: F) {
+    /// Calls `f` on each token of `text` under this tokenizer's rules (`buf` is scratch space).
+    fn for_each_token<F: FnMut(&str)>(
+        &self,
+        splitter: &WordSplitter,
+        text: &str,
+        buf: &mut String,
+        mut f: F,
+    ) {
         if self.char_level {
-            let lowered;
             let t = if self.lower {
-                lowered = text.to_lowercase();
-                lowered.as_str()
+                lower_into(text, buf);
+                buf.as_str()
             } else {
                 text
             };
-            let mut buf = [0u8; 4];
+            let mut cbuf = [0u8; 4];
             for c in t.chars() {
-                f(c.encode_utf8(&mut buf));
+                f(c.encode_utf8(&mut cbuf));
             }
         } else {
-            splitter.for_each_word(text, f);
+            splitter.for_each_word_buf(text, buf, f);
         }
     }
 
     /// Updates the vocabulary from `texts` (Keras `fit_on_texts`).
     pub fn fit_on_texts<S: AsRef<str> + Sync>(&mut self, texts: &[S]) -> Result<()> {
         let splitter = self.splitter("Tokenizer.fit_on_texts")?;
+        // Few large chunks: each chunk's map is merged serially, so fewer chunks = less merging.
+        let chunk = (texts.len() / (4 * rayon::current_num_threads())).max(CHUNK);
         let chunks: Vec<ChunkCounts> = texts
-            .par_chunks(CHUNK)
+            .par_chunks(chunk)
             .map(|chunk| {
                 let mut counts = ChunkCounts::default();
+                let mut buf = String::new();
                 for (doc, text) in chunk.iter().enumerate() {
-                    self.for_each_token(&splitter, text.as_ref(), |w| {
+                    self.for_each_token(&splitter, text.as_ref(), &mut buf, |w| {
                         if let Some(e) = counts.get_mut(w) {
                             e.0 += 1;
                             if e.2 != doc {
@@ -247,10 +255,16 @@ impl Tokenizer {
     }
 
     /// One text → indices. Unknown words become the oov index when set, else are dropped.
-    fn text_to_sequence(&self, splitter: &WordSplitter, text: &str, oov: Option<i64>) -> Vec<i64> {
+    fn text_to_sequence(
+        &self,
+        splitter: &WordSplitter,
+        text: &str,
+        buf: &mut String,
+        oov: Option<i64>,
+    ) -> Vec<i64> {
         let limit = self.num_words.map(|n| n as i64);
         let mut out = Vec::new();
-        self.for_each_token(splitter, text, |w| match self.word_index.get(w) {
+        self.for_each_token(splitter, text, buf, |w| match self.word_index.get(w) {
             Some(&i) if limit.is_some_and(|n| i >= n) => {
                 if let Some(o) = oov {
                     out.push(o);
@@ -275,7 +289,9 @@ impl Tokenizer {
         Ok(texts
             .par_iter()
             .with_min_len(256)
-            .map(|t| self.text_to_sequence(&splitter, t.as_ref(), oov))
+            .map_init(String::new, |buf, t| {
+                self.text_to_sequence(&splitter, t.as_ref(), buf, oov)
+            })
             .collect())
     }
 

@@ -5,7 +5,7 @@
 use crate::error::{Result, TextError};
 use crate::matrix::Matrix;
 use crate::standardize::{
-    ngrams, split_text, standardize_text, Split, SplitFn, Standardize, StandardizeFn,
+    ngrams, split_text, standardize_into, Split, SplitFn, Standardize, StandardizeFn,
 };
 use crate::tokenizer::alloc_zeroed;
 use rayon::prelude::*;
@@ -388,12 +388,19 @@ impl TextVectorization {
 
     /// Standardize → split → ngrams for one text; `f` sees every token.
     pub(crate) fn for_each_token(&self, text: &str, f: &mut dyn FnMut(&str)) {
-        let st = standardize_text(&self.standardize, text);
-        match self.ngrams.widths() {
-            None => split_text(&self.split, &st, f),
-            Some(widths) => {
+        let mut buf = String::new();
+        self.for_each_token_buf(text, &mut buf, f);
+    }
+
+    /// `for_each_token` with a reusable scratch buffer.
+    fn for_each_token_buf(&self, text: &str, buf: &mut String, f: &mut dyn FnMut(&str)) {
+        let st = standardize_into(&self.standardize, text, buf);
+        match &self.ngrams {
+            Ngrams::None => split_text(&self.split, st, f),
+            ngram_arg => {
+                let widths = ngram_arg.widths().unwrap_or_default();
                 let mut owned: Vec<String> = Vec::new();
-                split_text(&self.split, &st, &mut |t| owned.push(t.to_string()));
+                split_text(&self.split, st, &mut |t| owned.push(t.to_string()));
                 let refs: Vec<&str> = owned.iter().map(String::as_str).collect();
                 ngrams(&refs, &widths, f);
             }
@@ -425,14 +432,16 @@ impl TextVectorization {
             });
         }
         let want_docs = self.output_mode == OutputMode::TfIdf;
+        let chunk = (data.len() / (4 * rayon::current_num_threads())).max(2048);
         let (counts, docs) = data
-            .par_chunks(2048)
+            .par_chunks(chunk)
             .map(|chunk| {
                 let mut counts: FxHashMap<String, (u64, u64)> = FxHashMap::default();
                 let mut seen: FxHashSet<String> = FxHashSet::default();
+                let mut buf = String::new();
                 for text in chunk {
                     seen.clear();
-                    self.for_each_token(text.as_ref(), &mut |w| {
+                    self.for_each_token_buf(text.as_ref(), &mut buf, &mut |w| {
                         let e = match counts.get_mut(w) {
                             Some(e) => e,
                             None => counts.entry(w.to_string()).or_insert((0, 0)),
@@ -660,9 +669,9 @@ impl TextVectorization {
             let rows: Vec<Vec<i64>> = texts
                 .par_iter()
                 .with_min_len(256)
-                .map(|t| {
+                .map_init(String::new, |buf, t| {
                     let mut v = Vec::new();
-                    self.for_each_token(t.as_ref(), &mut |w| {
+                    self.for_each_token_buf(t.as_ref(), buf, &mut |w| {
                         if let Some(i) = id(w) {
                             v.push(i);
                         }

@@ -61,17 +61,40 @@ impl WordSplitter {
     }
 
     /// Calls `f` on every word of `text`, in order.
-    pub(crate) fn for_each_word<F: FnMut(&str)>(&self, text: &str, mut f: F) {
-        // Python lowers first, then translates; lowering can create new filter characters
-        // only in theory (no non-ASCII char lowers to ASCII punctuation), so order is kept anyway.
-        let lowered;
+    pub(crate) fn for_each_word<F: FnMut(&str)>(&self, text: &str, f: F) {
+        let mut buf = String::new();
+        self.for_each_word_buf(text, &mut buf, f);
+    }
+
+    /// Like `for_each_word`, lowering into the reusable `buf` (no allocation per text when warm).
+    pub(crate) fn for_each_word_buf<F: FnMut(&str)>(&self, text: &str, buf: &mut String, mut f: F) {
+        // Python lowers first, then translates; no non-ASCII char lowers to ASCII punctuation,
+        // so the filter set is unaffected by the order.
         let text = if self.lower && !is_lowercase_fixed_point(text) {
-            lowered = text.to_lowercase();
-            lowered.as_str()
+            lower_into(text, buf);
+            buf.as_str()
         } else {
             text
         };
         match self.split_char {
+            Some(sep) if sep.is_ascii() && self.other.is_empty() => {
+                // Byte-level fast path: every separator is one ASCII byte, and ASCII bytes never
+                // occur inside a multi-byte UTF-8 sequence, so slicing at them is always valid.
+                let bytes = text.as_bytes();
+                let sep = sep as u8;
+                let mut start = 0;
+                for (i, &b) in bytes.iter().enumerate() {
+                    if b == sep || (b < 128 && self.ascii[b as usize]) {
+                        if i > start {
+                            f(&text[start..i]);
+                        }
+                        start = i + 1;
+                    }
+                }
+                if bytes.len() > start {
+                    f(&text[start..]);
+                }
+            }
             Some(sep) => {
                 for w in text.split(|c: char| c == sep || self.is_filter(c)) {
                     if !w.is_empty() {
@@ -104,6 +127,17 @@ impl WordSplitter {
         let mut out = Vec::new();
         self.for_each_word(text, |w| out.push(w.to_string()));
         out
+    }
+}
+
+/// Python's `str.lower` into `buf`: ASCII texts take the cheap path, others full Unicode lowering.
+pub(crate) fn lower_into(text: &str, buf: &mut String) {
+    buf.clear();
+    if text.is_ascii() {
+        buf.push_str(text);
+        buf.make_ascii_lowercase();
+    } else {
+        buf.push_str(&text.to_lowercase());
     }
 }
 
