@@ -1,0 +1,402 @@
+//! Reading: decode a whole HDF5 file into the in-memory [`Group`] tree, within [`Limits`].
+
+use std::ops::Deref;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hdf5_pure::{DType, VlenStringReadOptions};
+
+use crate::dataset::{Data, Dataset};
+use crate::group::{check_name, Group};
+use crate::{AttrValue, Hdf5Error, Result};
+
+/// Bounds on what a file may make the reader do; every size in the file is untrusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most groups + datasets in one file (a link cycle would otherwise never end).
+    pub max_objects: usize,
+    /// Deepest group nesting.
+    pub max_depth: usize,
+    /// Most decoded bytes in one dataset.
+    pub max_dataset_bytes: u64,
+    /// Most decoded bytes in all datasets together.
+    pub max_total_bytes: u64,
+    /// Decoded bytes may exceed the file size at most this many times (deflate tops out
+    /// near 1032:1), so a small file cannot claim terabytes.
+    pub max_expansion: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_objects: 100_000,
+            max_depth: 64,
+            max_dataset_bytes: 4 << 30,
+            max_total_bytes: 16 << 30,
+            max_expansion: 1100,
+        }
+    }
+}
+
+/// An HDF5 file decoded into memory. Derefs to its root [`Group`], so
+/// `file.group("model_weights/dense")`, `file.attr("model_config")`,
+/// `file.dataset("a/b")` all work directly.
+#[derive(Debug, Clone, PartialEq)]
+pub struct File {
+    path: PathBuf,
+    root: Group,
+}
+
+impl File {
+    /// Read and decode the file at `path` with default [`Limits`].
+    pub fn open(path: impl AsRef<Path>) -> Result<File> {
+        File::open_with_limits(path, Limits::default())
+    }
+
+    /// Read and decode the file at `path`.
+    pub fn open_with_limits(path: impl AsRef<Path>, limits: Limits) -> Result<File> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| Hdf5Error::Io {
+            file: path.to_path_buf(),
+            action: "read",
+            source,
+        })?;
+        File::decode(bytes, path.to_path_buf(), limits)
+    }
+
+    /// Decode an in-memory file (e.g. `model.weights.h5` taken out of a `.keras` zip).
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<File> {
+        File::decode(bytes, PathBuf::from("<memory>"), Limits::default())
+    }
+
+    /// Decode an in-memory file; `name` is used in error messages (e.g. `"m.keras!model.weights.h5"`).
+    pub fn from_bytes_named(
+        bytes: Vec<u8>,
+        name: impl Into<PathBuf>,
+        limits: Limits,
+    ) -> Result<File> {
+        File::decode(bytes, name.into(), limits)
+    }
+
+    /// Where the file was read from (`<memory>` for byte buffers).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The root group `/`.
+    pub fn root(&self) -> &Group {
+        &self.root
+    }
+
+    /// Give up the file, keeping its tree (e.g. to edit it and write it again).
+    pub fn into_root(self) -> Group {
+        self.root
+    }
+
+    fn decode(bytes: Vec<u8>, path: PathBuf, limits: Limits) -> Result<File> {
+        let origin = Arc::new(path.clone());
+        let file_len = bytes.len() as u64;
+        // Why catch_unwind: the decoder is third-party code fed untrusted bytes; a bug there must
+        // surface as a typed error, never abort the caller. The fuzz test asserts it never fires.
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let pure =
+                hdf5_pure::File::from_bytes(bytes).map_err(|e| malformed(&origin, "/", e))?;
+            let mut walker = Walker {
+                origin: origin.clone(),
+                limits,
+                objects: 0,
+                budget: limits.max_total_bytes.min(
+                    file_len
+                        .saturating_mul(limits.max_expansion)
+                        .saturating_add(1 << 20),
+                ),
+            };
+            walker.group(&pure.root(), "/".to_owned(), 0)
+        }));
+        let root = match outcome {
+            Ok(r) => r?,
+            Err(panic) => {
+                let msg = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                return Err(Hdf5Error::Malformed {
+                    file: path,
+                    object: "/".into(),
+                    detail: format!("HDF5 decoder panicked: {msg}"),
+                });
+            }
+        };
+        Ok(File { path, root })
+    }
+}
+
+impl Deref for File {
+    type Target = Group;
+    fn deref(&self) -> &Group {
+        &self.root
+    }
+}
+
+fn malformed(origin: &Arc<PathBuf>, object: &str, e: hdf5_pure::Error) -> Hdf5Error {
+    Hdf5Error::Malformed {
+        file: origin.to_path_buf(),
+        object: object.to_owned(),
+        detail: e.to_string(),
+    }
+}
+
+fn join(parent: &str, name: &str) -> String {
+    if parent == "/" {
+        format!("/{name}")
+    } else {
+        format!("{parent}/{name}")
+    }
+}
+
+/// Depth-first decoder that counts objects and decoded bytes against the limits.
+struct Walker {
+    origin: Arc<PathBuf>,
+    limits: Limits,
+    objects: usize,
+    /// Decoded bytes still allowed for this file.
+    budget: u64,
+}
+
+impl Walker {
+    fn count_object(&mut self, path: &str) -> Result<()> {
+        self.objects += 1;
+        if self.objects > self.limits.max_objects {
+            return Err(Hdf5Error::TooMany {
+                file: self.origin.to_path_buf(),
+                object: path.to_owned(),
+                what: "groups and datasets",
+                limit: self.limits.max_objects,
+                knob: "max_objects",
+            });
+        }
+        Ok(())
+    }
+
+    fn bad(&self, object: &str) -> impl Fn(hdf5_pure::Error) -> Hdf5Error + '_ {
+        let object = object.to_owned();
+        move |e| malformed(&self.origin, &object, e)
+    }
+
+    fn group(&mut self, pg: &hdf5_pure::Group, path: String, depth: usize) -> Result<Group> {
+        if depth > self.limits.max_depth {
+            return Err(Hdf5Error::TooMany {
+                file: self.origin.to_path_buf(),
+                object: path,
+                what: "levels of nested groups",
+                limit: self.limits.max_depth,
+                knob: "max_depth",
+            });
+        }
+        self.count_object(&path)?;
+        let mut g = Group::empty(self.origin.clone(), path.clone());
+        g.attrs = self.attrs(pg.attrs().map_err(self.bad(&path))?, &path)?;
+        for (name, child) in pg.iter_groups().map_err(self.bad(&path))? {
+            let child_path = self.member_path(&path, &name, &g)?;
+            let sub = self.group(&child, child_path, depth + 1)?;
+            g.groups.insert(name, sub);
+        }
+        for (name, ds) in pg.iter_datasets().map_err(self.bad(&path))? {
+            let child_path = self.member_path(&path, &name, &g)?;
+            self.count_object(&child_path)?;
+            let d = self.dataset(&ds, child_path)?;
+            g.datasets.insert(name, d);
+        }
+        Ok(g)
+    }
+
+    /// Validate a link name read from the file: an empty or `/`-holding name would alias
+    /// another object (an empty name resolves to the group itself: an endless walk).
+    fn member_path(&self, parent: &str, name: &str, g: &Group) -> Result<String> {
+        let full = join(parent, name);
+        if check_name(parent, name).is_err()
+            || g.groups.contains_key(name)
+            || g.datasets.contains_key(name)
+        {
+            return Err(Hdf5Error::Malformed {
+                file: self.origin.to_path_buf(),
+                object: parent.to_owned(),
+                detail: format!("invalid or duplicate link name {name:?}"),
+            });
+        }
+        Ok(full)
+    }
+
+    fn attrs(
+        &self,
+        raw: std::collections::HashMap<String, hdf5_pure::AttrValue>,
+        path: &str,
+    ) -> Result<std::collections::BTreeMap<String, AttrValue>> {
+        raw.into_iter()
+            .map(|(name, v)| {
+                let kind = v.type_name();
+                match AttrValue::from_pure(v) {
+                    Some(a) => Ok((name, a)),
+                    None => Err(Hdf5Error::Unsupported {
+                        file: self.origin.to_path_buf(),
+                        object: format!("{path}@{name}"),
+                        what: format!("an attribute of type {kind}"),
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    fn too_large(&self, path: &str, declared: u128, limit: u64, knob: &'static str) -> Hdf5Error {
+        Hdf5Error::TooLarge {
+            file: self.origin.to_path_buf(),
+            object: path.to_owned(),
+            declared,
+            limit: limit.into(),
+            knob,
+        }
+    }
+
+    /// Charge `bytes` against the per-dataset and per-file budgets before anything is allocated.
+    fn charge(&mut self, path: &str, bytes: u128) -> Result<()> {
+        if bytes > u128::from(self.limits.max_dataset_bytes) {
+            return Err(self.too_large(
+                path,
+                bytes,
+                self.limits.max_dataset_bytes,
+                "max_dataset_bytes",
+            ));
+        }
+        if bytes > u128::from(self.budget) {
+            let knob = if self.budget < self.limits.max_total_bytes {
+                "max_expansion"
+            } else {
+                "max_total_bytes"
+            };
+            return Err(self.too_large(path, bytes, self.budget, knob));
+        }
+        self.budget -= bytes as u64;
+        Ok(())
+    }
+
+    fn dataset(&mut self, ds: &hdf5_pure::Dataset, path: String) -> Result<Dataset> {
+        let bad = |e| malformed(&self.origin, &path, e);
+        let shape64 = ds.shape().map_err(bad)?;
+        let dtype = ds.dtype().map_err(bad)?;
+        let elem = ds.element_size().map_err(bad)?;
+        let count: u128 = shape64.iter().map(|&d| u128::from(d)).product();
+        let declared = count.saturating_mul(u128::from(elem));
+        self.charge(&path, declared)?;
+        // Fits: `count` ≤ declared bytes ≤ max_dataset_bytes (elements are ≥ 1 byte), unless elem is 0.
+        let shape: Vec<usize> = shape64
+            .iter()
+            .map(|&d| usize::try_from(d))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|_| {
+                self.too_large(
+                    &path,
+                    declared,
+                    self.limits.max_dataset_bytes,
+                    "max_dataset_bytes",
+                )
+            })?;
+        let n = crate::dataset::element_count(&shape).ok_or_else(|| {
+            self.too_large(
+                &path,
+                declared,
+                self.limits.max_dataset_bytes,
+                "max_dataset_bytes",
+            )
+        })?;
+        if elem == 0 && n > 0 {
+            return Err(Hdf5Error::Malformed {
+                file: self.origin.to_path_buf(),
+                object: path,
+                detail: "datatype of size 0".into(),
+            });
+        }
+        let bad = |e| malformed(&self.origin, &path, e);
+        let data = match dtype {
+            DType::F32 => Data::F32(ds.read_f32().map_err(bad)?),
+            DType::F64 => Data::F64(ds.read_f64().map_err(bad)?),
+            DType::I8 => Data::I8(ds.read_i8().map_err(bad)?),
+            DType::I16 => Data::I16(ds.read_i16().map_err(bad)?),
+            DType::I32 => Data::I32(ds.read_i32().map_err(bad)?),
+            DType::I64 => Data::I64(ds.read_i64().map_err(bad)?),
+            DType::U8 => Data::U8(ds.read_u8().map_err(bad)?),
+            DType::U16 => Data::U16(ds.read_u16().map_err(bad)?),
+            DType::U32 => Data::U32(ds.read_u32().map_err(bad)?),
+            DType::U64 => Data::U64(ds.read_u64().map_err(bad)?),
+            DType::String => Data::Str(ds.read_string().map_err(bad)?),
+            DType::VariableLengthString => {
+                // The payload lives in global heaps; bound it by what is left of the budget.
+                let left = usize::try_from(self.budget.min(self.limits.max_dataset_bytes))
+                    .unwrap_or(usize::MAX);
+                let opts = VlenStringReadOptions::new()
+                    .with_max_elements(n)
+                    .with_max_payload_bytes(left);
+                let v = ds.read_vlen_strings(opts).map_err(bad)?;
+                let payload: u128 = v.iter().map(|s| s.len() as u128).sum();
+                self.charge(&path, payload)?;
+                Data::Str(v)
+            }
+            other => {
+                return Err(Hdf5Error::Unsupported {
+                    file: self.origin.to_path_buf(),
+                    object: path,
+                    what: format!("datatype {other}"),
+                })
+            }
+        };
+        if data.len() != n {
+            return Err(Hdf5Error::Malformed {
+                file: self.origin.to_path_buf(),
+                object: path,
+                detail: format!(
+                    "shape {shape:?} holds {n} elements but {} were decoded",
+                    data.len()
+                ),
+            });
+        }
+        let attrs = self.attrs(
+            ds.attrs().map_err(|e| malformed(&self.origin, &path, e))?,
+            &path,
+        )?;
+        Ok(Dataset {
+            file: self.origin.clone(),
+            path,
+            shape,
+            data,
+            attrs,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_is_a_typed_error_naming_the_source() {
+        let err = File::from_bytes_named(
+            b"not an hdf5 file at all".to_vec(),
+            "x.h5",
+            Limits::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Hdf5Error::Malformed { .. }), "{err:?}");
+        assert!(err.to_string().contains("x.h5"), "{err}");
+        assert!(File::from_bytes(Vec::new()).is_err());
+    }
+
+    #[test]
+    fn missing_file_is_an_io_error() {
+        let err = File::open("/nonexistent/dir/m.h5").unwrap_err();
+        assert!(
+            matches!(err, Hdf5Error::Io { .. }) && err.to_string().contains("m.h5"),
+            "{err}"
+        );
+    }
+}
