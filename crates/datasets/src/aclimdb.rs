@@ -45,8 +45,16 @@ fn review_files(dir: &Path) -> Result<Vec<PathBuf>> {
         }
     }
     let key = |p: &PathBuf| {
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
-        let id = name.split('_').next().and_then(|s| s.parse::<u64>().ok()).unwrap_or(u64::MAX);
+        let name = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
+        let id = name
+            .split('_')
+            .next()
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(u64::MAX);
         (id, name)
     };
     files.sort_by_key(key);

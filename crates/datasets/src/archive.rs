@@ -47,11 +47,19 @@ fn safe_relative(name: &str) -> std::result::Result<PathBuf, &'static str> {
 }
 
 /// Copies one member's bytes to `target`, counting them against the running total.
-fn write_member(archive: &Path, reader: &mut dyn Read, target: &Path, total: &mut u64, format: &'static str) -> Result<()> {
+fn write_member(
+    archive: &Path,
+    reader: &mut dyn Read,
+    target: &Path,
+    total: &mut u64,
+    format: &'static str,
+) -> Result<()> {
     if let Some(parent) = target.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| DatasetsError::io("cannot create", parent, e))?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| DatasetsError::io("cannot create", parent, e))?;
     }
-    let mut out = File::create(target).map_err(|e| DatasetsError::io("cannot create", target, e))?;
+    let mut out =
+        File::create(target).map_err(|e| DatasetsError::io("cannot create", target, e))?;
     let mut buf = vec![0u8; 1 << 16];
     loop {
         let n = reader.read(&mut buf).map_err(|e| DatasetsError::Archive {
@@ -71,9 +79,11 @@ fn write_member(archive: &Path, reader: &mut dyn Read, target: &Path, total: &mu
                 limit: MAX_EXTRACTED_BYTES,
             });
         }
-        out.write_all(&buf[..n]).map_err(|e| DatasetsError::io("cannot write", target, e))?;
+        out.write_all(&buf[..n])
+            .map_err(|e| DatasetsError::io("cannot write", target, e))?;
     }
-    out.sync_all().map_err(|e| DatasetsError::io("cannot write", target, e))
+    out.sync_all()
+        .map_err(|e| DatasetsError::io("cannot write", target, e))
 }
 
 fn extract_zip(archive: &Path, dest: &Path) -> Result<()> {
@@ -102,7 +112,8 @@ fn extract_zip(archive: &Path, dest: &Path) -> Result<()> {
         }
         let target = dest.join(rel);
         if member.is_dir() {
-            std::fs::create_dir_all(&target).map_err(|e| DatasetsError::io("cannot create", &target, e))?;
+            std::fs::create_dir_all(&target)
+                .map_err(|e| DatasetsError::io("cannot create", &target, e))?;
         } else {
             write_member(archive, &mut member, &target, &mut total, "zip")?;
         }
@@ -131,7 +142,8 @@ fn extract_tar_gz(archive: &Path, dest: &Path) -> Result<()> {
         let target = dest.join(rel);
         match entry.header().entry_type() {
             tar::EntryType::Directory => {
-                std::fs::create_dir_all(&target).map_err(|e| DatasetsError::io("cannot create", &target, e))?;
+                std::fs::create_dir_all(&target)
+                    .map_err(|e| DatasetsError::io("cannot create", &target, e))?;
             }
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 write_member(archive, &mut entry, &target, &mut total, "tar.gz")?;
@@ -144,7 +156,10 @@ fn extract_tar_gz(archive: &Path, dest: &Path) -> Result<()> {
                 })
             }
             // Metadata records carry no file of their own.
-            tar::EntryType::XGlobalHeader | tar::EntryType::XHeader | tar::EntryType::GNULongName | tar::EntryType::GNULongLink => {}
+            tar::EntryType::XGlobalHeader
+            | tar::EntryType::XHeader
+            | tar::EntryType::GNULongName
+            | tar::EntryType::GNULongLink => {}
             _ => {
                 return Err(DatasetsError::UnsafeArchiveEntry {
                     archive: archive.to_path_buf(),
@@ -163,7 +178,10 @@ mod tests {
 
     #[test]
     fn safe_relative_rejects_escapes() {
-        assert_eq!(safe_relative("a/./b.txt").unwrap(), PathBuf::from("a/b.txt"));
+        assert_eq!(
+            safe_relative("a/./b.txt").unwrap(),
+            PathBuf::from("a/b.txt")
+        );
         assert!(safe_relative("../x").is_err());
         assert!(safe_relative("a/../../x").is_err());
         assert!(safe_relative("/etc/passwd").is_err());

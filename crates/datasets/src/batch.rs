@@ -65,7 +65,10 @@ mod tests {
         assert_ne!(all, (0..10).collect::<Vec<_>>());
         all.sort_unstable();
         assert_eq!(all, (0..10).collect::<Vec<_>>());
-        assert_eq!(batch_indices(5, 2, None).unwrap(), vec![vec![0, 1], vec![2, 3], vec![4]]);
+        assert_eq!(
+            batch_indices(5, 2, None).unwrap(),
+            vec![vec![0, 1], vec![2, 3], vec![4]]
+        );
         assert!(batch_indices(5, 0, None).is_err());
     }
 

@@ -94,7 +94,9 @@ impl Cache {
     /// Checks a hand-placed file against the registry's size and hash.
     fn verify_local(&self, file: &RemoteFile, path: &Path) -> Result<()> {
         if let Some(want) = file.size {
-            let got = std::fs::metadata(path).map_err(|e| DatasetsError::io("cannot read", path, e))?.len();
+            let got = std::fs::metadata(path)
+                .map_err(|e| DatasetsError::io("cannot read", path, e))?
+                .len();
             if got != want {
                 return Err(DatasetsError::SizeMismatch {
                     url: file.url.clone(),
@@ -120,15 +122,26 @@ impl Cache {
 
     /// Extracts into a private temporary folder, checks member hashes, then moves the members into place.
     fn unpack(&self, entry: &DatasetEntry, file: &RemoteFile, archive: &Path) -> Result<()> {
-        let Some(x) = &file.extract else { return Ok(()) };
-        let tmp = self.root.join(format!(".extract-{}-{}", entry.name, std::process::id()));
+        let Some(x) = &file.extract else {
+            return Ok(());
+        };
+        let tmp = self
+            .root
+            .join(format!(".extract-{}-{}", entry.name, std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
-        let target = if x.into.is_empty() { self.root.clone() } else { self.root.join(&x.into) };
+        let target = if x.into.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(&x.into)
+        };
         let result = (|| {
-            std::fs::create_dir_all(&tmp).map_err(|e| DatasetsError::io("cannot create", &tmp, e))?;
+            std::fs::create_dir_all(&tmp)
+                .map_err(|e| DatasetsError::io("cannot create", &tmp, e))?;
             extract(x.kind, archive, &tmp)?;
             for (member, want) in &x.member_sha256 {
-                let rel = Path::new(member).strip_prefix(&x.into).unwrap_or(Path::new(member));
+                let rel = Path::new(member)
+                    .strip_prefix(&x.into)
+                    .unwrap_or(Path::new(member));
                 let got = sha256_file(&tmp.join(rel))?;
                 if !want.eq_ignore_ascii_case(&got) {
                     return Err(DatasetsError::ChecksumMismatch {
@@ -139,14 +152,17 @@ impl Cache {
                     });
                 }
             }
-            std::fs::create_dir_all(&target).map_err(|e| DatasetsError::io("cannot create", &target, e))?;
-            let children = std::fs::read_dir(&tmp).map_err(|e| DatasetsError::io("cannot list", &tmp, e))?;
+            std::fs::create_dir_all(&target)
+                .map_err(|e| DatasetsError::io("cannot create", &target, e))?;
+            let children =
+                std::fs::read_dir(&tmp).map_err(|e| DatasetsError::io("cannot list", &tmp, e))?;
             for child in children {
                 let child = child.map_err(|e| DatasetsError::io("cannot list", &tmp, e))?;
                 let to = target.join(child.file_name());
                 // Keep whatever is already there (e.g. files placed by hand).
                 if !to.exists() {
-                    std::fs::rename(child.path(), &to).map_err(|e| DatasetsError::io("cannot move extracted file to", &to, e))?;
+                    std::fs::rename(child.path(), &to)
+                        .map_err(|e| DatasetsError::io("cannot move extracted file to", &to, e))?;
                 }
             }
             Ok(())

@@ -36,12 +36,19 @@ pub fn agent() -> ureq::Agent {
 }
 
 /// Downloads `url` to `dest`, verifying `expected`; returns the SHA-256 (hex) of what was written.
-pub fn download_file(agent: &ureq::Agent, url: &str, dest: &Path, expected: &Expected<'_>, progress: bool) -> Result<String> {
+pub fn download_file(
+    agent: &ureq::Agent,
+    url: &str,
+    dest: &Path,
+    expected: &Expected<'_>,
+    progress: bool,
+) -> Result<String> {
     let parent = dest.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| DatasetsError::io("cannot create", parent, e))?;
     let tmp = temp_path(dest);
     let result = fetch_to(agent, url, dest, &tmp, expected, progress).and_then(|sha| {
-        std::fs::rename(&tmp, dest).map_err(|e| DatasetsError::io("cannot rename download into", dest, e))?;
+        std::fs::rename(&tmp, dest)
+            .map_err(|e| DatasetsError::io("cannot rename download into", dest, e))?;
         Ok(sha)
     });
     if result.is_err() {
@@ -53,11 +60,21 @@ pub fn download_file(agent: &ureq::Agent, url: &str, dest: &Path, expected: &Exp
 
 /// `.NAME.part-PID` next to `dest`, so the final rename stays on one filesystem.
 fn temp_path(dest: &Path) -> PathBuf {
-    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     dest.with_file_name(format!(".{name}.part-{}", std::process::id()))
 }
 
-fn fetch_to(agent: &ureq::Agent, url: &str, dest: &Path, tmp: &Path, expected: &Expected<'_>, progress: bool) -> Result<String> {
+fn fetch_to(
+    agent: &ureq::Agent,
+    url: &str,
+    dest: &Path,
+    tmp: &Path,
+    expected: &Expected<'_>,
+    progress: bool,
+) -> Result<String> {
     let fail = |reason: String| DatasetsError::Download {
         url: url.to_string(),
         dest: dest.to_path_buf(),
@@ -88,7 +105,7 @@ fn fetch_to(agent: &ureq::Agent, url: &str, dest: &Path, tmp: &Path, expected: &
         });
     }
     let total_hint = declared.or(expected.size);
-    let bar = if progress && total_hint.map_or(true, |t| t >= PROGRESS_MIN_BYTES) {
+    let bar = if progress && !matches!(total_hint, Some(t) if t < PROGRESS_MIN_BYTES) {
         let bar = match total_hint {
             Some(t) => indicatif::ProgressBar::new(t),
             None => indicatif::ProgressBar::new_spinner(),
@@ -98,7 +115,11 @@ fn fetch_to(agent: &ureq::Agent, url: &str, dest: &Path, tmp: &Path, expected: &
         ) {
             bar.set_style(style.progress_chars("=> "));
         }
-        bar.set_message(dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        bar.set_message(
+            dest.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
         Some(bar)
     } else {
         None
@@ -129,7 +150,8 @@ fn fetch_to(agent: &ureq::Agent, url: &str, dest: &Path, tmp: &Path, expected: &
             });
         }
         hasher.update(&buf[..n]);
-        file.write_all(&buf[..n]).map_err(|e| DatasetsError::io("cannot write", tmp, e))?;
+        file.write_all(&buf[..n])
+            .map_err(|e| DatasetsError::io("cannot write", tmp, e))?;
         if let Some(b) = &bar {
             b.inc(n as u64);
         }
@@ -139,7 +161,9 @@ fn fetch_to(agent: &ureq::Agent, url: &str, dest: &Path, tmp: &Path, expected: &
     }
     if let Some(d) = declared {
         if received != d {
-            return Err(fail(format!("body truncated: received {received} of {d} bytes")));
+            return Err(fail(format!(
+                "body truncated: received {received} of {d} bytes"
+            )));
         }
     }
     if let Some(want) = expected.size {
@@ -152,7 +176,8 @@ fn fetch_to(agent: &ureq::Agent, url: &str, dest: &Path, tmp: &Path, expected: &
             });
         }
     }
-    file.sync_all().map_err(|e| DatasetsError::io("cannot write", tmp, e))?;
+    file.sync_all()
+        .map_err(|e| DatasetsError::io("cannot write", tmp, e))?;
     let got = hex(&hasher.finalize());
     match expected.sha256 {
         Some(want) if !want.eq_ignore_ascii_case(&got) => Err(DatasetsError::ChecksumMismatch {
@@ -175,7 +200,9 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = f.read(&mut buf).map_err(|e| DatasetsError::io("cannot read", path, e))?;
+        let n = f
+            .read(&mut buf)
+            .map_err(|e| DatasetsError::io("cannot read", path, e))?;
         if n == 0 {
             break;
         }

@@ -87,7 +87,11 @@ pub type Result<T> = std::result::Result<T, DatasetsError>;
 
 impl DatasetsError {
     /// Wraps an `io::Error` with the path and the action that failed.
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
         DatasetsError::Io {
             action,
             path: path.into(),
@@ -96,7 +100,11 @@ impl DatasetsError {
     }
 
     /// A malformed-row error at `path:line`.
-    pub(crate) fn malformed(path: impl Into<PathBuf>, line: u64, message: impl Into<String>) -> Self {
+    pub(crate) fn malformed(
+        path: impl Into<PathBuf>,
+        line: u64,
+        message: impl Into<String>,
+    ) -> Self {
         DatasetsError::Malformed {
             path: path.into(),
             line,

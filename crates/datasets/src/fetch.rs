@@ -98,7 +98,10 @@ impl Cache {
     /// GloVe 6B vectors of dimension 50, 100, 200 or 300.
     pub fn glove_6b(&self, dim: usize) -> Result<GloveVectors> {
         if ![50, 100, 200, 300].contains(&dim) {
-            return Err(DatasetsError::invalid("dim", format!("{dim}: glove.6B comes in 50, 100, 200 and 300 dimensions")));
+            return Err(DatasetsError::invalid(
+                "dim",
+                format!("{dim}: glove.6B comes in 50, 100, 200 and 300 dimensions"),
+            ));
         }
         self.ensure("glove.6B")?;
         GloveVectors::load(&self.path(&format!("glove.6B/glove.6B.{dim}d.txt")))

@@ -27,7 +27,10 @@ impl Fortune500 {
             return Err(DatasetsError::malformed(
                 path,
                 1,
-                format!("expected a name column and at least 2 price columns, found {} columns", headers.len()),
+                format!(
+                    "expected a name column and at least 2 price columns, found {} columns",
+                    headers.len()
+                ),
             ));
         }
         let dates = headers[1..].to_vec();
@@ -42,7 +45,11 @@ impl Fortune500 {
         })?;
         let prices = Array2::from_shape_vec((names.len(), dates.len()), values)
             .map_err(|e| DatasetsError::malformed(path, 0, e.to_string()))?;
-        Ok(Fortune500 { names, dates, prices })
+        Ok(Fortune500 {
+            names,
+            dates,
+            prices,
+        })
     }
 
     /// `X = prices[:, :-1]` as f32 `[stocks, days - 1]` (add a trailing axis for an RNN).

@@ -38,14 +38,22 @@ impl GloveVectors {
             let start = values.len();
             for cell in parts {
                 let v: f32 = cell.parse().map_err(|_| {
-                    DatasetsError::malformed(path, line_no, format!("word {word:?}: {cell:?} is not a number"))
+                    DatasetsError::malformed(
+                        path,
+                        line_no,
+                        format!("word {word:?}: {cell:?} is not a number"),
+                    )
                 })?;
                 values.push(v);
             }
             let n = values.len() - start;
             if dim == 0 {
                 if n == 0 {
-                    return Err(DatasetsError::malformed(path, line_no, "line has a word but no vector"));
+                    return Err(DatasetsError::malformed(
+                        path,
+                        line_no,
+                        "line has a word but no vector",
+                    ));
                 }
                 dim = n;
             } else if n != dim {
@@ -64,7 +72,12 @@ impl GloveVectors {
         }
         let vectors = Array2::from_shape_vec((words.len(), dim), values)
             .map_err(|e| DatasetsError::malformed(path, 0, e.to_string()))?;
-        Ok(GloveVectors { dim, words, index, vectors })
+        Ok(GloveVectors {
+            dim,
+            words,
+            index,
+            vectors,
+        })
     }
 
     /// The vector of `word`, if present.
@@ -74,14 +87,22 @@ impl GloveVectors {
 
     /// BST 261: `embedding_matrix = zeros((max_words, dim))`; row `i` = vector of the word with index
     /// `i < max_words` in `word_index`; words without a vector (and index 0) stay zero.
-    pub fn embedding_matrix<'w, I>(&self, word_index: I, max_words: usize, dim: usize) -> Result<Array2<f32>>
+    pub fn embedding_matrix<'w, I>(
+        &self,
+        word_index: I,
+        max_words: usize,
+        dim: usize,
+    ) -> Result<Array2<f32>>
     where
         I: IntoIterator<Item = (&'w String, &'w usize)>,
     {
         if dim != self.dim {
             return Err(DatasetsError::invalid(
                 "dim",
-                format!("{dim} differs from the file's {} values per word; load glove.6B.{dim}d.txt", self.dim),
+                format!(
+                    "{dim} differs from the file's {} values per word; load glove.6B.{dim}d.txt",
+                    self.dim
+                ),
             ));
         }
         let mut m = Array2::<f32>::zeros((max_words, dim));
@@ -124,8 +145,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("g.txt");
         std::fs::write(&p, "a 1 2\nb 1\n").unwrap();
-        assert!(GloveVectors::load(&p).unwrap_err().to_string().contains("g.txt:2"));
+        assert!(GloveVectors::load(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("g.txt:2"));
         std::fs::write(&p, "a 1 2\nb 1 x\n").unwrap();
-        assert!(GloveVectors::load(&p).unwrap_err().to_string().contains("g.txt:2"));
+        assert!(GloveVectors::load(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("g.txt:2"));
     }
 }

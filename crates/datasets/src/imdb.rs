@@ -96,7 +96,12 @@ impl ImdbLoadData {
                 message: format!("missing array {key:?}; is this Keras' imdb.npz?"),
             })
         };
-        let (xtr, ytr, xte, yte) = (take("x_train")?, take("y_train")?, take("x_test")?, take("y_test")?);
+        let (xtr, ytr, xte, yte) = (
+            take("x_train")?,
+            take("y_train")?,
+            take("x_test")?,
+            take("y_test")?,
+        );
         let mut x_train = sequences(path, "x_train", xtr)?;
         let mut y_train = labels(path, "y_train", ytr, x_train.len())?;
         let mut x_test = sequences(path, "x_test", xte)?;
@@ -127,7 +132,12 @@ impl ImdbLoadData {
         let num_words = match self.num_words {
             Some(n) => n as i64,
             // Keras: max over all ids (an empty sequence would make Python fail; here it just counts as 0).
-            None => x_train.iter().chain(&x_test).flat_map(|x| x.iter().copied()).max().unwrap_or(0),
+            None => x_train
+                .iter()
+                .chain(&x_test)
+                .flat_map(|x| x.iter().copied())
+                .max()
+                .unwrap_or(0),
         };
         let skip_top = self.skip_top as i64;
         for x in x_train.iter_mut().chain(x_test.iter_mut()) {
@@ -141,8 +151,14 @@ impl ImdbLoadData {
             }
         }
         Ok((
-            Sequences { x: x_train, y: Array1::from(y_train) },
-            Sequences { x: x_test, y: Array1::from(y_test) },
+            Sequences {
+                x: x_train,
+                y: Array1::from(y_train),
+            },
+            Sequences {
+                x: x_test,
+                y: Array1::from(y_test),
+            },
         ))
     }
 }
@@ -152,13 +168,19 @@ fn permute(rng: &mut RandomState, x: &mut Vec<Vec<i64>>, y: &mut Vec<i64>) {
     let idx = rng.permutation(x.len());
     let old_x = std::mem::take(x);
     let mut slots: Vec<Option<Vec<i64>>> = old_x.into_iter().map(Some).collect();
-    *x = idx.iter().map(|&i| slots[i].take().unwrap_or_default()).collect();
+    *x = idx
+        .iter()
+        .map(|&i| slots[i].take().unwrap_or_default())
+        .collect();
     *y = idx.iter().map(|&i| y[i]).collect();
 }
 
 /// Keras `_remove_long_seq`: keeps sequences strictly shorter than `maxlen`.
 fn remove_long(maxlen: usize, x: Vec<Vec<i64>>, y: Vec<i64>) -> (Vec<Vec<i64>>, Vec<i64>) {
-    x.into_iter().zip(y).filter(|(s, _)| s.len() < maxlen).unzip()
+    x.into_iter()
+        .zip(y)
+        .filter(|(s, _)| s.len() < maxlen)
+        .unzip()
 }
 
 /// An object array of int lists (or a numeric 2-D array) → one `Vec<i64>` per row.
@@ -175,14 +197,20 @@ fn sequences(path: &Path, key: &str, a: NpyArray) -> Result<Vec<Vec<i64>>> {
             .map(|(i, v)| match v {
                 PyValue::IntList(ints) => Ok(ints),
                 PyValue::List(vals) if vals.is_empty() => Ok(Vec::new()),
-                other => Err(bad(format!("element {i} is not a list of ints: {}", short(&other)))),
+                other => Err(bad(format!(
+                    "element {i} is not a list of ints: {}",
+                    short(&other)
+                ))),
             })
             .collect(),
         NpyData::Int(v) if a.shape.len() == 2 => {
             let cols = a.shape[1].max(1);
             Ok(v.chunks(cols).map(<[i64]>::to_vec).collect())
         }
-        _ => Err(bad(format!("expected an object array of lists, found shape {:?}", a.shape))),
+        _ => Err(bad(format!(
+            "expected an object array of lists, found shape {:?}",
+            a.shape
+        ))),
     }
 }
 
@@ -193,7 +221,10 @@ fn labels(path: &Path, key: &str, a: NpyArray, n: usize) -> Result<Vec<i64>> {
         _ => Err(DatasetsError::Archive {
             path: path.to_path_buf(),
             format: "npz",
-            message: format!("{key}: expected {n} integer labels, found shape {:?}", a.shape),
+            message: format!(
+                "{key}: expected {n} integer labels, found shape {:?}",
+                a.shape
+            ),
         }),
     }
 }
@@ -208,7 +239,11 @@ fn short(v: &PyValue) -> String {
 pub fn get_word_index(path: &Path) -> Result<HashMap<String, i64>> {
     let file = std::fs::File::open(path).map_err(|e| DatasetsError::io("cannot open", path, e))?;
     serde_json::from_reader(std::io::BufReader::new(file)).map_err(|e| {
-        DatasetsError::malformed(path, e.line() as u64, format!("expected a JSON object of word → integer: {e}"))
+        DatasetsError::malformed(
+            path,
+            e.line() as u64,
+            format!("expected a JSON object of word → integer: {e}"),
+        )
     })
 }
 
@@ -227,7 +262,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("w.json");
         std::fs::write(&p, "{\"the\": 1,\n \"and\": \"x\"}").unwrap();
-        assert!(get_word_index(&p).unwrap_err().to_string().contains("w.json:2"));
+        assert!(get_word_index(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("w.json:2"));
         std::fs::write(&p, "{\"the\": 1, \"and\": 2}").unwrap();
         assert_eq!(get_word_index(&p).unwrap()["and"], 2);
     }

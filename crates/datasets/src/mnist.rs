@@ -60,13 +60,18 @@ mod tests {
     fn reads_a_tiny_file_and_rejects_bad_digit() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("m.csv");
-        let header: Vec<String> = (1..=28).flat_map(|r| (1..=28).map(move |c| format!("{r}x{c}"))).collect();
+        let header: Vec<String> = (1..=28)
+            .flat_map(|r| (1..=28).map(move |c| format!("{r}x{c}")))
+            .collect();
         let pixels = vec!["0"; MNIST_PIXELS].join(",");
         std::fs::write(&p, format!("class,{}\n7,{pixels}\n", header.join(","))).unwrap();
         let m = MnistCsv::load(&p).unwrap();
         assert_eq!(m.x.shape(), &[1, MNIST_PIXELS]);
         assert_eq!(m.y[0], 7);
         std::fs::write(&p, format!("class,{}\n12,{pixels}\n", header.join(","))).unwrap();
-        assert!(MnistCsv::load(&p).unwrap_err().to_string().contains("m.csv:2"));
+        assert!(MnistCsv::load(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("m.csv:2"));
     }
 }

@@ -57,17 +57,25 @@ pub fn parse_npy(bytes: &[u8], path: &Path) -> Result<NpyArray> {
         v => return Err(bad(path, format!("unsupported .npy version {v}"))),
     };
     if header_len > bytes.len() - start {
-        return Err(bad(path, format!("header of {header_len} bytes runs past the end of the file")));
+        return Err(bad(
+            path,
+            format!("header of {header_len} bytes runs past the end of the file"),
+        ));
     }
     let header = std::str::from_utf8(&bytes[start..start + header_len])
         .map_err(|_| bad(path, "header is not text"))?;
-    let descr = dict_str(header, "descr").ok_or_else(|| bad(path, format!("no 'descr' in header {header:?}")))?;
+    let descr = dict_str(header, "descr")
+        .ok_or_else(|| bad(path, format!("no 'descr' in header {header:?}")))?;
     let fortran = header_value(header, "fortran_order")
         .map(|v| v.starts_with("True"))
         .unwrap_or(false);
-    let shape = parse_shape(header).ok_or_else(|| bad(path, format!("bad 'shape' in header {header:?}")))?;
+    let shape = parse_shape(header)
+        .ok_or_else(|| bad(path, format!("bad 'shape' in header {header:?}")))?;
     if fortran && shape.len() > 1 {
-        return Err(bad(path, "fortran_order arrays of rank > 1 are not supported; save with np.ascontiguousarray"));
+        return Err(bad(
+            path,
+            "fortran_order arrays of rank > 1 are not supported; save with np.ascontiguousarray",
+        ));
     }
     let count = shape
         .iter()
@@ -75,10 +83,18 @@ pub fn parse_npy(bytes: &[u8], path: &Path) -> Result<NpyArray> {
         .ok_or_else(|| bad(path, format!("shape {shape:?} overflows")))?;
     let body = &bytes[start + header_len..];
     let data = if descr == "|O" || descr == "O" {
-        let value = unpickle(body).map_err(|e| bad(path, format!("object array pickle: {}", e.0)))?;
-        let items = object_items(value).ok_or_else(|| bad(path, "object array pickle is not an ndarray of objects"))?;
+        let value =
+            unpickle(body).map_err(|e| bad(path, format!("object array pickle: {}", e.0)))?;
+        let items = object_items(value)
+            .ok_or_else(|| bad(path, "object array pickle is not an ndarray of objects"))?;
         if items.len() != count {
-            return Err(bad(path, format!("shape {shape:?} declares {count} objects, pickle holds {}", items.len())));
+            return Err(bad(
+                path,
+                format!(
+                    "shape {shape:?} declares {count} objects, pickle holds {}",
+                    items.len()
+                ),
+            ));
         }
         NpyData::Object(items)
     } else {
@@ -94,7 +110,9 @@ fn numeric(descr: &str, body: &[u8], count: usize) -> std::result::Result<NpyDat
         _ => ('<', descr),
     };
     let kind = kind_size.chars().next().ok_or("empty dtype")?;
-    let size: usize = kind_size[1..].parse().map_err(|_| format!("unsupported dtype {descr:?}"))?;
+    let size: usize = kind_size[1..]
+        .parse()
+        .map_err(|_| format!("unsupported dtype {descr:?}"))?;
     let need = count.checked_mul(size).ok_or("array size overflows")?;
     if need > body.len() {
         return Err(format!(
@@ -124,27 +142,47 @@ fn numeric(descr: &str, body: &[u8], count: usize) -> std::result::Result<NpyDat
                 })
                 .collect(),
         )),
-        ('u' | 'b', 1 | 2 | 4) => Ok(NpyData::Int(chunks.map(|c| i64::from_le_bytes(word(c))).collect())),
+        ('u' | 'b', 1 | 2 | 4) => Ok(NpyData::Int(
+            chunks.map(|c| i64::from_le_bytes(word(c))).collect(),
+        )),
         ('u', 8) => chunks
-            .map(|c| i64::try_from(u64::from_le_bytes(word(c))).map_err(|_| "uint64 value above i64::MAX".to_string()))
+            .map(|c| {
+                i64::try_from(u64::from_le_bytes(word(c)))
+                    .map_err(|_| "uint64 value above i64::MAX".to_string())
+            })
             .collect::<std::result::Result<Vec<_>, _>>()
             .map(NpyData::Int),
         ('f', 4) => Ok(NpyData::Float(
-            chunks.map(|c| f64::from(f32::from_bits(u64::from_le_bytes(word(c)) as u32))).collect(),
+            chunks
+                .map(|c| f64::from(f32::from_bits(u64::from_le_bytes(word(c)) as u32)))
+                .collect(),
         )),
-        ('f', 8) => Ok(NpyData::Float(chunks.map(|c| f64::from_bits(u64::from_le_bytes(word(c)))).collect())),
+        ('f', 8) => Ok(NpyData::Float(
+            chunks
+                .map(|c| f64::from_bits(u64::from_le_bytes(word(c))))
+                .collect(),
+        )),
         _ => Err(format!("unsupported dtype {descr:?}")),
     }
 }
 
 /// The element list of a pickled `numpy.ndarray` of objects (`_reconstruct` + `BUILD` state).
 fn object_items(v: PyValue) -> Option<Vec<PyValue>> {
-    let PyValue::Object { callable, state, .. } = v else { return None };
-    let PyValue::Global(module, name) = *callable else { return None };
+    let PyValue::Object {
+        callable, state, ..
+    } = v
+    else {
+        return None;
+    };
+    let PyValue::Global(module, name) = *callable else {
+        return None;
+    };
     if !module.starts_with("numpy") || name != "_reconstruct" {
         return None;
     }
-    let PyValue::Tuple(mut st) = *state? else { return None };
+    let PyValue::Tuple(mut st) = *state? else {
+        return None;
+    };
     if st.len() != 5 {
         return None;
     }
@@ -198,7 +236,9 @@ pub fn load_npz(path: &Path) -> Result<BTreeMap<String, NpyArray>> {
     for i in 0..archive.len() {
         let member = archive.by_index(i).map_err(zip_err)?;
         let name = member.name().to_string();
-        let Some(key) = name.strip_suffix(".npy") else { continue };
+        let Some(key) = name.strip_suffix(".npy") else {
+            continue;
+        };
         let key = key.to_string();
         // Read at most the limit + 1 bytes: the declared size in the zip header is not trusted.
         let mut bytes = Vec::new();
@@ -229,7 +269,8 @@ mod tests {
     use super::*;
 
     fn npy(descr: &str, shape: &str, body: &[u8]) -> Vec<u8> {
-        let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+        let mut header =
+            format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
         while (10 + header.len() + 1) % 64 != 0 {
             header.push(' ');
         }
@@ -244,8 +285,24 @@ mod tests {
     #[test]
     fn numeric_dtypes_and_endianness() {
         let p = Path::new("t.npy");
-        let a = parse_npy(&npy("<i8", "(2,)", &[1, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), p).unwrap();
-        assert_eq!(a, NpyArray { shape: vec![2], data: NpyData::Int(vec![1, -1]) });
+        let a = parse_npy(
+            &npy(
+                "<i8",
+                "(2,)",
+                &[
+                    1, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                ],
+            ),
+            p,
+        )
+        .unwrap();
+        assert_eq!(
+            a,
+            NpyArray {
+                shape: vec![2],
+                data: NpyData::Int(vec![1, -1])
+            }
+        );
         let b = parse_npy(&npy(">i2", "(1, 1)", &[0x01, 0x02]), p).unwrap();
         assert_eq!(b.data, NpyData::Int(vec![258]));
         let c = parse_npy(&npy("<f4", "()", &1.5f32.to_le_bytes()), p).unwrap();

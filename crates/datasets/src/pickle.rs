@@ -187,7 +187,10 @@ impl<'a> Machine<'a> {
                     let v = match t {
                         "00" => PyValue::Bool(false),
                         "01" => PyValue::Bool(true),
-                        _ => PyValue::Int(t.parse().map_err(|_| PickleError(format!("bad int {t:?}")))?),
+                        _ => PyValue::Int(
+                            t.parse()
+                                .map_err(|_| PickleError(format!("bad int {t:?}")))?,
+                        ),
                     };
                     self.push(v);
                 }
@@ -214,12 +217,17 @@ impl<'a> Machine<'a> {
                         _ => usize::try_from(self.u64()?).unwrap_or(usize::MAX),
                     };
                     let b = self.take(n)?;
-                    let s = std::str::from_utf8(b).map_err(|_| PickleError("bad UTF-8 string".into()))?;
+                    let s = std::str::from_utf8(b)
+                        .map_err(|_| PickleError("bad UTF-8 string".into()))?;
                     self.push(PyValue::Str(s.to_string()));
                 }
                 b'T' | b'U' => {
                     // Python 2 `str`: NumPy reads it with encoding="latin1"-compatible bytes; keep as text.
-                    let n = if op == b'T' { self.u32()? as usize } else { self.u8()? as usize };
+                    let n = if op == b'T' {
+                        self.u32()? as usize
+                    } else {
+                        self.u8()? as usize
+                    };
                     let b = self.take(n)?;
                     self.push(PyValue::Str(b.iter().map(|&c| c as char).collect()));
                 }
@@ -309,7 +317,10 @@ impl<'a> Machine<'a> {
                     }
                 }
                 b'p' => {
-                    let key: u64 = self.line()?.parse().map_err(|_| PickleError("bad PUT".into()))?;
+                    let key: u64 = self
+                        .line()?
+                        .parse()
+                        .map_err(|_| PickleError("bad PUT".into()))?;
                     self.memo_put(key)?;
                 }
                 b'q' => {
@@ -325,7 +336,10 @@ impl<'a> Machine<'a> {
                     self.memo_put(key)?;
                 }
                 b'g' => {
-                    let key: u64 = self.line()?.parse().map_err(|_| PickleError("bad GET".into()))?;
+                    let key: u64 = self
+                        .line()?
+                        .parse()
+                        .map_err(|_| PickleError("bad GET".into()))?;
                     self.memo_get(key)?;
                 }
                 b'h' => {
@@ -387,7 +401,10 @@ fn long_from_le(b: &[u8]) -> Result<i64, PickleError> {
         return Ok(0);
     }
     if b.len() > 8 {
-        return err(format!("integer of {} bytes does not fit in 64 bits", b.len()));
+        return err(format!(
+            "integer of {} bytes does not fit in 64 bits",
+            b.len()
+        ));
     }
     let fill = if b[b.len() - 1] & 0x80 != 0 { 0xff } else { 0 };
     let mut a = [fill; 8];
@@ -416,7 +433,10 @@ mod tests {
         let p = b"\x80\x02]q\x00(]q\x01(K\x01M,\x01J\x70\x11\x01\x00e]q\x02e.";
         assert_eq!(
             unpickle(p).unwrap(),
-            PyValue::List(vec![PyValue::IntList(vec![1, 300, 70000]), PyValue::IntList(vec![])])
+            PyValue::List(vec![
+                PyValue::IntList(vec![1, 300, 70000]),
+                PyValue::IntList(vec![])
+            ])
         );
     }
 

@@ -26,7 +26,14 @@ impl Quora {
     /// Reads the CSV; `is_duplicate` must be 0 or 1.
     pub fn load(path: &Path) -> Result<Self> {
         let csv = CsvFile::open(path)?;
-        csv.expect_headers(&["id", "qid1", "qid2", "question1", "question2", "is_duplicate"])?;
+        csv.expect_headers(&[
+            "id",
+            "qid1",
+            "qid2",
+            "question1",
+            "question2",
+            "is_duplicate",
+        ])?;
         let mut pairs = Vec::new();
         csv.for_each(|r, line| {
             let is_duplicate: i64 = parse_cell(path, line, "is_duplicate", &r[5])?;
@@ -70,7 +77,11 @@ impl Quora {
         if self.pairs.is_empty() {
             return 0.0;
         }
-        self.pairs.iter().map(|p| p.is_duplicate as f64).sum::<f64>() / self.pairs.len() as f64
+        self.pairs
+            .iter()
+            .map(|p| p.is_duplicate as f64)
+            .sum::<f64>()
+            / self.pairs.len() as f64
     }
 }
 
@@ -90,7 +101,11 @@ mod tests {
         let q = Quora::load(&p).unwrap();
         assert_eq!(q.pairs[0].question1, "a, b?");
         assert!((q.duplicate_rate() - 0.5).abs() < 1e-12);
-        std::fs::write(&p, "id,qid1,qid2,question1,question2,is_duplicate\n0,1,2,a,b,7\n").unwrap();
+        std::fs::write(
+            &p,
+            "id,qid1,qid2,question1,question2,is_duplicate\n0,1,2,a,b,7\n",
+        )
+        .unwrap();
         let msg = Quora::load(&p).unwrap_err().to_string();
         assert!(msg.contains("q.csv:2") && msg.contains("0 or 1"), "{msg}");
     }

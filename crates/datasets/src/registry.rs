@@ -52,7 +52,13 @@ fn plain(url: &str, file_name: &str, sha256: Option<&str>, size: Option<u64>) ->
     }
 }
 
-fn archive(url: &str, file_name: &str, sha256: Option<&str>, extract: Extract, provides: &[&str]) -> RemoteFile {
+fn archive(
+    url: &str,
+    file_name: &str,
+    sha256: Option<&str>,
+    extract: Extract,
+    provides: &[&str],
+) -> RemoteFile {
     RemoteFile {
         url: url.to_string(),
         file_name: file_name.to_string(),
@@ -256,7 +262,11 @@ pub fn registry() -> Vec<DatasetEntry> {
 /// The entry called `name`.
 pub fn lookup(name: &str) -> crate::Result<DatasetEntry> {
     let all = registry();
-    let known = all.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ");
+    let known = all
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     all.into_iter()
         .find(|e| e.name == name)
         .ok_or(crate::DatasetsError::UnknownDataset {
@@ -279,10 +289,15 @@ mod tests {
         for f in all.iter().flat_map(|e| &e.files) {
             assert!(f.url.starts_with("https://"), "{}", f.url);
             assert!(!f.provides.is_empty());
-            let member_hashes = f.extract.iter().flat_map(|x| x.member_sha256.iter().map(|(_, h)| h));
+            let member_hashes = f
+                .extract
+                .iter()
+                .flat_map(|x| x.member_sha256.iter().map(|(_, h)| h));
             for h in f.sha256.iter().chain(member_hashes) {
                 assert_eq!(h.len(), 64);
-                assert!(h.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+                assert!(h
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
             }
         }
         assert!(lookup("quora_small").is_ok());

@@ -38,13 +38,16 @@ impl ShapeCurves {
         let mut y = Vec::new();
         csv.for_each(|r, line| {
             let name = &r[0];
-            let label = SHAPE_CLASSES.iter().position(|c| *c == name).ok_or_else(|| {
-                DatasetsError::malformed(
-                    path,
-                    line,
-                    format!("unknown class {name:?}; expected one of {SHAPE_CLASSES:?}"),
-                )
-            })?;
+            let label = SHAPE_CLASSES
+                .iter()
+                .position(|c| *c == name)
+                .ok_or_else(|| {
+                    DatasetsError::malformed(
+                        path,
+                        line,
+                        format!("unknown class {name:?}; expected one of {SHAPE_CLASSES:?}"),
+                    )
+                })?;
             for (j, cell) in r.iter().enumerate().skip(1) {
                 values.push(parse_cell::<f32>(path, line, &expected[j], cell)?);
             }
@@ -73,7 +76,7 @@ impl ShapeCurves {
         let mut x = Array2::<f32>::zeros((n, CURVE_LENGTH));
         for (row, &label) in labels.iter().enumerate() {
             let mut len: usize = rng.random_range(9..=39);
-            if SHAPE_CLASSES[label] == "ellipse" && len % 2 == 0 {
+            if SHAPE_CLASSES[label] == "ellipse" && len & 1 == 0 {
                 len += 1;
             }
             let start: usize = rng.random_range(5..=(49 - len));
@@ -93,7 +96,10 @@ impl ShapeCurves {
         }
         ShapeCurves {
             x,
-            class: labels.iter().map(|&l| SHAPE_CLASSES[l].to_string()).collect(),
+            class: labels
+                .iter()
+                .map(|&l| SHAPE_CLASSES[l].to_string())
+                .collect(),
             y: labels.iter().map(|&l| l as i64).collect(),
         }
     }
@@ -133,7 +139,14 @@ mod tests {
         let p = dir.path().join("s.csv");
         let header: Vec<String> = (0..CURVE_LENGTH).map(|i| i.to_string()).collect();
         let zeros = vec!["0"; CURVE_LENGTH].join(",");
-        std::fs::write(&p, format!("class,{}\nsquare,{zeros}\ncircle,{zeros}\n", header.join(","))).unwrap();
+        std::fs::write(
+            &p,
+            format!(
+                "class,{}\nsquare,{zeros}\ncircle,{zeros}\n",
+                header.join(",")
+            ),
+        )
+        .unwrap();
         let msg = ShapeCurves::load(&p).unwrap_err().to_string();
         assert!(msg.contains("s.csv:3") && msg.contains("circle"), "{msg}");
     }

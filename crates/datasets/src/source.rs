@@ -130,7 +130,12 @@ impl CsvFile {
 
     /// Fails unless the header row equals `expected`.
     pub fn expect_headers(&self, expected: &[&str]) -> Result<()> {
-        if self.headers.iter().map(String::as_str).ne(expected.iter().copied()) {
+        if self
+            .headers
+            .iter()
+            .map(String::as_str)
+            .ne(expected.iter().copied())
+        {
             return Err(DatasetsError::malformed(
                 &self.path,
                 1,
@@ -145,7 +150,10 @@ impl CsvFile {
     }
 
     /// Calls `f(record, line)` for every data record; errors keep the file and the record's first line.
-    pub fn for_each(mut self, mut f: impl FnMut(&csv::StringRecord, u64) -> Result<()>) -> Result<()> {
+    pub fn for_each(
+        mut self,
+        mut f: impl FnMut(&csv::StringRecord, u64) -> Result<()>,
+    ) -> Result<()> {
         let mut record = csv::StringRecord::new();
         loop {
             match self.reader.read_record(&mut record) {
@@ -165,7 +173,9 @@ fn csv_error(path: &Path, e: csv::Error) -> DatasetsError {
     let line = e.position().map(|p| p.line()).unwrap_or(0);
     match e.into_kind() {
         csv::ErrorKind::Io(io) => read_error(path, io),
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => DatasetsError::malformed(
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => DatasetsError::malformed(
             path,
             line,
             format!("expected {expected_len} columns, found {len}"),
@@ -227,7 +237,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("bad.csv");
         std::fs::write(&p, "a,b\n1,2\n3\n").unwrap();
-        let err = CsvFile::open(&p).unwrap().for_each(|_, _| Ok(())).unwrap_err();
+        let err = CsvFile::open(&p)
+            .unwrap()
+            .for_each(|_, _| Ok(()))
+            .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("bad.csv:3"), "{msg}");
         assert!(msg.contains("expected 2 columns, found 1"), "{msg}");
@@ -245,6 +258,9 @@ mod tests {
         let err = CsvFile::open(&p)
             .and_then(|f| f.for_each(|_, _| Ok(())))
             .unwrap_err();
-        assert!(matches!(err, DatasetsError::Archive { format: "gzip", .. }), "{err}");
+        assert!(
+            matches!(err, DatasetsError::Archive { format: "gzip", .. }),
+            "{err}"
+        );
     }
 }

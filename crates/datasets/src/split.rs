@@ -311,7 +311,10 @@ mod tests {
     #[test]
     fn sizes_follow_sklearn_rounding() {
         assert_eq!(validate_sizes(10, Some(0.25.into()), None).unwrap(), (7, 3));
-        assert_eq!(validate_sizes(1000, Some(0.1.into()), None).unwrap(), (900, 100));
+        assert_eq!(
+            validate_sizes(1000, Some(0.1.into()), None).unwrap(),
+            (900, 100)
+        );
         assert_eq!(validate_sizes(10, None, None).unwrap(), (7, 3));
         assert_eq!(validate_sizes(10, None, Some(0.5.into())).unwrap(), (5, 5));
         assert!(validate_sizes(10, Some(1.5.into()), None).is_err());
@@ -320,7 +323,11 @@ mod tests {
 
     #[test]
     fn no_shuffle_keeps_order() {
-        let s = train_test_split().test_size(0.2).shuffle(false).split(10).unwrap();
+        let s = train_test_split()
+            .test_size(0.2)
+            .shuffle(false)
+            .split(10)
+            .unwrap();
         assert_eq!(s.train, (0..8).collect::<Vec<_>>());
         assert_eq!(s.test, vec![8, 9]);
     }

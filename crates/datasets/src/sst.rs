@@ -42,13 +42,16 @@ impl SstReviews {
         let mut class = Vec::new();
         let mut y = Vec::new();
         csv.for_each(|r, line| {
-            let label = SST_CLASSES.iter().position(|c| *c == &r[0]).ok_or_else(|| {
-                DatasetsError::malformed(
-                    path,
-                    line,
-                    format!("unknown class {:?}; expected one of {SST_CLASSES:?}", &r[0]),
-                )
-            })?;
+            let label = SST_CLASSES
+                .iter()
+                .position(|c| *c == &r[0])
+                .ok_or_else(|| {
+                    DatasetsError::malformed(
+                        path,
+                        line,
+                        format!("unknown class {:?}; expected one of {SST_CLASSES:?}", &r[0]),
+                    )
+                })?;
             tokens.push(r.iter().skip(1).map(str::to_string).collect());
             class.push(r[0].to_string());
             y.push(label as i64);
@@ -131,12 +134,21 @@ mod tests {
     #[test]
     fn vocabulary_in_first_appearance_order() {
         let dir = tempfile::tempdir().unwrap();
-        let p = write(dir.path(), &[("positive", &["a", "great", "cast"]), ("negative", &["a", "OOV"])]);
+        let p = write(
+            dir.path(),
+            &[
+                ("positive", &["a", "great", "cast"]),
+                ("negative", &["a", "OOV"]),
+            ],
+        );
         let s = SstReviews::load(&p).unwrap();
         let v = Vocabulary::build(&[&s]);
         assert_eq!(v.id2word, ["a", "great", "cast", "PAD", "OOV"]);
         let ids = s.to_ids(&v).unwrap();
-        assert_eq!(ids.row(1).iter().take(3).copied().collect::<Vec<_>>(), vec![0, 4, 3]);
+        assert_eq!(
+            ids.row(1).iter().take(3).copied().collect::<Vec<_>>(),
+            vec![0, 4, 3]
+        );
         assert_eq!(s.y.to_vec(), vec![1, 0]);
     }
 

@@ -105,6 +105,9 @@ mod tests {
         assert_eq!(Tweets::load(&q).unwrap().target, None);
         let s = dir.path().join("sample_submission.csv");
         std::fs::write(&s, "id,target\n0,0\n2,0\n").unwrap();
-        assert_eq!(load_sample_submission(&s).unwrap(), (vec![0, 2], vec![0, 0]));
+        assert_eq!(
+            load_sample_submission(&s).unwrap(),
+            (vec![0, 2], vec![0, 0])
+        );
     }
 }

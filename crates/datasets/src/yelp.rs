@@ -52,6 +52,9 @@ mod tests {
         assert_eq!(t.texts[0], "Bad.\nVery \"bad\".");
         std::fs::write(&p, "\"1\",\"a\"\n\"3\",\"b\"\n").unwrap();
         let msg = load_yelp_polarity_csv(&p).unwrap_err().to_string();
-        assert!(msg.contains("train.csv:2") && msg.contains("\"3\""), "{msg}");
+        assert!(
+            msg.contains("train.csv:2") && msg.contains("\"3\""),
+            "{msg}"
+        );
     }
 }

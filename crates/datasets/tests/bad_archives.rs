@@ -10,9 +10,11 @@ use kerust_datasets::{ArchiveKind, DatasetsError};
 
 fn zip_with(name: &str) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    w.start_file("ok.txt", zip::write::SimpleFileOptions::default()).unwrap();
+    w.start_file("ok.txt", zip::write::SimpleFileOptions::default())
+        .unwrap();
     w.write_all(b"fine").unwrap();
-    w.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+    w.start_file(name, zip::write::SimpleFileOptions::default())
+        .unwrap();
     w.write_all(b"evil").unwrap();
     w.finish().unwrap().into_inner()
 }
@@ -29,7 +31,11 @@ fn tar_gz_with(name: &str, kind: tar::EntryType, link: Option<&str>) -> Vec<u8> 
     }
     header.set_entry_type(kind);
     header.set_mode(0o644);
-    let data: &[u8] = if kind == tar::EntryType::Regular { b"evil" } else { b"" };
+    let data: &[u8] = if kind == tar::EntryType::Regular {
+        b"evil"
+    } else {
+        b""
+    };
     header.set_size(data.len() as u64);
     header.set_cksum();
     let mut b = tar::Builder::new(Vec::new());
@@ -52,7 +58,10 @@ fn run(kind: ArchiveKind, bytes: &[u8]) -> (tempfile::TempDir, Result<(), Datase
 
 fn assert_unsafe(r: Result<(), DatasetsError>, dir: &Path) {
     let err = r.unwrap_err();
-    assert!(matches!(err, DatasetsError::UnsafeArchiveEntry { .. }), "{err}");
+    assert!(
+        matches!(err, DatasetsError::UnsafeArchiveEntry { .. }),
+        "{err}"
+    );
     assert!(!dir.join("out/evil.txt").exists() && !dir.join("evil.txt").exists());
 }
 
@@ -67,22 +76,40 @@ fn zip_traversal_and_absolute_names_are_refused() {
 
 #[test]
 fn tar_traversal_and_links_are_refused() {
-    let (dir, r) = run(ArchiveKind::TarGz, &tar_gz_with("../evil.txt", tar::EntryType::Regular, None));
+    let (dir, r) = run(
+        ArchiveKind::TarGz,
+        &tar_gz_with("../evil.txt", tar::EntryType::Regular, None),
+    );
     assert_unsafe(r, dir.path());
-    let (dir, r) = run(ArchiveKind::TarGz, &tar_gz_with("link", tar::EntryType::Symlink, Some("/etc/passwd")));
+    let (dir, r) = run(
+        ArchiveKind::TarGz,
+        &tar_gz_with("link", tar::EntryType::Symlink, Some("/etc/passwd")),
+    );
     assert_unsafe(r, dir.path());
-    let (dir, r) = run(ArchiveKind::TarGz, &tar_gz_with("hard", tar::EntryType::Link, Some("../x")));
+    let (dir, r) = run(
+        ArchiveKind::TarGz,
+        &tar_gz_with("hard", tar::EntryType::Link, Some("../x")),
+    );
     assert_unsafe(r, dir.path());
     // A well-formed member extracts.
-    let (dir, r) = run(ArchiveKind::TarGz, &tar_gz_with("aclImdb/README", tar::EntryType::Regular, None));
+    let (dir, r) = run(
+        ArchiveKind::TarGz,
+        &tar_gz_with("aclImdb/README", tar::EntryType::Regular, None),
+    );
     r.unwrap();
-    assert_eq!(std::fs::read(dir.path().join("out/inner/aclImdb/README")).unwrap(), b"evil");
+    assert_eq!(
+        std::fs::read(dir.path().join("out/inner/aclImdb/README")).unwrap(),
+        b"evil"
+    );
 }
 
 #[test]
 fn corrupt_archives_are_archive_errors() {
     let (_d, r) = run(ArchiveKind::Zip, b"this is not a zip file at all");
-    assert!(matches!(r, Err(DatasetsError::Archive { format: "zip", .. })), "{r:?}");
+    assert!(
+        matches!(r, Err(DatasetsError::Archive { format: "zip", .. })),
+        "{r:?}"
+    );
     let mut gz = tar_gz_with("a.txt", tar::EntryType::Regular, None);
     gz.truncate(gz.len() - 12);
     let (_d, r) = run(ArchiveKind::TarGz, &gz);
@@ -99,14 +126,18 @@ fn npz_with_huge_declared_shape_is_refused() {
     npy.extend_from_slice(header.as_bytes());
     npy.extend_from_slice(&[0u8; 16]);
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    w.start_file("x_train.npy", zip::write::SimpleFileOptions::default()).unwrap();
+    w.start_file("x_train.npy", zip::write::SimpleFileOptions::default())
+        .unwrap();
     w.write_all(&npy).unwrap();
     let bytes = w.finish().unwrap().into_inner();
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("imdb.npz");
     std::fs::write(&p, bytes).unwrap();
     let msg = load_npz(&p).unwrap_err().to_string();
-    assert!(msg.contains("x_train.npy") && msg.contains("only 16 bytes follow"), "{msg}");
+    assert!(
+        msg.contains("x_train.npy") && msg.contains("only 16 bytes follow"),
+        "{msg}"
+    );
     // An object array whose pickle claims a 2 GB string is refused the same way.
     let header = "{'descr': '|O', 'fortran_order': False, 'shape': (1,), }\n";
     let mut npy = b"\x93NUMPY\x01\x00".to_vec();

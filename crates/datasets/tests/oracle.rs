@@ -7,7 +7,9 @@ use kerust_datasets::{ImdbLoadData, RandomState, TrainTestSplit};
 use serde_json::Value;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn reference() -> Value {
@@ -15,11 +17,19 @@ fn reference() -> Value {
 }
 
 fn usizes(v: &Value) -> Vec<usize> {
-    v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect()
 }
 
 fn i64s(v: &Value) -> Vec<i64> {
-    v.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_i64().unwrap())
+        .collect()
 }
 
 #[test]
@@ -28,8 +38,14 @@ fn random_state_permutations_match_numpy() {
     let mut rs = RandomState::new(113);
     assert_eq!(rs.permutation(10), usizes(&r["rs113_perm10_then7"][0]));
     assert_eq!(rs.permutation(7), usizes(&r["rs113_perm10_then7"][1]));
-    assert_eq!(RandomState::new(42).permutation(25), usizes(&r["rs42_perm25"]));
-    assert_eq!(RandomState::new(0).permutation(5000)[..50].to_vec(), usizes(&r["rs0_perm5000_head"]));
+    assert_eq!(
+        RandomState::new(42).permutation(25),
+        usizes(&r["rs42_perm25"])
+    );
+    assert_eq!(
+        RandomState::new(0).permutation(5000)[..50].to_vec(),
+        usizes(&r["rs0_perm5000_head"])
+    );
 }
 
 #[test]
