@@ -1,1 +1,40 @@
-//! Keras layers, Sequential and functional models, losses, optimizers, callbacks and regularizers.
+//! `kerust-layers`: Keras layers, models (Sequential and functional), losses, optimizers,
+//! regularizers and callbacks, on top of the autograd tape.
+pub mod activations;
+pub mod callbacks;
+pub mod config;
+pub mod core;
+pub mod ctx;
+pub mod error;
+pub mod flow;
+pub mod initializers;
+pub mod layer;
+pub mod losses;
+pub mod model;
+pub mod optimizers;
+pub mod param;
+pub mod random;
+pub mod regularizers;
+pub mod rnn;
+#[doc(hidden)]
+pub mod testing;
+
+pub use crate::core::{
+    activation::Activation, dense::Dense, dropout::Dropout, embedding::Embedding, flatten::Flatten,
+    input::Input, reshape::Reshape,
+};
+pub use callbacks::{Callback, History};
+pub use ctx::Ctx;
+pub use error::{LayerError, Result};
+pub use flow::{Data, Flow, Inputs, Value};
+pub use initializers::Initializer;
+pub use layer::{InputKind, Layer, LayerBase, Shape};
+pub use losses::Loss;
+pub use model::{
+    FitArgs, KerasTensor, LayerHandle, Logs, Model, ModelCore, Sequential, SymbolicCall,
+};
+pub use optimizers::{Adagrad, Adam, Optimizer, RMSprop, SGD};
+pub use param::Param;
+pub use random::set_random_seed;
+pub use regularizers::{l1, l1_l2, l2, Regularizer};
+pub use rnn::simple_rnn::SimpleRNN;

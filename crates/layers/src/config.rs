@@ -1,0 +1,104 @@
+//! Reading Keras `get_config()` dictionaries: typed field access with errors naming the layer.
+use crate::error::{LayerError, Result};
+use serde_json::Value as Json;
+
+/// A config dictionary of one layer, for typed reads.
+pub struct Cfg<'a> {
+    pub class: &'a str,
+    pub v: &'a Json,
+}
+
+impl<'a> Cfg<'a> {
+    pub fn new(class: &'a str, v: &'a Json) -> Self {
+        Self { class, v }
+    }
+    fn err(&self, key: &str, what: &str) -> LayerError {
+        LayerError::config(
+            format!("{} config", self.class),
+            format!("field '{key}' {what}"),
+        )
+    }
+    /// A required non-negative integer.
+    pub fn usize(&self, key: &str) -> Result<usize> {
+        self.v
+            .get(key)
+            .and_then(Json::as_u64)
+            .map(|x| x as usize)
+            .ok_or_else(|| self.err(key, "must be a non-negative integer"))
+    }
+    /// An optional integer (`null` or absent → `None`).
+    pub fn opt_usize(&self, key: &str) -> Result<Option<usize>> {
+        match self.v.get(key) {
+            None | Some(Json::Null) => Ok(None),
+            Some(x) => x
+                .as_u64()
+                .map(|x| Some(x as usize))
+                .ok_or_else(|| self.err(key, "must be an integer or null")),
+        }
+    }
+    /// A float with a default.
+    pub fn f32_or(&self, key: &str, default: f32) -> f32 {
+        self.v
+            .get(key)
+            .and_then(Json::as_f64)
+            .map_or(default, |x| x as f32)
+    }
+    /// A bool with a default.
+    pub fn bool_or(&self, key: &str, default: bool) -> bool {
+        self.v.get(key).and_then(Json::as_bool).unwrap_or(default)
+    }
+    /// A string with a default.
+    pub fn str_or(&self, key: &str, default: &'a str) -> &'a str {
+        self.v.get(key).and_then(Json::as_str).unwrap_or(default)
+    }
+    /// A raw field (`Null` when absent).
+    pub fn get(&self, key: &str) -> &'a Json {
+        static NULL: Json = Json::Null;
+        self.v.get(key).unwrap_or(&NULL)
+    }
+    /// A list of integers (e.g. `target_shape`, `batch_input_shape` without its batch entry).
+    pub fn usize_list(&self, key: &str) -> Result<Option<Vec<usize>>> {
+        match self.v.get(key) {
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::Array(a)) => a
+                .iter()
+                .map(|x| {
+                    x.as_u64()
+                        .map(|x| x as usize)
+                        .ok_or_else(|| self.err(key, "must hold integers"))
+                })
+                .collect::<Result<Vec<_>>>()
+                .map(Some),
+            Some(_) => Err(self.err(key, "must be a list")),
+        }
+    }
+    /// The input shape declared on a first layer: Keras 2 `batch_input_shape` or Keras 3 `batch_shape`.
+    pub fn declared_input_shape(&self) -> Option<Vec<Option<usize>>> {
+        for key in ["batch_input_shape", "batch_shape"] {
+            if let Some(Json::Array(a)) = self.v.get(key) {
+                return Some(
+                    a.iter()
+                        .skip(1)
+                        .map(|x| x.as_u64().map(|x| x as usize))
+                        .collect(),
+                );
+            }
+        }
+        None
+    }
+}
+
+/// Write the declared input shape the way Keras 3 does (`batch_shape` with a leading `null`).
+pub fn insert_input_shape(
+    m: &mut serde_json::Map<String, Json>,
+    shape: &Option<Vec<Option<usize>>>,
+) {
+    if let Some(s) = shape {
+        let mut v = vec![Json::Null];
+        v.extend(
+            s.iter()
+                .map(|d| d.map_or(Json::Null, |x| Json::from(x as u64))),
+        );
+        m.insert("batch_shape".into(), Json::Array(v));
+    }
+}

@@ -1,0 +1,106 @@
+//! `InputLayer` / `Input(shape)`: declares a model input's per-sample shape and dtype.
+use crate::config::Cfg;
+use crate::ctx::Ctx;
+use crate::error::{LayerError, Result};
+use crate::flow::Flow;
+use crate::layer::{InputKind, Layer, LayerBase, Shape};
+use crate::param::Param;
+use kerust_tensor::Rng;
+use serde_json::{json, Value as Json};
+
+/// Keras `Input(shape, dtype="float32", name=None)`; as a layer, Keras's `InputLayer`.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub base: LayerBase,
+    /// Per-sample shape (`None` = variable length).
+    pub shape: Shape,
+    /// `"float32"`, `"int32"`/`"int64"`, or `"string"`.
+    pub dtype: String,
+}
+
+impl Input {
+    /// An input with this per-sample shape.
+    pub fn new(shape: &[usize]) -> Self {
+        Self {
+            base: LayerBase::new("InputLayer"),
+            shape: shape.iter().map(|&d| Some(d)).collect(),
+            dtype: "float32".into(),
+        }
+    }
+    /// A shape with unknown entries, e.g. `[None]` for variable-length sequences.
+    pub fn with_shape(shape: Shape) -> Self {
+        Self {
+            base: LayerBase::new("InputLayer"),
+            shape,
+            dtype: "float32".into(),
+        }
+    }
+    pub fn dtype(mut self, dtype: &str) -> Self {
+        self.dtype = dtype.to_string();
+        self
+    }
+    pub fn name(mut self, name: &str) -> Self {
+        self.base.name = Some(name.to_string());
+        self
+    }
+    /// What kind of data this input carries.
+    pub fn kind(&self) -> InputKind {
+        match self.dtype.as_str() {
+            "string" => InputKind::Text,
+            d if d.starts_with("int") || d.starts_with("uint") => InputKind::Int,
+            _ => InputKind::Float,
+        }
+    }
+    pub fn from_config(cfg: &Json) -> Result<Self> {
+        let c = Cfg::new("InputLayer", cfg);
+        let shape = c.declared_input_shape().ok_or_else(|| {
+            LayerError::config(
+                "InputLayer config",
+                "needs 'batch_shape' or 'batch_input_shape'",
+            )
+        })?;
+        let mut i = Input::with_shape(shape);
+        i.base = LayerBase::from_config(cfg);
+        i.dtype = c.str_or("dtype", "float32").to_string();
+        Ok(i)
+    }
+}
+
+impl Layer for Input {
+    crate::layer_boilerplate!("InputLayer");
+    fn input_kind(&self) -> InputKind {
+        self.kind()
+    }
+    fn build(&mut self, _s: &[Shape], _rng: &mut Rng) -> Result<()> {
+        self.base.built = true;
+        Ok(())
+    }
+    fn compute_output_shape(&self, _s: &[Shape]) -> Result<Vec<Shape>> {
+        let mut s = vec![None];
+        s.extend(self.shape.iter().copied());
+        Ok(vec![s])
+    }
+    fn call(&self, inputs: &[Flow], _ctx: &mut Ctx) -> Result<Vec<Flow>> {
+        Ok(inputs.to_vec())
+    }
+    fn params(&self) -> Vec<&Param> {
+        Vec::new()
+    }
+    fn params_mut(&mut self) -> Vec<&mut Param> {
+        Vec::new()
+    }
+    fn get_config(&self) -> Json {
+        let mut m = serde_json::Map::new();
+        let mut bs = vec![Json::Null];
+        bs.extend(
+            self.shape
+                .iter()
+                .map(|d| d.map_or(Json::Null, |x| json!(x))),
+        );
+        m.insert("batch_shape".into(), Json::Array(bs));
+        m.insert("dtype".into(), json!(self.dtype));
+        m.insert("sparse".into(), json!(false));
+        m.insert("name".into(), json!(self.base.name()));
+        Json::Object(m)
+    }
+}

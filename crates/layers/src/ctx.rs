@@ -1,0 +1,65 @@
+//! The per-step call context: the tape, the training flag, the RNG, and each weight's `Var`.
+use crate::param::Param;
+use kerust_autograd::{Tape, Var};
+use kerust_tensor::Rng;
+use std::collections::HashMap;
+
+/// Everything a layer's `call` needs besides its inputs.
+pub struct Ctx<'a> {
+    pub tape: &'a Tape,
+    /// `true` inside `fit` (dropout active), `false` in `predict`/`evaluate`.
+    pub training: bool,
+    pub rng: &'a mut Rng,
+    vars: HashMap<u64, Var>,
+    params: Vec<(u64, Var)>,
+    /// Regularization penalties collected during the forward pass.
+    pub losses: Vec<Var>,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context on `tape`.
+    pub fn new(tape: &'a Tape, training: bool, rng: &'a mut Rng) -> Self {
+        Self {
+            tape,
+            training,
+            rng,
+            vars: HashMap::new(),
+            params: Vec::new(),
+            losses: Vec::new(),
+        }
+    }
+
+    /// The `Var` for a weight. A weight used twice (a shared layer) gets the same `Var`, so its
+    /// gradients from both uses accumulate. Frozen weights and inference enter as constants.
+    pub fn param(&mut self, p: &Param) -> kerust_tensor::Result<Var> {
+        if let Some(v) = self.vars.get(&p.id()) {
+            return Ok(v.clone());
+        }
+        let train = self.training && p.trainable;
+        let v = if train {
+            self.tape.param(p.value.clone())
+        } else {
+            self.tape.constant(p.value.clone())
+        };
+        if train {
+            if let Some(r) = &p.regularizer {
+                let penalty = r.penalty(&v)?;
+                self.losses.push(penalty);
+            }
+            self.params.push((p.id(), v.clone()));
+        }
+        self.vars.insert(p.id(), v.clone());
+        Ok(v)
+    }
+
+    /// Use `v` for weight `id` in this pass (gradient checks substitute their own variables).
+    pub fn bind(&mut self, id: u64, v: Var) {
+        self.params.push((id, v.clone()));
+        self.vars.insert(id, v);
+    }
+
+    /// Trainable weights touched in this pass, by param id.
+    pub fn trained_params(&self) -> &[(u64, Var)] {
+        &self.params
+    }
+}

@@ -1,0 +1,54 @@
+//! The layers crate's typed error: names the layer, the expected and actual shapes, and the fix.
+use kerust_tensor::TensorError;
+use thiserror::Error;
+
+/// Errors from building, calling, compiling and training models.
+#[derive(Debug, Error)]
+pub enum LayerError {
+    /// A tensor op failed (its message names the op and shapes).
+    #[error(transparent)]
+    Tensor(#[from] TensorError),
+    /// An input whose shape or type the layer cannot take.
+    #[error("layer '{layer}': expected {expected}, got {got}")]
+    Input {
+        layer: String,
+        expected: String,
+        got: String,
+    },
+    /// A bad option value in a layer, loss, optimizer or fit call.
+    #[error("{context}: {message}")]
+    Config { context: String, message: String },
+    /// A call that needs `compile` first.
+    #[error("the model must be compiled before {0}; call `model.compile(optimizer, loss, metrics)` first")]
+    NotCompiled(&'static str),
+    /// A model whose input shape is unknown.
+    #[error("the model has not been built: {0}")]
+    NotBuilt(String),
+    /// Data handed to fit/evaluate/predict that does not match the model.
+    #[error("{0}")]
+    Data(String),
+    /// A file could not be read or written.
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
+}
+
+/// Result alias for the layers crate.
+pub type Result<T> = std::result::Result<T, LayerError>;
+
+impl LayerError {
+    /// Shorthand for a configuration error.
+    pub fn config(context: impl Into<String>, message: impl Into<String>) -> Self {
+        LayerError::Config {
+            context: context.into(),
+            message: message.into(),
+        }
+    }
+    /// Shorthand for an input-shape error.
+    pub fn input(layer: &str, expected: impl Into<String>, got: impl std::fmt::Debug) -> Self {
+        LayerError::Input {
+            layer: layer.to_string(),
+            expected: expected.into(),
+            got: format!("{got:?}"),
+        }
+    }
+}

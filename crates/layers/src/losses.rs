@@ -1,0 +1,247 @@
+//! Keras losses by name: each reduces to the mean over samples (`sum_over_batch_size`).
+use crate::error::{LayerError, Result};
+use kerust_autograd::Var;
+use kerust_tensor::Tensor;
+
+/// Keras clips probabilities to `[eps, 1-eps]` before taking logs.
+const EPS: f32 = 1e-7;
+
+/// A Keras loss.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Loss {
+    MeanSquaredError,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    Huber { delta: f32 },
+    BinaryCrossentropy { from_logits: bool },
+    CategoricalCrossentropy { from_logits: bool },
+    SparseCategoricalCrossentropy { from_logits: bool },
+}
+
+impl Loss {
+    /// Parse a Keras loss name (`"mse"`, `"binary_crossentropy"`, ...).
+    pub fn from_name(name: &str) -> Result<Self> {
+        Ok(match name {
+            "mse" | "mean_squared_error" | "MeanSquaredError" => Loss::MeanSquaredError,
+            "mae" | "mean_absolute_error" | "MeanAbsoluteError" => Loss::MeanAbsoluteError,
+            "mape" | "mean_absolute_percentage_error" => Loss::MeanAbsolutePercentageError,
+            "huber" | "huber_loss" | "Huber" => Loss::Huber { delta: 1.0 },
+            "binary_crossentropy" | "BinaryCrossentropy" => Loss::BinaryCrossentropy { from_logits: false },
+            "categorical_crossentropy" | "CategoricalCrossentropy" => Loss::CategoricalCrossentropy { from_logits: false },
+            "sparse_categorical_crossentropy" | "SparseCategoricalCrossentropy" => {
+                Loss::SparseCategoricalCrossentropy { from_logits: false }
+            }
+            other => {
+                return Err(LayerError::config(
+                    "loss",
+                    format!("unknown loss '{other}'; use mse, mae, mape, huber, binary_crossentropy, categorical_crossentropy or sparse_categorical_crossentropy"),
+                ))
+            }
+        })
+    }
+
+    /// Keras function name (used in configs and logs).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Loss::MeanSquaredError => "mean_squared_error",
+            Loss::MeanAbsoluteError => "mean_absolute_error",
+            Loss::MeanAbsolutePercentageError => "mean_absolute_percentage_error",
+            Loss::Huber { .. } => "huber",
+            Loss::BinaryCrossentropy { .. } => "binary_crossentropy",
+            Loss::CategoricalCrossentropy { .. } => "categorical_crossentropy",
+            Loss::SparseCategoricalCrossentropy { .. } => "sparse_categorical_crossentropy",
+        }
+    }
+
+    /// Mean loss of predictions `y_pred` against targets `y_true` (per-sample losses averaged).
+    pub fn compute(&self, y_pred: &Var, y_true: &Tensor) -> Result<Var> {
+        let tape = y_pred.tape();
+        let pshape = y_pred.shape().to_vec();
+        // Targets of shape [B] against predictions [B, 1] are broadcast like Keras squeezes them.
+        let y_true = if let Loss::SparseCategoricalCrossentropy { .. } = self {
+            y_true.clone()
+        } else if y_true.numel() == y_pred.value().numel() && y_true.shape() != pshape.as_slice() {
+            y_true.reshape(&pshape)?
+        } else if y_true.shape() != pshape.as_slice() {
+            return Err(LayerError::Data(format!(
+                "loss {}: targets of shape {:?} do not match predictions of shape {:?}",
+                self.name(),
+                y_true.shape(),
+                pshape
+            )));
+        } else {
+            y_true.clone()
+        };
+        let t = tape.constant(y_true.clone());
+        let out = match *self {
+            Loss::MeanSquaredError => y_pred.sub(&t)?.square()?.mean_all()?,
+            Loss::MeanAbsoluteError => y_pred.sub(&t)?.abs()?.mean_all()?,
+            Loss::MeanAbsolutePercentageError => {
+                let denom = y_true.abs()?.map("mape", |v| v.max(EPS))?;
+                y_pred
+                    .sub(&t)?
+                    .abs()?
+                    .div(&tape.constant(denom))?
+                    .mean_all()?
+                    .mul_scalar(100.0)?
+            }
+            Loss::Huber { delta } => {
+                let e = y_pred.sub(&t)?;
+                let a = e.abs()?;
+                let quad = a.clip(0.0, delta)?;
+                let lin = a.sub(&quad)?;
+                quad.square()?
+                    .mul_scalar(0.5)?
+                    .add(&lin.mul_scalar(delta)?)?
+                    .mean_all()?
+            }
+            Loss::BinaryCrossentropy { from_logits } => {
+                if from_logits {
+                    // max(x,0) - x*y + log(1 + e^-|x|)
+                    let x = y_pred;
+                    x.relu()?
+                        .sub(&x.mul(&t)?)?
+                        .add(&x.abs()?.neg()?.exp()?.add_scalar(1.0)?.log()?)?
+                        .mean_all()?
+                } else {
+                    let p = y_pred.clip(EPS, 1.0 - EPS)?;
+                    let one_minus_t = tape.constant(y_true.mul_scalar(-1.0)?.add_scalar(1.0)?);
+                    let pos = t.mul(&p.log()?)?;
+                    let neg = one_minus_t.mul(&p.rsub_scalar(1.0)?.log()?)?;
+                    pos.add(&neg)?.mean_all()?.neg()?
+                }
+            }
+            Loss::CategoricalCrossentropy { from_logits } => {
+                let logp = if from_logits {
+                    y_pred.log_softmax(-1)?
+                } else {
+                    // Keras renormalises the probabilities, then clips.
+                    y_pred
+                        .div(&y_pred.sum_axis(-1, true)?)?
+                        .clip(EPS, 1.0 - EPS)?
+                        .log()?
+                };
+                let rows =
+                    (y_pred.value().numel() / pshape.last().copied().unwrap_or(1).max(1)) as f32;
+                t.mul(&logp)?.sum_all()?.mul_scalar(-1.0 / rows)?
+            }
+            Loss::SparseCategoricalCrossentropy { from_logits } => {
+                let classes = *pshape.last().unwrap_or(&1);
+                let labels = y_true.to_vec()?;
+                let rows = y_pred.value().numel() / classes.max(1);
+                if labels.len() != rows {
+                    return Err(LayerError::Data(format!(
+                        "sparse_categorical_crossentropy: {} labels for {rows} predictions of {classes} classes",
+                        labels.len()
+                    )));
+                }
+                let mut onehot = vec![0.0f32; rows * classes];
+                for (r, &l) in labels.iter().enumerate() {
+                    if l < 0.0 || l as usize >= classes || l.fract() != 0.0 {
+                        return Err(LayerError::Data(format!(
+                            "sparse_categorical_crossentropy: label {l} in row {r} is not a class index in 0..{classes}"
+                        )));
+                    }
+                    onehot[r * classes + l as usize] = 1.0;
+                }
+                let onehot = Tensor::from_vec(onehot, &pshape)?;
+                return Loss::CategoricalCrossentropy { from_logits }.compute(y_pred, &onehot);
+            }
+        };
+        Ok(out)
+    }
+}
+
+impl From<&str> for Loss {
+    /// Keras names; an unknown name becomes mse — use [`Loss::from_name`] to get an error.
+    fn from(s: &str) -> Self {
+        Loss::from_name(s).unwrap_or(Loss::MeanSquaredError)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kerust_autograd::Tape;
+
+    fn value(loss: Loss, p: &[f32], t: &[f32], shape: &[usize]) -> f32 {
+        let tape = Tape::new();
+        let yp = tape.constant(Tensor::from_vec(p.to_vec(), shape).unwrap());
+        let yt = Tensor::from_vec(t.to_vec(), &[t.len()]).unwrap();
+        loss.compute(&yp, &yt).unwrap().value().item().unwrap()
+    }
+
+    #[test]
+    fn hand_computed_values() {
+        assert!((value(Loss::MeanSquaredError, &[1., 2.], &[0., 0.], &[2, 1]) - 2.5).abs() < 1e-6);
+        assert!(
+            (value(Loss::MeanAbsoluteError, &[1., -2.], &[0., 0.], &[2, 1]) - 1.5).abs() < 1e-6
+        );
+        let bce = value(
+            Loss::BinaryCrossentropy { from_logits: false },
+            &[0.9, 0.2],
+            &[1., 0.],
+            &[2, 1],
+        );
+        assert!((bce - (-(0.9f32.ln()) - 0.8f32.ln()) / 2.0).abs() < 1e-6);
+        let logits = value(
+            Loss::BinaryCrossentropy { from_logits: true },
+            &[2.0],
+            &[1.0],
+            &[1, 1],
+        );
+        assert!((logits - (1.0 + (-2.0f32).exp()).ln()).abs() < 1e-6);
+        let scce = value(
+            Loss::SparseCategoricalCrossentropy { from_logits: false },
+            &[0.7, 0.2, 0.1],
+            &[0.],
+            &[1, 3],
+        );
+        assert!((scce + 0.7f32.ln()).abs() < 1e-6);
+        assert!(
+            (value(Loss::Huber { delta: 1.0 }, &[3.0, 0.5], &[0., 0.], &[2, 1])
+                - (2.5 + 0.125) / 2.0)
+                .abs()
+                < 1e-6
+        );
+    }
+
+    #[test]
+    fn bad_labels_and_shapes_are_errors() {
+        let tape = Tape::new();
+        let yp = tape.constant(Tensor::from_vec(vec![0.5, 0.5], &[1, 2]).unwrap());
+        let bad = Tensor::from_vec(vec![2.0], &[1]).unwrap();
+        assert!(Loss::SparseCategoricalCrossentropy { from_logits: false }
+            .compute(&yp, &bad)
+            .is_err());
+        let wrong = Tensor::from_vec(vec![1.0, 0.0, 1.0], &[3]).unwrap();
+        assert!(Loss::MeanSquaredError.compute(&yp, &wrong).is_err());
+        assert!(Loss::from_name("nope").is_err());
+    }
+
+    #[test]
+    fn crossentropy_gradients() {
+        kerust_autograd::gradcheck::check_op(&[&[3, 4]], |v| {
+            let t = Tensor::from_vec(
+                vec![0., 1., 0., 0., 1., 0., 0., 0., 0., 0., 0., 1.],
+                &[3, 4],
+            )
+            .unwrap();
+            Loss::CategoricalCrossentropy { from_logits: true }
+                .compute(&v[0], &t)
+                .map_err(|e| kerust_tensor::TensorError::InvalidArgument {
+                    op: "loss",
+                    message: e.to_string(),
+                })
+        });
+        kerust_autograd::gradcheck::check_op(&[&[4, 1]], |v| {
+            let t = Tensor::from_vec(vec![0., 1., 1., 0.], &[4]).unwrap();
+            Loss::BinaryCrossentropy { from_logits: false }
+                .compute(&v[0].sigmoid()?, &t)
+                .map_err(|e| kerust_tensor::TensorError::InvalidArgument {
+                    op: "loss",
+                    message: e.to_string(),
+                })
+        });
+    }
+}

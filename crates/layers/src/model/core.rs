@@ -1,0 +1,477 @@
+//! `ModelCore`: what `Sequential` and `Model` share — graph, compile state, RNG, predict/evaluate.
+use super::graph::{Graph, GraphNode};
+use super::logs::Logs;
+use crate::core::input::Input;
+use crate::ctx::Ctx;
+use crate::error::{LayerError, Result};
+use crate::flow::{Data, Inputs};
+use crate::layer::{InputKind, Layer, Shape};
+use crate::losses::Loss;
+use crate::optimizers::{IntoOptimizer, Optimizer};
+use kerust_autograd::Tape;
+use kerust_metrics::keras::{from_name as metric_from_name, Batch, Metric};
+use kerust_tensor::{Rng, Tensor};
+
+/// What `compile` recorded.
+#[derive(Clone)]
+pub struct Compiled {
+    pub optimizer: Box<dyn Optimizer>,
+    /// One loss per model output.
+    pub losses: Vec<Loss>,
+    /// Metric identifiers as given (`"accuracy"`, `"mae"`).
+    pub metrics: Vec<String>,
+}
+
+/// What `compile` accepts as loss: a name, a `Loss`, or one per output.
+pub trait IntoLosses {
+    fn into_losses(self) -> Result<Vec<Loss>>;
+}
+impl IntoLosses for &str {
+    fn into_losses(self) -> Result<Vec<Loss>> {
+        Ok(vec![Loss::from_name(self)?])
+    }
+}
+impl IntoLosses for Loss {
+    fn into_losses(self) -> Result<Vec<Loss>> {
+        Ok(vec![self])
+    }
+}
+impl IntoLosses for Vec<Loss> {
+    fn into_losses(self) -> Result<Vec<Loss>> {
+        Ok(self)
+    }
+}
+
+/// The state and behaviour common to every model.
+#[derive(Clone)]
+pub struct ModelCore {
+    pub name: String,
+    pub graph: Graph,
+    pub compiled: Option<Compiled>,
+    /// Drives shuffling and dropout; drawn from the global seed at construction.
+    pub rng: Rng,
+    /// Set by callbacks (EarlyStopping, TerminateOnNaN) to end `fit` after the current epoch.
+    pub stop_training: bool,
+    /// Layers of a `Sequential` waiting for an input shape.
+    pub(crate) pending: Vec<Box<dyn Layer>>,
+    pub(crate) is_sequential: bool,
+}
+
+impl ModelCore {
+    pub(crate) fn new(name: String, is_sequential: bool) -> Self {
+        Self {
+            name,
+            graph: Graph::default(),
+            compiled: None,
+            rng: crate::random::next_rng(),
+            stop_training: false,
+            pending: Vec::new(),
+            is_sequential,
+        }
+    }
+
+    /// Reseed this model's shuffling/dropout generator.
+    pub fn set_seed(&mut self, seed: u64) {
+        self.rng = Rng::seed(seed);
+    }
+
+    /// Whether the weights exist (the input shape is known).
+    pub fn built(&self) -> bool {
+        !self.graph.nodes.is_empty() && self.pending.is_empty()
+    }
+
+    /// Build a `Sequential` chain on `input` (Keras builds on first data when no input shape was given).
+    pub(crate) fn build_chain(&mut self, input: Input, rng: &mut Rng) -> Result<()> {
+        let mut shape: Shape = std::iter::once(None)
+            .chain(input.shape.iter().copied())
+            .collect();
+        if self.graph.nodes.is_empty() {
+            self.graph.layers.push(Box::new(input));
+            self.graph.nodes.push(GraphNode {
+                layer: 0,
+                inputs: vec![],
+                output_shapes: vec![shape.clone()],
+            });
+            self.graph.inputs = vec![0];
+        } else {
+            shape = self
+                .graph
+                .nodes
+                .last()
+                .map(|n| n.output_shapes[0].clone())
+                .unwrap_or(shape);
+        }
+        for mut layer in std::mem::take(&mut self.pending) {
+            if !layer.built() {
+                layer.build(std::slice::from_ref(&shape), rng)?;
+            }
+            let out = layer.compute_output_shape(std::slice::from_ref(&shape))?;
+            let prev = self.graph.nodes.len() - 1;
+            self.graph.layers.push(layer);
+            shape = out[0].clone();
+            self.graph.nodes.push(GraphNode {
+                layer: self.graph.layers.len() - 1,
+                inputs: vec![(prev, 0)],
+                output_shapes: out,
+            });
+        }
+        self.graph.outputs = vec![(self.graph.nodes.len() - 1, 0)];
+        Ok(())
+    }
+
+    /// Build a pending `Sequential` from the first batch of data.
+    pub(crate) fn ensure_built(&mut self, x: &[Data]) -> Result<()> {
+        if !self.pending.is_empty() || self.graph.nodes.is_empty() {
+            let first = x
+                .first()
+                .ok_or_else(|| LayerError::Data("no input data".into()))?;
+            if self.graph.nodes.is_empty() {
+                let per_sample: Vec<usize> = first.shape()[1..].to_vec();
+                let dtype = match first {
+                    Data::Float(_) => "float32",
+                    Data::Int(_) => "int64",
+                    Data::Text(_) => "string",
+                };
+                let input = match first {
+                    // Sequences of ids: keep the time axis unknown like Keras's (None, None) summaries.
+                    Data::Int(_) => Input::with_shape(per_sample.iter().map(|_| None).collect()),
+                    _ => Input::new(&per_sample),
+                }
+                .dtype(dtype);
+                let mut rng = Rng::seed(self.rng.next_u64());
+                self.build_chain(input, &mut rng)?;
+            } else {
+                let mut rng = Rng::seed(self.rng.next_u64());
+                let input = self
+                    .graph
+                    .input_layer(0)
+                    .cloned()
+                    .ok_or_else(|| LayerError::NotBuilt("no input".into()))?;
+                self.build_chain(input, &mut rng)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Keras `compile(optimizer, loss, metrics)`.
+    pub fn compile(
+        &mut self,
+        optimizer: impl IntoOptimizer,
+        loss: impl IntoLosses,
+        metrics: &[&str],
+    ) -> Result<()> {
+        let mut losses = loss.into_losses()?;
+        let outputs = self.graph.outputs.len().max(1);
+        if losses.len() == 1 && outputs > 1 {
+            losses = vec![losses[0]; outputs];
+        }
+        self.compiled = Some(Compiled {
+            optimizer: optimizer.into_optimizer()?,
+            losses,
+            metrics: metrics.iter().map(|s| s.to_string()).collect(),
+        });
+        Ok(())
+    }
+
+    /// The optimizer set by `compile`.
+    pub fn optimizer(&self) -> Option<&dyn Optimizer> {
+        self.compiled.as_ref().map(|c| c.optimizer.as_ref())
+    }
+    /// Mutable optimizer (to change the learning rate between fits).
+    pub fn optimizer_mut(&mut self) -> Option<&mut Box<dyn Optimizer>> {
+        self.compiled.as_mut().map(|c| &mut c.optimizer)
+    }
+
+    /// Forward pass in inference mode over mini-batches; one tensor per output.
+    pub fn predict_multi(
+        &mut self,
+        x: impl Into<Inputs>,
+        batch_size: usize,
+    ) -> Result<Vec<Tensor>> {
+        let x = x.into().0;
+        self.ensure_built(&x)?;
+        let n = check_same_length(&x, "x")?;
+        let bs = batch_size.max(1);
+        let mut parts: Vec<Vec<Tensor>> = vec![Vec::new(); self.graph.outputs.len()];
+        let mut start = 0;
+        while start < n {
+            let idx: Vec<usize> = (start..(start + bs).min(n)).collect();
+            let batch: Vec<Data> = x.iter().map(|d| d.select(&idx)).collect::<Result<_>>()?;
+            let tape = Tape::new();
+            let mut ctx = Ctx::new(&tape, false, &mut self.rng);
+            let outs = self.graph.forward(&batch, &mut ctx)?;
+            for (i, o) in outs.iter().enumerate() {
+                parts[i].push(o.var("output")?.value().clone());
+            }
+            start += bs;
+        }
+        parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                if p.is_empty() {
+                    let mut shape = vec![0];
+                    shape.extend(
+                        self.graph.output_shapes()[i][1..]
+                            .iter()
+                            .map(|d| d.unwrap_or(0)),
+                    );
+                    return Ok(Tensor::zeros(&shape)?);
+                }
+                let refs: Vec<&Tensor> = p.iter().collect();
+                Ok(Tensor::concat(&refs, 0)?)
+            })
+            .collect()
+    }
+
+    /// Keras `predict(x)` for a single-output model (batch size 32).
+    pub fn predict(&mut self, x: impl Into<Inputs>) -> Result<Tensor> {
+        self.predict_batch_size(x, 32)
+    }
+
+    /// `predict(x, batch_size=...)` for a single-output model.
+    pub fn predict_batch_size(
+        &mut self,
+        x: impl Into<Inputs>,
+        batch_size: usize,
+    ) -> Result<Tensor> {
+        let mut outs = self.predict_multi(x, batch_size)?;
+        if outs.len() != 1 {
+            return Err(LayerError::Data(format!(
+                "the model has {} outputs; use predict_multi",
+                outs.len()
+            )));
+        }
+        Ok(outs.remove(0))
+    }
+
+    /// Keras `evaluate(x, y)`: loss and metrics over the data, in inference mode.
+    pub fn evaluate(
+        &mut self,
+        x: impl Into<Inputs>,
+        y: impl Into<Inputs>,
+        batch_size: usize,
+    ) -> Result<Logs> {
+        let (x, y) = (x.into().0, y.into().0);
+        self.ensure_built(&x)?;
+        self.run_epoch(&x, &y, batch_size, None, false, &mut |_, _| Ok(()))
+    }
+
+    /// One pass over the data: training (with an optimizer step per batch) or evaluation.
+    /// Returns the sample-weighted mean loss and metric results.
+    pub(crate) fn run_epoch(
+        &mut self,
+        x: &[Data],
+        y: &[Data],
+        batch_size: usize,
+        order: Option<&[usize]>,
+        training: bool,
+        on_batch: &mut dyn FnMut(usize, &Logs) -> Result<()>,
+    ) -> Result<Logs> {
+        let n = check_same_length(x, "x")?;
+        let ny = check_same_length(y, "y")?;
+        if n != ny {
+            return Err(LayerError::Data(format!(
+                "x has {n} samples but y has {ny}; they must match"
+            )));
+        }
+        if y.len() != self.graph.outputs.len() {
+            return Err(LayerError::Data(format!(
+                "the model has {} output(s) but {} target array(s) were given",
+                self.graph.outputs.len(),
+                y.len()
+            )));
+        }
+        let compiled = self
+            .compiled
+            .as_mut()
+            .ok_or(LayerError::NotCompiled(if training {
+                "fit"
+            } else {
+                "evaluate"
+            }))?;
+        let mut metrics: Vec<Option<Box<dyn Metric>>> = vec![];
+        let metric_names: Vec<(usize, String)> = (0..y.len())
+            .flat_map(|o| compiled.metrics.iter().map(move |m| (o, m.clone())))
+            .collect();
+        metrics.resize_with(metric_names.len(), || None);
+        let all: Vec<usize> = (0..n).collect();
+        let order = order.unwrap_or(&all);
+        let bs = batch_size.max(1);
+        let (mut loss_sum, mut seen) = (0.0f64, 0usize);
+        let mut logs = Logs::new();
+        for (step, chunk) in order.chunks(bs).enumerate() {
+            let bx: Vec<Data> = x.iter().map(|d| d.select(chunk)).collect::<Result<_>>()?;
+            let by: Vec<Tensor> = y
+                .iter()
+                .map(|d| d.select(chunk)?.to_float())
+                .collect::<Result<_>>()?;
+            let tape = Tape::new();
+            let mut ctx = Ctx::new(&tape, training, &mut self.rng);
+            let outs = self.graph.forward(&bx, &mut ctx)?;
+            let mut loss: Option<kerust_autograd::Var> = None;
+            let mut preds = Vec::with_capacity(outs.len());
+            for (i, o) in outs.iter().enumerate() {
+                let p = o.var("output")?;
+                let l = compiled
+                    .losses
+                    .get(i)
+                    .copied()
+                    .unwrap_or(compiled.losses[0])
+                    .compute(p, &by[i])?;
+                loss = Some(match loss {
+                    Some(t) => t.add(&l)?,
+                    None => l,
+                });
+                preds.push(p.value().clone());
+            }
+            let mut loss =
+                loss.ok_or_else(|| LayerError::Data("the model has no outputs".into()))?;
+            for penalty in std::mem::take(&mut ctx.losses) {
+                loss = loss.add(&penalty)?;
+            }
+            let loss_value = loss.value().item()?;
+            if training {
+                let grads = tape.backward(&loss)?;
+                let ids: Vec<(u64, kerust_autograd::Var)> = ctx.trained_params().to_vec();
+                drop(ctx);
+                drop(tape);
+                let mut pairs = Vec::new();
+                let mut params = self.graph.params_mut();
+                for (id, var) in &ids {
+                    if let (Some(g), Some(pos)) =
+                        (grads.get(var), params.iter().position(|p| p.id() == *id))
+                    {
+                        pairs.push((params.swap_remove(pos), g.clone()));
+                    }
+                }
+                drop(grads);
+                compiled.optimizer.apply_gradients(pairs)?;
+            }
+            loss_sum += loss_value as f64 * chunk.len() as f64;
+            seen += chunk.len();
+            logs.insert("loss", (loss_sum / seen as f64) as f32);
+            for (k, (o, name)) in metric_names.iter().enumerate() {
+                let (yt, yp) = (&by[*o], &preds[*o]);
+                if metrics[k].is_none() {
+                    metrics[k] = Some(
+                        metric_from_name(name, yt.shape(), yp.shape())
+                            .map_err(|e| LayerError::config("compile metrics", e.to_string()))?,
+                    );
+                }
+                let (td, pd) = (yt.to_vec()?, yp.to_vec()?);
+                let m = metrics[k].as_mut().expect("metric created above");
+                m.update_state(
+                    &Batch::new(&td, yt.shape()).map_err(|e| LayerError::Data(e.to_string()))?,
+                    &Batch::new(&pd, yp.shape()).map_err(|e| LayerError::Data(e.to_string()))?,
+                )
+                .map_err(|e| LayerError::Data(format!("metric '{name}': {e}")))?;
+                let key = if y.len() > 1 {
+                    format!(
+                        "{}_{name}",
+                        self.graph.layers[self.graph.nodes[self.graph.outputs[*o].0].layer].name()
+                    )
+                } else {
+                    name.clone()
+                };
+                logs.insert(&key, m.result());
+            }
+            on_batch(step, &logs)?;
+        }
+        Ok(logs)
+    }
+
+    /// All weights in layer order (Keras `get_weights`).
+    pub fn get_weights(&self) -> Vec<Tensor> {
+        self.graph
+            .params()
+            .iter()
+            .map(|p| p.value.clone())
+            .collect()
+    }
+
+    /// Replace all weights (Keras `set_weights`); count and shapes must match.
+    pub fn set_weights(&mut self, weights: &[Tensor]) -> Result<()> {
+        let params = self.graph.params_mut();
+        if params.len() != weights.len() {
+            return Err(LayerError::config(
+                "set_weights",
+                format!(
+                    "the model has {} weights but {} were given",
+                    params.len(),
+                    weights.len()
+                ),
+            ));
+        }
+        for (p, w) in params.into_iter().zip(weights) {
+            if p.value.shape() != w.shape() {
+                return Err(LayerError::config(
+                    "set_weights",
+                    format!(
+                        "weight '{}' has shape {:?}, got {:?}",
+                        p.name,
+                        p.value.shape(),
+                        w.shape()
+                    ),
+                ));
+            }
+            p.value = w.clone();
+        }
+        Ok(())
+    }
+
+    /// Total number of scalars in the weights.
+    pub fn count_params(&self) -> usize {
+        self.graph.params().iter().map(|p| p.numel()).sum::<usize>()
+            + self.pending.iter().map(|l| l.count_params()).sum::<usize>()
+    }
+
+    /// Layers in order (the `Input` layers of a Sequential are not listed, as in Keras).
+    pub fn layers(&self) -> Vec<&dyn Layer> {
+        self.graph
+            .layers
+            .iter()
+            .chain(self.pending.iter())
+            .filter(|l| !(self.is_sequential && l.class_name() == "InputLayer"))
+            .map(|l| l.as_ref())
+            .collect()
+    }
+
+    /// The layer called `name`.
+    pub fn get_layer(&self, name: &str) -> Option<&dyn Layer> {
+        self.graph
+            .layers
+            .iter()
+            .chain(self.pending.iter())
+            .find(|l| l.name() == name)
+            .map(|l| l.as_ref())
+    }
+
+    /// The layer called `name`, mutably (e.g. to freeze it: `set_trainable(false)`).
+    pub fn get_layer_mut(&mut self, name: &str) -> Option<&mut Box<dyn Layer>> {
+        self.graph
+            .layers
+            .iter_mut()
+            .chain(self.pending.iter_mut())
+            .find(|l| l.name() == name)
+    }
+
+    /// Kinds of data the inputs take (for loaders and the `predict` tool).
+    pub fn input_kinds(&self) -> Vec<InputKind> {
+        (0..self.graph.inputs.len())
+            .filter_map(|i| self.graph.input_layer(i).map(|l| l.kind()))
+            .collect()
+    }
+}
+
+/// Number of samples shared by every array, or an error naming the mismatch.
+fn check_same_length(d: &[Data], what: &str) -> Result<usize> {
+    let n = d.first().map(Data::len).unwrap_or(0);
+    if let Some((i, bad)) = d.iter().enumerate().find(|(_, a)| a.len() != n) {
+        return Err(LayerError::Data(format!(
+            "{what}[{i}] has {} samples but {what}[0] has {n}",
+            bad.len()
+        )));
+    }
+    Ok(n)
+}

@@ -1,0 +1,190 @@
+//! `fit`: the one training loop both model kinds share (batches → loss → backward → optimizer →
+//! metrics → callbacks), with Keras's validation_split, shuffling and stop_training semantics.
+use super::core::ModelCore;
+use super::logs::Logs;
+use super::progress::EpochProgress;
+use crate::callbacks::{Callback, History};
+use crate::error::{LayerError, Result};
+use crate::flow::{Data, Inputs};
+
+/// Keras `fit` keyword arguments.
+pub struct FitArgs {
+    pub epochs: usize,
+    pub batch_size: usize,
+    /// 0 silent, 1 progress bar, 2 one line per epoch.
+    pub verbose: u8,
+    /// Fraction of the data, taken from the end before shuffling, held out for validation.
+    pub validation_split: f32,
+    pub validation_data: Option<(Inputs, Inputs)>,
+    pub shuffle: bool,
+    pub initial_epoch: usize,
+    pub callbacks: Vec<Box<dyn Callback>>,
+}
+
+impl Default for FitArgs {
+    fn default() -> Self {
+        Self {
+            epochs: 1,
+            batch_size: 32,
+            verbose: 1,
+            validation_split: 0.0,
+            validation_data: None,
+            shuffle: true,
+            initial_epoch: 0,
+            callbacks: Vec::new(),
+        }
+    }
+}
+
+impl FitArgs {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn epochs(mut self, e: usize) -> Self {
+        self.epochs = e;
+        self
+    }
+    pub fn batch_size(mut self, b: usize) -> Self {
+        self.batch_size = b;
+        self
+    }
+    pub fn verbose(mut self, v: u8) -> Self {
+        self.verbose = v;
+        self
+    }
+    pub fn validation_split(mut self, f: f32) -> Self {
+        self.validation_split = f;
+        self
+    }
+    pub fn validation_data(mut self, x: impl Into<Inputs>, y: impl Into<Inputs>) -> Self {
+        self.validation_data = Some((x.into(), y.into()));
+        self
+    }
+    pub fn shuffle(mut self, s: bool) -> Self {
+        self.shuffle = s;
+        self
+    }
+    pub fn initial_epoch(mut self, e: usize) -> Self {
+        self.initial_epoch = e;
+        self
+    }
+    pub fn callbacks(mut self, c: Vec<Box<dyn Callback>>) -> Self {
+        self.callbacks = c;
+        self
+    }
+    /// Add one callback.
+    pub fn callback(mut self, c: impl Callback + 'static) -> Self {
+        self.callbacks.push(Box::new(c));
+        self
+    }
+}
+
+fn split_tail(d: &[Data], n_train: usize, n: usize) -> Result<(Vec<Data>, Vec<Data>)> {
+    let head: Vec<usize> = (0..n_train).collect();
+    let tail: Vec<usize> = (n_train..n).collect();
+    Ok((
+        d.iter().map(|a| a.select(&head)).collect::<Result<_>>()?,
+        d.iter().map(|a| a.select(&tail)).collect::<Result<_>>()?,
+    ))
+}
+
+impl ModelCore {
+    /// Keras `fit(x, y, ...)`. Returns the `History`.
+    pub fn fit(
+        &mut self,
+        x: impl Into<Inputs>,
+        y: impl Into<Inputs>,
+        mut args: FitArgs,
+    ) -> Result<History> {
+        let (mut x, mut y) = (x.into().0, y.into().0);
+        if self.compiled.is_none() {
+            return Err(LayerError::NotCompiled("fit"));
+        }
+        if !(0.0..1.0).contains(&args.validation_split) {
+            return Err(LayerError::config(
+                "fit",
+                format!(
+                    "validation_split must be in [0, 1), got {}",
+                    args.validation_split
+                ),
+            ));
+        }
+        self.ensure_built(&x)?;
+        let n = x.first().map(Data::len).unwrap_or(0);
+        if n == 0 {
+            return Err(LayerError::Data(
+                "fit needs at least one sample; x is empty".into(),
+            ));
+        }
+        let mut val = args.validation_data.take().map(|(a, b)| (a.0, b.0));
+        if args.validation_split > 0.0 && val.is_none() {
+            // Keras: the last `validation_split` fraction, before any shuffling.
+            let n_train = n - (n as f32 * args.validation_split) as usize;
+            let (xt, xv) = split_tail(&x, n_train, n)?;
+            let (yt, yv) = split_tail(&y, n_train, n)?;
+            x = xt;
+            y = yt;
+            val = Some((xv, yv));
+        }
+        let n = x.first().map(Data::len).unwrap_or(0);
+        let steps = n.div_ceil(args.batch_size.max(1));
+        let mut history = History::new();
+        let mut callbacks = std::mem::take(&mut args.callbacks);
+        self.stop_training = false;
+        let empty = Logs::new();
+        for cb in callbacks.iter_mut() {
+            cb.on_train_begin(self, &empty)?;
+        }
+        let mut last = Logs::new();
+        for epoch in args.initial_epoch..args.epochs {
+            for cb in callbacks.iter_mut() {
+                cb.on_epoch_begin(self, epoch, &empty)?;
+            }
+            let mut order: Vec<usize> = (0..n).collect();
+            if args.shuffle {
+                self.rng.shuffle(&mut order);
+            }
+            let progress = EpochProgress::start(args.verbose, epoch, args.epochs, steps);
+            let mut batch_logs: Vec<(usize, Logs)> = Vec::new();
+            let mut logs = self.run_epoch(
+                &x,
+                &y,
+                args.batch_size,
+                Some(&order),
+                true,
+                &mut |step, l| {
+                    progress.update(step, l);
+                    batch_logs.push((step, l.clone()));
+                    Ok(())
+                },
+            )?;
+            for (step, l) in &batch_logs {
+                for cb in callbacks.iter_mut() {
+                    cb.on_train_batch_end(self, *step, l)?;
+                }
+            }
+            if let Some((xv, yv)) = &val {
+                if xv.first().is_some_and(|d| !d.is_empty()) {
+                    let v =
+                        self.run_epoch(xv, yv, args.batch_size, None, false, &mut |_, _| Ok(()))?;
+                    for (k, value) in v.iter() {
+                        logs.insert(&format!("val_{k}"), value);
+                    }
+                }
+            }
+            progress.finish(&logs);
+            history.push(epoch, &logs);
+            for cb in callbacks.iter_mut() {
+                cb.on_epoch_end(self, epoch, &logs)?;
+            }
+            last = logs;
+            if self.stop_training {
+                break;
+            }
+        }
+        for cb in callbacks.iter_mut() {
+            cb.on_train_end(self, &last)?;
+        }
+        Ok(history)
+    }
+}

@@ -1,0 +1,244 @@
+//! The functional API: symbolic `KerasTensor`s, layers called on them, and `Model::new(inputs, outputs)`.
+use super::core::ModelCore;
+use super::graph::GraphNode;
+use crate::core::input::Input;
+use crate::error::{LayerError, Result};
+use crate::layer::{unique_name, Layer, Shape};
+use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, Mutex};
+
+/// A layer that can be called on symbolic tensors several times; every call shares its weights.
+#[derive(Clone)]
+pub struct LayerHandle(Arc<Mutex<Box<dyn Layer>>>);
+
+struct SymNode {
+    layer: LayerHandle,
+    inputs: Vec<KerasTensor>,
+    output_shapes: Vec<Shape>,
+}
+
+/// A symbolic tensor: the output of an `Input` or of a layer call, with its shape.
+#[derive(Clone)]
+pub struct KerasTensor {
+    node: Arc<SymNode>,
+    index: usize,
+}
+
+impl KerasTensor {
+    /// Shape with `None` for the batch.
+    pub fn shape(&self) -> &Shape {
+        &self.node.output_shapes[self.index]
+    }
+}
+
+impl std::fmt::Debug for KerasTensor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "KerasTensor(shape={})",
+            crate::layer::fmt_shape(self.shape())
+        )
+    }
+}
+
+impl LayerHandle {
+    /// Wrap a layer for (possibly repeated) symbolic calls.
+    pub fn new(layer: impl Layer + 'static) -> Self {
+        Self(Arc::new(Mutex::new(Box::new(layer))))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Box<dyn Layer>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Call the layer on one symbolic tensor.
+    pub fn call(&self, x: &KerasTensor) -> Result<KerasTensor> {
+        Ok(self.call_multi(&[x])?.remove(0))
+    }
+
+    /// Call on several inputs (`Dot`, `Concatenate`) and get every output (`return_state`).
+    pub fn call_multi(&self, xs: &[&KerasTensor]) -> Result<Vec<KerasTensor>> {
+        let shapes: Vec<Shape> = xs.iter().map(|x| x.shape().clone()).collect();
+        let out = {
+            let mut layer = self.lock();
+            if !layer.built() {
+                let mut rng = crate::random::next_rng();
+                layer.build(&shapes, &mut rng)?;
+            }
+            layer.compute_output_shape(&shapes)?
+        };
+        let n = out.len();
+        let node = Arc::new(SymNode {
+            layer: self.clone(),
+            inputs: xs.iter().map(|x| (*x).clone()).collect(),
+            output_shapes: out,
+        });
+        Ok((0..n)
+            .map(|index| KerasTensor {
+                node: node.clone(),
+                index,
+            })
+            .collect())
+    }
+
+    /// Name of the wrapped layer.
+    pub fn name(&self) -> String {
+        self.lock().name().to_string()
+    }
+}
+
+/// Calling a layer value directly on symbolic tensors (a fresh, unshared layer per call).
+pub trait SymbolicCall {
+    /// `Dense::new(1).apply(&x)` ≙ Keras `Dense(1)(x)`.
+    fn apply(self, x: &KerasTensor) -> Result<KerasTensor>;
+    /// Several inputs, all outputs.
+    fn apply_multi(self, xs: &[&KerasTensor]) -> Result<Vec<KerasTensor>>;
+    /// A handle to call the same layer (same weights) more than once.
+    fn shared(self) -> LayerHandle;
+}
+
+impl<L: Layer + 'static> SymbolicCall for L {
+    fn apply(self, x: &KerasTensor) -> Result<KerasTensor> {
+        LayerHandle::new(self).call(x)
+    }
+    fn apply_multi(self, xs: &[&KerasTensor]) -> Result<Vec<KerasTensor>> {
+        LayerHandle::new(self).call_multi(xs)
+    }
+    fn shared(self) -> LayerHandle {
+        LayerHandle::new(self)
+    }
+}
+
+impl Input {
+    /// The symbolic tensor of this input (Keras `Input(shape)` returns it directly).
+    pub fn tensor(self) -> KerasTensor {
+        let mut shape = vec![None];
+        shape.extend(self.shape.iter().copied());
+        let node = Arc::new(SymNode {
+            layer: LayerHandle::new(self),
+            inputs: vec![],
+            output_shapes: vec![shape],
+        });
+        KerasTensor { node, index: 0 }
+    }
+}
+
+/// A functional model. Derefs to [`ModelCore`] for `compile`, `fit`, `predict`, ...
+#[derive(Clone)]
+pub struct Model {
+    core: ModelCore,
+}
+
+fn key(n: &Arc<SymNode>) -> usize {
+    Arc::as_ptr(n) as usize
+}
+
+impl Model {
+    /// Keras `Model(inputs, outputs)`: collects every layer call between them. Layers called more
+    /// than once appear once and share their weights.
+    pub fn new(inputs: &[&KerasTensor], outputs: &[&KerasTensor]) -> Result<Self> {
+        let mut core = ModelCore::new(unique_name("functional"), false);
+        let mut order: Vec<Arc<SymNode>> = Vec::new();
+        let mut state: HashMap<usize, u8> = HashMap::new(); // 1 = visiting, 2 = done
+        let input_keys: Vec<usize> = inputs.iter().map(|t| key(&t.node)).collect();
+        fn visit(
+            n: &Arc<SymNode>,
+            order: &mut Vec<Arc<SymNode>>,
+            state: &mut HashMap<usize, u8>,
+            inputs: &[usize],
+        ) -> Result<()> {
+            match state.get(&key(n)) {
+                Some(2) => return Ok(()),
+                Some(_) => return Err(LayerError::config("Model", "the layer graph has a cycle")),
+                None => {}
+            }
+            state.insert(key(n), 1);
+            if n.inputs.is_empty() && !inputs.contains(&key(n)) {
+                let name = n.layer.name();
+                return Err(LayerError::config(
+                    "Model",
+                    format!("output depends on Input '{name}' which is not in the model's inputs; add it to `inputs`"),
+                ));
+            }
+            for i in &n.inputs {
+                visit(&i.node, order, state, inputs)?;
+            }
+            state.insert(key(n), 2);
+            order.push(n.clone());
+            Ok(())
+        }
+        for t in inputs {
+            if !t.node.inputs.is_empty() {
+                return Err(LayerError::config(
+                    "Model",
+                    "every model input must come straight from Input(...).tensor()",
+                ));
+            }
+        }
+        for o in outputs {
+            visit(&o.node, &mut order, &mut state, &input_keys)?;
+        }
+        // Inputs first (in the order given), even ones no output uses.
+        let mut nodes: Vec<Arc<SymNode>> = inputs.iter().map(|t| t.node.clone()).collect();
+        nodes.extend(order.into_iter().filter(|n| !input_keys.contains(&key(n))));
+        let node_index: HashMap<usize, usize> =
+            nodes.iter().enumerate().map(|(i, n)| (key(n), i)).collect();
+        let mut layer_index: HashMap<usize, usize> = HashMap::new();
+        for n in &nodes {
+            let lk = Arc::as_ptr(&n.layer.0) as usize;
+            let li = match layer_index.get(&lk) {
+                Some(&i) => i,
+                None => {
+                    core.graph.layers.push(n.layer.lock().clone_box());
+                    layer_index.insert(lk, core.graph.layers.len() - 1);
+                    core.graph.layers.len() - 1
+                }
+            };
+            let ins = n
+                .inputs
+                .iter()
+                .map(|t| (node_index[&key(&t.node)], t.index))
+                .collect();
+            core.graph.nodes.push(GraphNode {
+                layer: li,
+                inputs: ins,
+                output_shapes: n.output_shapes.clone(),
+            });
+        }
+        core.graph.inputs = (0..inputs.len()).collect();
+        core.graph.outputs = outputs
+            .iter()
+            .map(|t| (node_index[&key(&t.node)], t.index))
+            .collect();
+        Ok(Self { core })
+    }
+
+    /// Set the model name (Keras `Model(..., name=...)`).
+    pub fn name(mut self, name: &str) -> Self {
+        self.core.name = name.to_string();
+        self
+    }
+
+    /// Wrap an existing core (used by loaders).
+    pub fn from_core(core: ModelCore) -> Self {
+        Self { core }
+    }
+
+    /// The underlying core.
+    pub fn into_core(self) -> ModelCore {
+        self.core
+    }
+}
+
+impl Deref for Model {
+    type Target = ModelCore;
+    fn deref(&self) -> &ModelCore {
+        &self.core
+    }
+}
+impl DerefMut for Model {
+    fn deref_mut(&mut self) -> &mut ModelCore {
+        &mut self.core
+    }
+}

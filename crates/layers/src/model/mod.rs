@@ -1,0 +1,17 @@
+//! Models: the layer graph, `Sequential`, the functional `Model`, and the shared training loop.
+pub mod core;
+pub mod fit;
+pub mod functional;
+pub mod graph;
+pub mod logs;
+pub mod progress;
+pub mod sequential;
+pub mod summary;
+
+pub use self::core::ModelCore;
+pub use crate::callbacks::{Callback, History};
+pub use fit::FitArgs;
+pub use functional::{KerasTensor, LayerHandle, Model, SymbolicCall};
+pub use graph::Graph;
+pub use logs::Logs;
+pub use sequential::Sequential;

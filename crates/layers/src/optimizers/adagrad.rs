@@ -1,0 +1,89 @@
+//! Adagrad with Keras 3 defaults: lr 1e-3, initial accumulator 0.1, ε 1e-7.
+use super::{optimizer_setters, Optimizer, OptimizerBase, Slots};
+use crate::error::Result;
+use crate::param::Param;
+use kerust_tensor::Tensor;
+use serde_json::{json, Value as Json};
+
+/// Keras `Adagrad(learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7)`.
+#[derive(Debug, Clone)]
+pub struct Adagrad {
+    pub base: OptimizerBase,
+    pub initial_accumulator_value: f32,
+    pub epsilon: f32,
+    accumulators: Slots,
+}
+
+impl Default for Adagrad {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Adagrad {
+    pub fn new() -> Self {
+        Self {
+            base: OptimizerBase::new(0.001),
+            initial_accumulator_value: 0.1,
+            epsilon: 1e-7,
+            accumulators: Slots::default(),
+        }
+    }
+    optimizer_setters!();
+    pub fn initial_accumulator_value(mut self, v: f32) -> Self {
+        self.initial_accumulator_value = v;
+        self
+    }
+    pub fn epsilon(mut self, e: f32) -> Self {
+        self.epsilon = e;
+        self
+    }
+    pub fn from_config(cfg: &Json) -> Self {
+        let f = |k: &str, d: f32| cfg.get(k).and_then(Json::as_f64).map_or(d, |v| v as f32);
+        let mut a = Adagrad::new();
+        a.initial_accumulator_value = f("initial_accumulator_value", 0.1);
+        a.epsilon = f("epsilon", 1e-7);
+        a
+    }
+}
+
+impl Optimizer for Adagrad {
+    fn class_name(&self) -> &'static str {
+        "Adagrad"
+    }
+    fn base(&self) -> &OptimizerBase {
+        &self.base
+    }
+    fn base_mut(&mut self) -> &mut OptimizerBase {
+        &mut self.base
+    }
+    fn update_one(&mut self, param: &mut Param, grad: &Tensor, _t: u64) -> Result<()> {
+        let (lr, eps) = (self.base.learning_rate, self.epsilon);
+        let g = grad.as_slice()?;
+        let acc = self.accumulators.get(param, self.initial_accumulator_value);
+        let w = param.value.as_mut_slice()?;
+        for i in 0..w.len() {
+            acc[i] += g[i] * g[i];
+            w[i] -= lr * g[i] / (acc[i] + eps).sqrt();
+        }
+        Ok(())
+    }
+    fn extra_config(&self) -> serde_json::Map<String, Json> {
+        let mut m = serde_json::Map::new();
+        m.insert(
+            "initial_accumulator_value".into(),
+            json!(self.initial_accumulator_value),
+        );
+        m.insert("epsilon".into(), json!(self.epsilon));
+        m
+    }
+    fn slots(&self) -> Vec<(u64, String, Tensor)> {
+        self.accumulators.export("accumulator")
+    }
+    fn set_slot(&mut self, id: u64, _slot: &str, value: Tensor) -> Result<()> {
+        self.accumulators.set(id, &value)
+    }
+    fn clone_box(&self) -> Box<dyn Optimizer> {
+        Box::new(self.clone())
+    }
+}

@@ -1,0 +1,137 @@
+//! Adam (Kingma & Ba) with Keras 3 defaults: lr 1e-3, β1 0.9, β2 0.999, ε 1e-7.
+use super::{optimizer_setters, Optimizer, OptimizerBase, Slots};
+use crate::error::Result;
+use crate::param::Param;
+use kerust_tensor::Tensor;
+use rayon::prelude::*;
+use serde_json::{json, Value as Json};
+
+/// Keras `Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False)`.
+#[derive(Debug, Clone)]
+pub struct Adam {
+    pub base: OptimizerBase,
+    pub beta_1: f32,
+    pub beta_2: f32,
+    pub epsilon: f32,
+    pub amsgrad: bool,
+    m: Slots,
+    v: Slots,
+    vhat: Slots,
+}
+
+impl Default for Adam {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Adam {
+    pub fn new() -> Self {
+        Self {
+            base: OptimizerBase::new(0.001),
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-7,
+            amsgrad: false,
+            m: Slots::default(),
+            v: Slots::default(),
+            vhat: Slots::default(),
+        }
+    }
+    optimizer_setters!();
+    pub fn beta_1(mut self, b: f32) -> Self {
+        self.beta_1 = b;
+        self
+    }
+    pub fn beta_2(mut self, b: f32) -> Self {
+        self.beta_2 = b;
+        self
+    }
+    pub fn epsilon(mut self, e: f32) -> Self {
+        self.epsilon = e;
+        self
+    }
+    pub fn amsgrad(mut self, a: bool) -> Self {
+        self.amsgrad = a;
+        self
+    }
+    pub fn from_config(cfg: &Json) -> Self {
+        let f = |k: &str, d: f32| cfg.get(k).and_then(Json::as_f64).map_or(d, |v| v as f32);
+        let mut a = Adam::new();
+        a.beta_1 = f("beta_1", 0.9);
+        a.beta_2 = f("beta_2", 0.999);
+        a.epsilon = f("epsilon", 1e-7);
+        a.amsgrad = cfg.get("amsgrad").and_then(Json::as_bool).unwrap_or(false);
+        a
+    }
+}
+
+impl Optimizer for Adam {
+    fn class_name(&self) -> &'static str {
+        "Adam"
+    }
+    fn base(&self) -> &OptimizerBase {
+        &self.base
+    }
+    fn base_mut(&mut self) -> &mut OptimizerBase {
+        &mut self.base
+    }
+    fn update_one(&mut self, param: &mut Param, grad: &Tensor, t: u64) -> Result<()> {
+        let (b1, b2, eps) = (self.beta_1, self.beta_2, self.epsilon);
+        let lr =
+            self.base.learning_rate * (1.0 - b2.powi(t as i32)).sqrt() / (1.0 - b1.powi(t as i32));
+        let g = grad.as_slice()?;
+        let m = self.m.get(param, 0.0);
+        let v = self.v.get(param, 0.0);
+        if self.amsgrad {
+            let vhat = self.vhat.get(param, 0.0);
+            let w = param.value.as_mut_slice()?;
+            for i in 0..w.len() {
+                m[i] += (g[i] - m[i]) * (1.0 - b1);
+                v[i] += (g[i] * g[i] - v[i]) * (1.0 - b2);
+                vhat[i] = vhat[i].max(v[i]);
+                w[i] -= lr * m[i] / (vhat[i].sqrt() + eps);
+            }
+            return Ok(());
+        }
+        let w = param.value.as_mut_slice()?;
+        // One fused pass over (w, g, m, v); chunks in parallel for the big embedding tables.
+        const CHUNK: usize = 1 << 15;
+        w.par_chunks_mut(CHUNK)
+            .zip(g.par_chunks(CHUNK))
+            .zip(m.par_chunks_mut(CHUNK))
+            .zip(v.par_chunks_mut(CHUNK))
+            .for_each(|(((w, g), m), v)| {
+                for i in 0..w.len() {
+                    m[i] += (g[i] - m[i]) * (1.0 - b1);
+                    v[i] += (g[i] * g[i] - v[i]) * (1.0 - b2);
+                    w[i] -= lr * m[i] / (v[i].sqrt() + eps);
+                }
+            });
+        Ok(())
+    }
+    fn extra_config(&self) -> serde_json::Map<String, Json> {
+        let mut m = serde_json::Map::new();
+        m.insert("beta_1".into(), json!(self.beta_1));
+        m.insert("beta_2".into(), json!(self.beta_2));
+        m.insert("epsilon".into(), json!(self.epsilon));
+        m.insert("amsgrad".into(), json!(self.amsgrad));
+        m
+    }
+    fn slots(&self) -> Vec<(u64, String, Tensor)> {
+        let mut s = self.m.export("m");
+        s.extend(self.v.export("v"));
+        s.extend(self.vhat.export("vhat"));
+        s
+    }
+    fn set_slot(&mut self, id: u64, slot: &str, value: Tensor) -> Result<()> {
+        match slot {
+            "m" => self.m.set(id, &value),
+            "v" => self.v.set(id, &value),
+            _ => self.vhat.set(id, &value),
+        }
+    }
+    fn clone_box(&self) -> Box<dyn Optimizer> {
+        Box::new(self.clone())
+    }
+}

@@ -1,0 +1,137 @@
+//! RMSprop with Keras 3 defaults: lr 1e-3, ρ 0.9, ε 1e-7, no momentum.
+use super::{optimizer_setters, Optimizer, OptimizerBase, Slots};
+use crate::error::Result;
+use crate::param::Param;
+use kerust_tensor::Tensor;
+use serde_json::{json, Value as Json};
+
+/// Keras `RMSprop(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False)`.
+#[derive(Debug, Clone)]
+pub struct RMSprop {
+    pub base: OptimizerBase,
+    pub rho: f32,
+    pub momentum: f32,
+    pub epsilon: f32,
+    pub centered: bool,
+    velocity: Slots,
+    average_gradient: Slots,
+    momentums: Slots,
+}
+
+impl Default for RMSprop {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RMSprop {
+    pub fn new() -> Self {
+        Self {
+            base: OptimizerBase::new(0.001),
+            rho: 0.9,
+            momentum: 0.0,
+            epsilon: 1e-7,
+            centered: false,
+            velocity: Slots::default(),
+            average_gradient: Slots::default(),
+            momentums: Slots::default(),
+        }
+    }
+    optimizer_setters!();
+    pub fn rho(mut self, r: f32) -> Self {
+        self.rho = r;
+        self
+    }
+    pub fn momentum(mut self, m: f32) -> Self {
+        self.momentum = m;
+        self
+    }
+    pub fn epsilon(mut self, e: f32) -> Self {
+        self.epsilon = e;
+        self
+    }
+    pub fn centered(mut self, c: bool) -> Self {
+        self.centered = c;
+        self
+    }
+    pub fn from_config(cfg: &Json) -> Self {
+        let f = |k: &str, d: f32| cfg.get(k).and_then(Json::as_f64).map_or(d, |v| v as f32);
+        let mut r = RMSprop::new();
+        r.rho = f("rho", 0.9);
+        r.momentum = f("momentum", 0.0);
+        r.epsilon = f("epsilon", 1e-7);
+        r.centered = cfg.get("centered").and_then(Json::as_bool).unwrap_or(false);
+        r
+    }
+}
+
+impl Optimizer for RMSprop {
+    fn class_name(&self) -> &'static str {
+        "RMSprop"
+    }
+    fn base(&self) -> &OptimizerBase {
+        &self.base
+    }
+    fn base_mut(&mut self) -> &mut OptimizerBase {
+        &mut self.base
+    }
+    fn update_one(&mut self, param: &mut Param, grad: &Tensor, _t: u64) -> Result<()> {
+        let (lr, rho, eps, mom) = (
+            self.base.learning_rate,
+            self.rho,
+            self.epsilon,
+            self.momentum,
+        );
+        let g = grad.as_slice()?;
+        let v = self.velocity.get(param, 0.0);
+        let mut avg = if self.centered {
+            Some(self.average_gradient.get(param, 0.0))
+        } else {
+            None
+        };
+        let mut incs = vec![0.0f32; g.len()];
+        for i in 0..g.len() {
+            v[i] = rho * v[i] + (1.0 - rho) * g[i] * g[i];
+            let mut denom = v[i];
+            if let Some(a) = avg.as_mut() {
+                a[i] = rho * a[i] + (1.0 - rho) * g[i];
+                denom -= a[i] * a[i];
+            }
+            incs[i] = lr * g[i] / (denom + eps).sqrt();
+        }
+        if mom > 0.0 {
+            let m = self.momentums.get(param, 0.0);
+            for i in 0..incs.len() {
+                m[i] = mom * m[i] + incs[i];
+                incs[i] = m[i];
+            }
+        }
+        let w = param.value.as_mut_slice()?;
+        w.iter_mut().zip(&incs).for_each(|(w, d)| *w -= d);
+        Ok(())
+    }
+    fn extra_config(&self) -> serde_json::Map<String, Json> {
+        let mut m = serde_json::Map::new();
+        m.insert("rho".into(), json!(self.rho));
+        m.insert("momentum".into(), json!(self.momentum));
+        m.insert("epsilon".into(), json!(self.epsilon));
+        m.insert("centered".into(), json!(self.centered));
+        m
+    }
+    fn slots(&self) -> Vec<(u64, String, Tensor)> {
+        let mut s = self.velocity.export("velocity");
+        s.extend(self.average_gradient.export("average_gradient"));
+        s.extend(self.momentums.export("momentum"));
+        s
+    }
+    fn set_slot(&mut self, id: u64, slot: &str, value: Tensor) -> Result<()> {
+        match slot {
+            "velocity" => self.velocity.set(id, &value),
+            "average_gradient" => self.average_gradient.set(id, &value),
+            _ => self.momentums.set(id, &value),
+        }
+    }
+    fn clone_box(&self) -> Box<dyn Optimizer> {
+        Box::new(self.clone())
+    }
+}
