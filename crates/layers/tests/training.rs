@@ -163,7 +163,7 @@ fn bad_input_is_an_error() {
     let y_short = Tensor::zeros(&[3, 1]).unwrap();
     assert!(m
         .fit(
-            &Tensor::zeros(&[4, 2]).unwrap(),
+            Tensor::zeros(&[4, 2]).unwrap(),
             &y_short,
             FitArgs::new().verbose(0)
         )
