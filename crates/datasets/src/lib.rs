@@ -1,8 +1,18 @@
 //! Loaders for the lecture datasets, plus verified downloads (canonical URL + SHA-256) into a cache. No tensor dependency.
 //!
-//! Every loader takes a path and returns plain typed records (`ndarray` arrays, `Vec<String>`, `Vec<i64>`);
-//! the `*_dataset` helpers in [`fetch`] first make sure the files are in the cache (downloading them from
-//! the registry when missing) and then call the loader.
+//! Every loader takes a path and returns plain typed records (`ndarray` arrays, `Vec<String>`, `Vec<i64>`).
+//! The per-dataset methods of [`Cache`] (see [`fetch`]) first make sure the files are in the cache —
+//! `KERUST_DATA`, else the platform cache dir — downloading, verifying and extracting them from the
+//! [`registry()`] when missing, and then call the loader:
+//!
+//! ```no_run
+//! let cache = kerust_datasets::Cache::new()?;
+//! let stocks = cache.fortune500_100_days()?;
+//! println!("{}", stocks.last_value_baseline_mse());
+//! // No download needed: fresh curves of the three lab shapes.
+//! let curves = kerust_datasets::ShapeCurves::generate(1200, 0);
+//! # Ok::<(), kerust_datasets::DatasetsError>(())
+//! ```
 
 pub mod aclimdb;
 pub mod archive;
