@@ -281,6 +281,44 @@ impl Walker {
         Ok(())
     }
 
+    /// Chunk coordinates come from the file: each must lie inside the dataset on a chunk
+    /// boundary, or the decoder's offset arithmetic overflows (found by the mutation test).
+    fn check_chunks(&self, ds: &hdf5_pure::Dataset, path: &str, dims: &[u64]) -> Result<()> {
+        if !ds.is_chunked() {
+            return Ok(());
+        }
+        let chunk_dims = ds
+            .chunk_shape()
+            .map_err(|e| malformed(&self.origin, path, e))?
+            .unwrap_or_default();
+        // Indexes without an enumerator (v2 B-tree) are left to the decoder's own checks.
+        let Ok(chunks) = ds.chunks() else {
+            return Ok(());
+        };
+        let bad = |detail: String| Hdf5Error::Malformed {
+            file: self.origin.to_path_buf(),
+            object: path.to_owned(),
+            detail,
+        };
+        if chunk_dims.len() < dims.len() || chunk_dims.iter().take(dims.len()).any(|&c| c == 0) {
+            return Err(bad(format!(
+                "chunk shape {chunk_dims:?} does not fit dataset shape {dims:?}"
+            )));
+        }
+        for c in &chunks {
+            let fits = c.offset.len() == dims.len()
+                && c.offset
+                    .iter()
+                    .zip(dims)
+                    .zip(&chunk_dims)
+                    .all(|((&o, &d), &cd)| o < d && o % cd == 0);
+            if !fits {
+                return Err(bad(format!("chunk at offset {:?} lies outside shape {dims:?} or off the chunk grid {chunk_dims:?}", c.offset)));
+            }
+        }
+        Ok(())
+    }
+
     fn dataset(&mut self, ds: &hdf5_pure::Dataset, path: String) -> Result<Dataset> {
         let bad = |e| malformed(&self.origin, &path, e);
         let shape64 = ds.shape().map_err(bad)?;
@@ -317,6 +355,7 @@ impl Walker {
                 detail: "datatype of size 0".into(),
             });
         }
+        self.check_chunks(ds, &path, &shape64)?;
         let bad = |e| malformed(&self.origin, &path, e);
         let data = match dtype {
             DType::F32 => Data::F32(ds.read_f32().map_err(bad)?),

@@ -1,0 +1,183 @@
+//! Bounded byte-mutation fuzzing: truncations, bit flips and hostile byte values applied to real
+//! fixtures must give `Ok` or a typed error — never a panic, a hang or a giant allocation.
+//!
+//! Deterministic (xorshift seed per fixture) so any failure reproduces; the failing input is
+//! written next to the test binary and can be committed under tests/fixtures/crashes/.
+//! `KERUST_HDF5_FUZZ_ITERS` raises the per-fixture iteration count for longer sessions.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use kerust_hdf5::{File, Hdf5Error, Limits};
+
+struct XorShift(u64);
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn mutate(orig: &[u8], rng: &mut XorShift) -> Vec<u8> {
+    let mut b = orig.to_vec();
+    match rng.below(4) {
+        0 => b.truncate(rng.below(orig.len())),
+        1 => {
+            for _ in 0..1 + rng.below(8) {
+                let i = rng.below(b.len());
+                b[i] ^= 1 << rng.below(8);
+            }
+        }
+        2 => {
+            // Sizes and addresses set to extremes are what breaks naive parsers.
+            const HOSTILE: [u8; 5] = [0x00, 0xFF, 0x7F, 0x80, 0x01];
+            for _ in 0..1 + rng.below(4) {
+                let i = rng.below(b.len());
+                let run = 1 + rng.below(8);
+                let v = HOSTILE[rng.below(HOSTILE.len())];
+                for x in b.iter_mut().skip(i).take(run) {
+                    *x = v;
+                }
+            }
+        }
+        _ => {
+            // Copy a chunk of the file over another place (duplicated headers/addresses).
+            let len = 1 + rng.below(32);
+            let from = rng.below(b.len().saturating_sub(len));
+            let to = rng.below(b.len().saturating_sub(len));
+            let chunk = b[from..from + len.min(b.len() - from)].to_vec();
+            for (k, x) in chunk.into_iter().enumerate() {
+                if let Some(slot) = b.get_mut(to + k) {
+                    *slot = x;
+                }
+            }
+        }
+    }
+    b
+}
+
+/// Decode one input on a worker thread so a hang shows up as a timeout instead of a stuck test.
+fn decode_with_deadline(bytes: Vec<u8>, deadline: Duration) -> Option<Result<(), Hdf5Error>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let limits = Limits {
+            max_total_bytes: 64 << 20,
+            ..Limits::default()
+        };
+        let r = File::from_bytes_named(bytes, "mutant.h5", limits).map(|f| {
+            // Touch the decoded tree the way a caller would.
+            for d in f.walk_datasets() {
+                let _ = d.read_f64();
+            }
+        });
+        let _ = tx.send(r);
+    });
+    rx.recv_timeout(deadline).ok()
+}
+
+#[test]
+fn mutated_fixtures_never_panic_or_hang() {
+    let iters: usize = std::env::var("KERUST_HDF5_FUZZ_ITERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(600);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let out = std::env::temp_dir();
+    let start = Instant::now();
+    let mut total = (0usize, 0usize);
+    for (seed, name) in [
+        "h5py_earliest.h5",
+        "h5py_latest.h5",
+        "keras3_model.h5",
+        "keras3.weights.h5",
+        "tfkeras2_model.h5",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let orig = std::fs::read(dir.join(name)).unwrap();
+        let mut rng =
+            XorShift(0x9E37_79B9_7F4A_7C15 ^ (seed as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D));
+        for it in 0..iters {
+            let bytes = mutate(&orig, &mut rng);
+            let keep = bytes.clone();
+            let save = |why: &str| {
+                let p = out.join(format!("kerust_hdf5_{why}_{name}_{it}.h5"));
+                std::fs::write(&p, &keep).unwrap();
+                p
+            };
+            match decode_with_deadline(bytes, Duration::from_secs(20)) {
+                None => panic!(
+                    "{name} iteration {it}: decoder hung or panicked; input saved to {}",
+                    save("hang").display()
+                ),
+                Some(Ok(())) => total.0 += 1,
+                Some(Err(e)) => {
+                    let msg = e.to_string();
+                    assert!(
+                        !msg.contains("decoder panicked"),
+                        "{name} iteration {it}: {msg}; input saved to {}",
+                        save("panic").display()
+                    );
+                    total.1 += 1;
+                }
+            }
+        }
+    }
+    println!(
+        "{} mutants: {} decoded, {} typed errors, {:?}",
+        total.0 + total.1,
+        total.0,
+        total.1,
+        start.elapsed()
+    );
+}
+
+#[test]
+fn every_truncation_of_a_keras_file_is_handled() {
+    let p =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras3.weights.h5");
+    let orig = std::fs::read(p).unwrap();
+    let mut errors = 0;
+    // Every 7th cut keeps the run short while hitting every structure in the file.
+    for cut in (0..orig.len()).step_by(7) {
+        match File::from_bytes(orig[..cut].to_vec()) {
+            Ok(_) => {}
+            Err(e) => {
+                assert!(
+                    !e.to_string().contains("decoder panicked"),
+                    "cut {cut}: {e}"
+                );
+                errors += 1;
+            }
+        }
+    }
+    assert!(errors > 0, "truncated files must not all decode");
+}
+
+/// Inputs the mutation test once found crashing the decoder; each must now be a typed error.
+#[test]
+fn recorded_crash_inputs_are_typed_errors() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/crashes");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        let err = File::open(&p)
+            .map(|_| ())
+            .expect_err("a recorded crash input decoded cleanly");
+        let msg = err.to_string();
+        assert!(
+            matches!(err, Hdf5Error::Malformed { .. }),
+            "{}: {msg}",
+            p.display()
+        );
+        assert!(!msg.contains("decoder panicked"), "{}: {msg}", p.display());
+        seen += 1;
+    }
+    assert!(seen > 0);
+}
