@@ -23,7 +23,10 @@ pub use crate::core::{
     activation::Activation, dense::Dense, dropout::Dropout, embedding::Embedding, flatten::Flatten,
     input::Input, reshape::Reshape,
 };
-pub use callbacks::{Callback, History};
+pub use callbacks::{
+    CSVLogger, Callback, EarlyStopping, History, LambdaCallback, LearningRateScheduler,
+    ReduceLROnPlateau, TensorBoard, TerminateOnNaN,
+};
 pub use ctx::Ctx;
 pub use error::{LayerError, Result};
 pub use flow::{Data, Flow, Inputs, Value};
@@ -31,7 +34,8 @@ pub use initializers::Initializer;
 pub use layer::{InputKind, Layer, LayerBase, Shape};
 pub use losses::Loss;
 pub use model::{
-    FitArgs, KerasTensor, LayerHandle, Logs, Model, ModelCore, Sequential, SymbolicCall,
+    clone_model, FitArgs, KerasTensor, LayerHandle, Logs, Model, ModelCore, Sequential,
+    SymbolicCall,
 };
 pub use optimizers::{Adagrad, Adam, Optimizer, RMSprop, SGD};
 pub use param::Param;

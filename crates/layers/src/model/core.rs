@@ -42,6 +42,19 @@ impl IntoLosses for Vec<Loss> {
     }
 }
 
+/// The running loss and metrics of one pass over the data (an epoch of `fit`, or `evaluate`).
+pub(crate) struct EpochState {
+    pub(crate) training: bool,
+    /// Samples in the pass.
+    pub(crate) samples: usize,
+    metric_names: Vec<(usize, String)>,
+    metrics: Vec<Option<Box<dyn Metric>>>,
+    loss_sum: f64,
+    seen: usize,
+    /// Sample-weighted mean loss and metric results so far (Keras batch logs).
+    pub(crate) logs: Logs,
+}
+
 /// The state and behaviour common to every model.
 #[derive(Clone)]
 pub struct ModelCore {
@@ -268,6 +281,18 @@ impl ModelCore {
         training: bool,
         on_batch: &mut dyn FnMut(usize, &Logs) -> Result<()>,
     ) -> Result<Logs> {
+        let mut state = self.begin_epoch(x, y, training)?;
+        let all: Vec<usize> = (0..state.samples).collect();
+        let order = order.unwrap_or(&all);
+        for (step, chunk) in order.chunks(batch_size.max(1)).enumerate() {
+            self.step_on(&mut state, x, y, chunk)?;
+            on_batch(step, &state.logs)?;
+        }
+        Ok(state.logs)
+    }
+
+    /// Check `x`/`y` against the model and start the running loss and metrics of one pass.
+    pub(crate) fn begin_epoch(&self, x: &[Data], y: &[Data], training: bool) -> Result<EpochState> {
         let n = check_same_length(x, "x")?;
         let ny = check_same_length(y, "y")?;
         if n != ny {
@@ -284,101 +309,132 @@ impl ModelCore {
         }
         let compiled = self
             .compiled
-            .as_mut()
+            .as_ref()
             .ok_or(LayerError::NotCompiled(if training {
                 "fit"
             } else {
                 "evaluate"
             }))?;
-        let mut metrics: Vec<Option<Box<dyn Metric>>> = vec![];
         let metric_names: Vec<(usize, String)> = (0..y.len())
             .flat_map(|o| compiled.metrics.iter().map(move |m| (o, m.clone())))
             .collect();
+        let mut metrics = Vec::new();
         metrics.resize_with(metric_names.len(), || None);
-        let all: Vec<usize> = (0..n).collect();
-        let order = order.unwrap_or(&all);
-        let bs = batch_size.max(1);
-        let (mut loss_sum, mut seen) = (0.0f64, 0usize);
-        let mut logs = Logs::new();
-        for (step, chunk) in order.chunks(bs).enumerate() {
-            let bx: Vec<Data> = x.iter().map(|d| d.select(chunk)).collect::<Result<_>>()?;
-            let by: Vec<Tensor> = y
-                .iter()
-                .map(|d| d.select(chunk)?.to_float())
-                .collect::<Result<_>>()?;
-            let tape = Tape::new();
-            let mut ctx = Ctx::new(&tape, training, &mut self.rng);
-            let outs = self.graph.forward(&bx, &mut ctx)?;
-            let mut loss: Option<kerust_autograd::Var> = None;
-            let mut preds = Vec::with_capacity(outs.len());
-            for (i, o) in outs.iter().enumerate() {
-                let p = o.var("output")?;
-                let l = compiled
-                    .losses
-                    .get(i)
-                    .copied()
-                    .unwrap_or(compiled.losses[0])
-                    .compute(p, &by[i])?;
-                loss = Some(match loss {
-                    Some(t) => t.add(&l)?,
-                    None => l,
-                });
-                preds.push(p.value().clone());
-            }
-            let mut loss =
-                loss.ok_or_else(|| LayerError::Data("the model has no outputs".into()))?;
-            for penalty in std::mem::take(&mut ctx.losses) {
-                loss = loss.add(&penalty)?;
-            }
-            let loss_value = loss.value().item()?;
-            if training {
-                let grads = tape.backward(&loss)?;
-                let ids: Vec<(u64, kerust_autograd::Var)> = ctx.trained_params().to_vec();
-                drop(ctx);
-                drop(tape);
-                let mut pairs = Vec::new();
-                let mut params = self.graph.params_mut();
-                for (id, var) in &ids {
-                    if let (Some(g), Some(pos)) =
-                        (grads.get(var), params.iter().position(|p| p.id() == *id))
-                    {
-                        pairs.push((params.swap_remove(pos), g.clone()));
-                    }
-                }
-                drop(grads);
-                compiled.optimizer.apply_gradients(pairs)?;
-            }
-            loss_sum += loss_value as f64 * chunk.len() as f64;
-            seen += chunk.len();
-            logs.insert("loss", (loss_sum / seen as f64) as f32);
-            for (k, (o, name)) in metric_names.iter().enumerate() {
-                let (yt, yp) = (&by[*o], &preds[*o]);
-                if metrics[k].is_none() {
-                    metrics[k] = Some(
-                        metric_from_name(name, yt.shape(), yp.shape())
-                            .map_err(|e| LayerError::config("compile metrics", e.to_string()))?,
-                    );
-                }
-                let (td, pd) = (yt.to_vec()?, yp.to_vec()?);
-                let m = metrics[k].as_mut().expect("metric created above");
-                m.update_state(
-                    &Batch::new(&td, yt.shape()).map_err(|e| LayerError::Data(e.to_string()))?,
-                    &Batch::new(&pd, yp.shape()).map_err(|e| LayerError::Data(e.to_string()))?,
-                )
-                .map_err(|e| LayerError::Data(format!("metric '{name}': {e}")))?;
-                let key = if y.len() > 1 {
-                    format!(
-                        "{}_{name}",
-                        self.graph.layers[self.graph.nodes[self.graph.outputs[*o].0].layer].name()
-                    )
-                } else {
-                    name.clone()
-                };
-                logs.insert(&key, m.result());
-            }
-            on_batch(step, &logs)?;
+        Ok(EpochState {
+            training,
+            samples: n,
+            metric_names,
+            metrics,
+            loss_sum: 0.0,
+            seen: 0,
+            logs: Logs::new(),
+        })
+    }
+
+    /// Select the samples `chunk` of `x`/`y` and run one step on them.
+    pub(crate) fn step_on(
+        &mut self,
+        state: &mut EpochState,
+        x: &[Data],
+        y: &[Data],
+        chunk: &[usize],
+    ) -> Result<()> {
+        let bx: Vec<Data> = x.iter().map(|d| d.select(chunk)).collect::<Result<_>>()?;
+        let by: Vec<Tensor> = y
+            .iter()
+            .map(|d| d.select(chunk)?.to_float())
+            .collect::<Result<_>>()?;
+        self.step(state, &bx, &by)
+    }
+
+    /// One batch (Keras `train_step` / `test_step`): forward, loss, and when training backward and
+    /// an optimizer update; then the running loss and metrics in `state.logs`.
+    pub(crate) fn step(
+        &mut self,
+        state: &mut EpochState,
+        bx: &[Data],
+        by: &[Tensor],
+    ) -> Result<()> {
+        let training = state.training;
+        let batch = by.first().map(|t| t.shape()[0]).unwrap_or(0);
+        let compiled = self
+            .compiled
+            .as_mut()
+            .ok_or(LayerError::NotCompiled("fit"))?;
+        let tape = Tape::new();
+        let mut ctx = Ctx::new(&tape, training, &mut self.rng);
+        let outs = self.graph.forward(bx, &mut ctx)?;
+        let mut loss: Option<kerust_autograd::Var> = None;
+        let mut preds = Vec::with_capacity(outs.len());
+        for (i, o) in outs.iter().enumerate() {
+            let p = o.var("output")?;
+            let l = compiled
+                .losses
+                .get(i)
+                .copied()
+                .unwrap_or(compiled.losses[0])
+                .compute(p, &by[i])?;
+            loss = Some(match loss {
+                Some(t) => t.add(&l)?,
+                None => l,
+            });
+            preds.push(p.value().clone());
         }
-        Ok(logs)
+        let mut loss = loss.ok_or_else(|| LayerError::Data("the model has no outputs".into()))?;
+        for penalty in std::mem::take(&mut ctx.losses) {
+            loss = loss.add(&penalty)?;
+        }
+        let loss_value = loss.value().item()?;
+        if training {
+            let grads = tape.backward(&loss)?;
+            let ids: Vec<(u64, kerust_autograd::Var)> = ctx.trained_params().to_vec();
+            drop(ctx);
+            drop(tape);
+            let mut pairs = Vec::new();
+            let mut params = self.graph.params_mut();
+            for (id, var) in &ids {
+                if let (Some(g), Some(pos)) =
+                    (grads.get(var), params.iter().position(|p| p.id() == *id))
+                {
+                    pairs.push((params.swap_remove(pos), g.clone()));
+                }
+            }
+            drop(grads);
+            compiled.optimizer.apply_gradients(pairs)?;
+        }
+        state.loss_sum += loss_value as f64 * batch as f64;
+        state.seen += batch;
+        state
+            .logs
+            .insert("loss", (state.loss_sum / state.seen.max(1) as f64) as f32);
+        for (k, (o, name)) in state.metric_names.iter().enumerate() {
+            let (yt, yp) = (&by[*o], &preds[*o]);
+            if state.metrics[k].is_none() {
+                state.metrics[k] = Some(
+                    metric_from_name(name, yt.shape(), yp.shape())
+                        .map_err(|e| LayerError::config("compile metrics", e.to_string()))?,
+                );
+            }
+            let (td, pd) = (yt.to_vec()?, yp.to_vec()?);
+            let Some(m) = state.metrics[k].as_mut() else {
+                continue;
+            };
+            m.update_state(
+                &Batch::new(&td, yt.shape()).map_err(|e| LayerError::Data(e.to_string()))?,
+                &Batch::new(&pd, yp.shape()).map_err(|e| LayerError::Data(e.to_string()))?,
+            )
+            .map_err(|e| LayerError::Data(format!("metric '{name}': {e}")))?;
+            let key = if by.len() > 1 {
+                format!(
+                    "{}_{name}",
+                    self.graph.layers[self.graph.nodes[self.graph.outputs[*o].0].layer].name()
+                )
+            } else {
+                name.clone()
+            };
+            state.logs.insert(&key, m.result());
+        }
+        Ok(())
     }
 
     /// All weights in layer order (Keras `get_weights`).

@@ -127,7 +127,8 @@ impl ModelCore {
             val = Some((xv, yv));
         }
         let n = x.first().map(Data::len).unwrap_or(0);
-        let steps = n.div_ceil(args.batch_size.max(1));
+        let batch_size = args.batch_size.max(1);
+        let steps = n.div_ceil(batch_size);
         let mut history = History::new();
         let mut callbacks = std::mem::take(&mut args.callbacks);
         self.stop_training = false;
@@ -145,38 +146,37 @@ impl ModelCore {
                 self.rng.shuffle(&mut order);
             }
             let progress = EpochProgress::start(args.verbose, epoch, args.epochs, steps);
-            let mut batch_logs: Vec<(usize, Logs)> = Vec::new();
-            let mut logs = self.run_epoch(
-                &x,
-                &y,
-                args.batch_size,
-                Some(&order),
-                true,
-                &mut |step, l| {
-                    progress.update(step, l);
-                    batch_logs.push((step, l.clone()));
-                    Ok(())
-                },
-            )?;
-            for (step, l) in &batch_logs {
+            let mut state = self.begin_epoch(&x, &y, true)?;
+            // Batch by batch so callbacks see (and may change) the model between updates, as in Keras.
+            for (step, chunk) in order.chunks(batch_size).enumerate() {
                 for cb in callbacks.iter_mut() {
-                    cb.on_train_batch_end(self, *step, l)?;
+                    cb.on_train_batch_begin(self, step, &state.logs)?;
+                }
+                self.step_on(&mut state, &x, &y, chunk)?;
+                progress.update(step, &state.logs);
+                for cb in callbacks.iter_mut() {
+                    cb.on_train_batch_end(self, step, &state.logs)?;
+                }
+                if self.stop_training {
+                    break;
                 }
             }
+            let mut logs = state.logs;
             if let Some((xv, yv)) = &val {
                 if xv.first().is_some_and(|d| !d.is_empty()) {
-                    let v =
-                        self.run_epoch(xv, yv, args.batch_size, None, false, &mut |_, _| Ok(()))?;
+                    let v = self.run_epoch(xv, yv, batch_size, None, false, &mut |_, _| Ok(()))?;
                     for (k, value) in v.iter() {
                         logs.insert(&format!("val_{k}"), value);
                     }
                 }
             }
-            progress.finish(&logs);
-            history.push(epoch, &logs);
+            // Keras order: user callbacks (which may add keys such as `learning_rate`), then
+            // History, then the progress line.
             for cb in callbacks.iter_mut() {
-                cb.on_epoch_end(self, epoch, &logs)?;
+                cb.on_epoch_end_mut(self, epoch, &mut logs)?;
             }
+            history.push(epoch, &logs);
+            progress.finish(&logs);
             last = logs;
             if self.stop_training {
                 break;

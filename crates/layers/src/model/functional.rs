@@ -231,6 +231,68 @@ impl Model {
     }
 }
 
+impl ModelCore {
+    /// Same architecture with freshly initialised weights (new param ids), uncompiled — what Keras
+    /// `clone_model` returns. Layer names, configs and `trainable` flags are kept.
+    pub fn clone_fresh(&self) -> Result<ModelCore> {
+        let mut core = ModelCore::new(self.name.clone(), self.is_sequential);
+        core.graph = self.graph.clone();
+        core.pending = self.pending.clone();
+        let old_ids: std::collections::HashSet<u64> =
+            self.graph.params().iter().map(|p| p.id()).collect();
+        let mut rng = kerust_tensor::Rng::seed(core.rng.next_u64());
+        for (li, layer) in core.graph.layers.iter_mut().enumerate() {
+            if layer.params().is_empty() {
+                continue;
+            }
+            // Build on the shapes of the layer's first call, as Keras rebuilds from the config.
+            let node = self
+                .graph
+                .nodes
+                .iter()
+                .find(|n| n.layer == li)
+                .ok_or_else(|| {
+                    LayerError::NotBuilt(format!("layer '{}' is never called", layer.name()))
+                })?;
+            let shapes: Vec<Shape> = node
+                .inputs
+                .iter()
+                .map(|&(n, o)| self.graph.nodes[n].output_shapes[o].clone())
+                .collect();
+            layer.build(&shapes, &mut rng)?;
+            let trainable = layer.trainable();
+            layer.set_trainable(trainable);
+            // Never share an identity with the source model, even for layers whose build kept weights.
+            for p in layer.params_mut() {
+                if old_ids.contains(&p.id()) {
+                    p.fresh_id();
+                }
+            }
+        }
+        Ok(core)
+    }
+}
+
+/// What `clone_model` works on: both model kinds.
+pub trait CloneModel: Sized {
+    fn clone_model_fresh(&self) -> Result<Self>;
+}
+impl CloneModel for Model {
+    fn clone_model_fresh(&self) -> Result<Self> {
+        Ok(Model::from_core(self.core.clone_fresh()?))
+    }
+}
+impl CloneModel for super::sequential::Sequential {
+    fn clone_model_fresh(&self) -> Result<Self> {
+        Ok(Self::from_core(self.clone_fresh()?))
+    }
+}
+
+/// Keras `clone_model(model)`: same layers and wiring, new weights, not compiled.
+pub fn clone_model<M: CloneModel>(model: &M) -> Result<M> {
+    model.clone_model_fresh()
+}
+
 impl Deref for Model {
     type Target = ModelCore;
     fn deref(&self) -> &ModelCore {

@@ -36,12 +36,31 @@ impl Logs {
     pub fn values(&self) -> Vec<f32> {
         self.entries.iter().map(|(_, v)| *v).collect()
     }
-    /// Keras-style ` - loss: 0.1234 - mae: 0.5678`.
+    /// Keras-style ` - loss: 0.1234 - learning_rate: 1.0000e-04` (`%.4f`, or `%.4e` for tiny values).
     pub fn format(&self) -> String {
         self.entries
             .iter()
-            .map(|(k, v)| format!(" - {k}: {v:.4}"))
+            .map(|(k, v)| format!(" - {k}: {}", keras_number(*v)))
             .collect()
+    }
+}
+
+/// Keras's progress-bar number: `%.4f` when `|v| > 1e-3`, else Python's `%.4e` (`1.0000e-04`).
+pub fn keras_number(v: f32) -> String {
+    if v.is_nan() {
+        return "nan".into();
+    }
+    if v.abs() > 1e-3 {
+        return format!("{v:.4}");
+    }
+    let s = format!("{v:.4e}");
+    match s.split_once('e') {
+        Some((mant, exp)) => {
+            let e: i32 = exp.parse().unwrap_or(0);
+            let sign = if e < 0 { '-' } else { '+' };
+            format!("{mant}e{sign}{:02}", e.abs())
+        }
+        None => s,
     }
 }
 
@@ -49,5 +68,22 @@ impl std::ops::Index<usize> for Logs {
     type Output = f32;
     fn index(&self, i: usize) -> &f32 {
         &self.entries[i].1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_format_like_keras() {
+        assert_eq!(keras_number(0.69314), "0.6931");
+        assert_eq!(keras_number(0.001), "1.0000e-03");
+        assert_eq!(keras_number(0.0), "0.0000e+00");
+        assert_eq!(keras_number(12.5), "12.5000");
+        let mut l = Logs::new();
+        l.insert("loss", 0.5);
+        l.insert("learning_rate", 1e-4);
+        assert_eq!(l.format(), " - loss: 0.5000 - learning_rate: 1.0000e-04");
     }
 }

@@ -11,7 +11,7 @@ pub mod summary;
 pub use self::core::ModelCore;
 pub use crate::callbacks::{Callback, History};
 pub use fit::FitArgs;
-pub use functional::{KerasTensor, LayerHandle, Model, SymbolicCall};
+pub use functional::{clone_model, CloneModel, KerasTensor, LayerHandle, Model, SymbolicCall};
 pub use graph::Graph;
 pub use logs::Logs;
 pub use sequential::Sequential;
