@@ -82,8 +82,16 @@ fn early_stopping_matches_keras() {
         cb.on_train_end(&mut model, &Logs::new()).unwrap();
         let what = format!("{case}");
         assert_eq!(run, case["epochs_run"].as_u64().unwrap() as usize, "{what}");
-        assert_eq!(cb.stopped_epoch as u64, case["stopped_epoch"].as_u64().unwrap(), "{what}");
-        assert_eq!(cb.best_epoch as u64, case["best_epoch"].as_u64().unwrap(), "{what}");
+        assert_eq!(
+            cb.stopped_epoch as u64,
+            case["stopped_epoch"].as_u64().unwrap(),
+            "{what}"
+        );
+        assert_eq!(
+            cb.best_epoch as u64,
+            case["best_epoch"].as_u64().unwrap(),
+            "{what}"
+        );
         assert_eq!(cb.wait as u64, case["wait"].as_u64().unwrap(), "{what}");
         let w = model.get_weights()[0].to_vec().unwrap()[0];
         assert_eq!(w as f64, case["final_weight"].as_f64().unwrap(), "{what}");
@@ -120,9 +128,15 @@ fn reduce_lr_on_plateau_matches_keras() {
             cb.on_epoch_end_mut(&mut model, epoch, &mut l).unwrap();
             let lr = model.optimizer().unwrap().learning_rate();
             let close = |a: f32, b: f64| ((a as f64 - b) / b).abs() < 1e-5;
-            assert!(close(lr, want_lr[epoch].as_f64().unwrap()), "{case} epoch {epoch}: lr {lr}");
+            assert!(
+                close(lr, want_lr[epoch].as_f64().unwrap()),
+                "{case} epoch {epoch}: lr {lr}"
+            );
             let logged = l.get("learning_rate").unwrap();
-            assert!(close(logged, want_logged[epoch].as_f64().unwrap()), "{case} epoch {epoch}");
+            assert!(
+                close(logged, want_logged[epoch].as_f64().unwrap()),
+                "{case} epoch {epoch}"
+            );
         }
     }
 }
@@ -140,7 +154,8 @@ fn early_stopping_in_fit_stops_and_restores_best_weights() {
     m.add(Dense::new(1).input_shape(&[1])).unwrap();
     m.set_seed(1);
     // A learning rate this large diverges, so val_loss gets worse after the first epochs.
-    m.compile(SGD::new().learning_rate(3.0), "mse", &[]).unwrap();
+    m.compile(SGD::new().learning_rate(3.0), "mse", &[])
+        .unwrap();
     let h = m
         .fit(
             &x,
@@ -160,7 +175,10 @@ fn early_stopping_in_fit_stops_and_restores_best_weights() {
     let yv = Tensor::from_vec((30..40).map(|i| 2.0 * i as f32 / 40.0).collect(), &[10, 1]).unwrap();
     let now = m.evaluate(&xv, &yv, 32).unwrap().get("loss").unwrap();
     let best = vl.iter().cloned().fold(f32::INFINITY, f32::min);
-    assert!((now - best).abs() <= 1e-4 * best.abs().max(1.0), "{now} vs best {best} in {vl:?}");
+    assert!(
+        (now - best).abs() <= 1e-4 * best.abs().max(1.0),
+        "{now} vs best {best} in {vl:?}"
+    );
 }
 
 #[test]
@@ -169,7 +187,10 @@ fn missing_monitor_key_warns_and_training_continues() {
     let mut m = tiny_model();
     let es = std::rc::Rc::new(std::cell::RefCell::new(None::<String>));
     // No validation data: val_loss is never logged; Keras warns every epoch and never stops.
-    struct Probe(EarlyStopping, std::rc::Rc<std::cell::RefCell<Option<String>>>);
+    struct Probe(
+        EarlyStopping,
+        std::rc::Rc<std::cell::RefCell<Option<String>>>,
+    );
     impl Callback for Probe {
         fn on_epoch_end(&mut self, m: &mut ModelCore, e: usize, l: &Logs) -> Result<()> {
             self.0.on_epoch_end(m, e, l)?;
@@ -229,14 +250,23 @@ fn learning_rate_callbacks_log_learning_rate_like_keras_3() {
         )
         .unwrap();
     assert_eq!(h.keys(), vec!["loss", "accuracy", "learning_rate"]);
-    assert_eq!(h.get("learning_rate").unwrap(), &[0.01, 0.01, 0.005, 0.0025]);
+    assert_eq!(
+        h.get("learning_rate").unwrap(),
+        &[0.01, 0.01, 0.005, 0.0025]
+    );
     assert_eq!(m.optimizer().unwrap().learning_rate(), 0.0025);
     // Without such a callback Keras 3 logs no learning rate.
     let h = m.fit(&x, &y, FitArgs::new().epochs(1).verbose(0)).unwrap();
     assert_eq!(h.keys(), vec!["loss", "accuracy"]);
     // factor >= 1 is rejected like Keras's ValueError.
     let err = m
-        .fit(&x, &y, FitArgs::new().verbose(0).callback(ReduceLROnPlateau::new().factor(1.0)))
+        .fit(
+            &x,
+            &y,
+            FitArgs::new()
+                .verbose(0)
+                .callback(ReduceLROnPlateau::new().factor(1.0)),
+        )
         .unwrap_err();
     assert!(err.to_string().contains("factor >= 1.0"), "{err}");
 }

@@ -80,7 +80,10 @@ fn scalars(dir: &Path) -> (String, Vec<(String, i64, f32)>) {
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     let name = files[0].file_name().unwrap().to_str().unwrap().to_string();
-    assert!(name.starts_with("events.out.tfevents.") && name.ends_with(".v2"), "{name}");
+    assert!(
+        name.starts_with("events.out.tfevents.") && name.ends_with(".v2"),
+        "{name}"
+    );
     let recs = records(&files[0]);
     let first = fields(&recs[0]);
     let version = first
@@ -100,8 +103,8 @@ fn scalars(dir: &Path) -> (String, Vec<(String, i64, f32)>) {
         let summary = &ev.iter().find(|(f, _, _)| *f == 5).expect("summary").2;
         for (_, _, value) in fields(summary) {
             let vf = fields(&value);
-            let tag = String::from_utf8(vf.iter().find(|(f, _, _)| *f == 1).unwrap().2.clone())
-                .unwrap();
+            let tag =
+                String::from_utf8(vf.iter().find(|(f, _, _)| *f == 1).unwrap().2.clone()).unwrap();
             let v = &vf.iter().find(|(f, w, _)| *f == 2 && *w == 5).unwrap().2;
             out.push((tag, step, f32::from_le_bytes(v[..4].try_into().unwrap())));
         }
@@ -113,14 +116,21 @@ fn train(dir: &Path) -> callbacks::History {
     let mut rng = Rng::seed(4);
     let x = Tensor::rand_uniform(&[48, 3], -1.0, 1.0, &mut rng).unwrap();
     let xv = x.to_vec().unwrap();
-    let y: Vec<f32> = xv.chunks(3).map(|r| (r[0] + r[1] > 0.0) as u8 as f32).collect();
+    let y: Vec<f32> = xv
+        .chunks(3)
+        .map(|r| (r[0] + r[1] > 0.0) as u8 as f32)
+        .collect();
     let y = Tensor::from_vec(y, &[48, 1]).unwrap();
     let mut m = Sequential::new();
     m.add(Dense::new(1).activation("sigmoid").input_shape(&[3]))
         .unwrap();
     m.set_seed(1);
-    m.compile(Adam::new().learning_rate(0.05), "binary_crossentropy", &["accuracy"])
-        .unwrap();
+    m.compile(
+        Adam::new().learning_rate(0.05),
+        "binary_crossentropy",
+        &["accuracy"],
+    )
+    .unwrap();
     m.fit(
         &x,
         &y,
@@ -198,7 +208,11 @@ fn tensorboard_reads_the_files() {
             let mut got = Vec::new();
             for (tag, points) in json[loader].as_object().unwrap() {
                 for p in points.as_array().unwrap() {
-                    got.push((tag.clone(), p[0].as_i64().unwrap(), p[1].as_f64().unwrap() as f32));
+                    got.push((
+                        tag.clone(),
+                        p[0].as_i64().unwrap(),
+                        p[1].as_f64().unwrap() as f32,
+                    ));
                 }
             }
             let mut want = expected(&h, val);

@@ -16,7 +16,8 @@ fn model() -> Sequential {
     let mut m = Sequential::new();
     m.add(Dense::new(1).input_shape(&[1])).unwrap();
     m.set_seed(5);
-    m.compile(SGD::new().learning_rate(0.1), "mse", &[]).unwrap();
+    m.compile(SGD::new().learning_rate(0.1), "mse", &[])
+        .unwrap();
     m
 }
 
@@ -65,7 +66,10 @@ fn batch_callbacks_run_between_updates() {
     .unwrap();
     let k = kernels.borrow();
     let b = batches.borrow();
-    assert_eq!(b.iter().map(|(i, _)| *i).collect::<Vec<_>>(), vec![0, 1, 2, 3, 4]);
+    assert_eq!(
+        b.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+        vec![0, 1, 2, 3, 4]
+    );
     // Each hook saw the weights right after its own batch: they moved in batches 0 and 1, and the
     // lr set to 0 after batch 1 froze them for the rest — impossible if hooks were replayed.
     assert_ne!(k[0], k[1]);
@@ -97,11 +101,17 @@ fn terminate_on_nan_stops_at_the_bad_batch() {
                 .verbose(0)
                 .shuffle(false)
                 .callback(TerminateOnNaN::new())
-                .callback(LambdaCallback::new().on_train_batch_end(move |b, _| s2.borrow_mut().push(b))),
+                .callback(
+                    LambdaCallback::new().on_train_batch_end(move |b, _| s2.borrow_mut().push(b)),
+                ),
         )
         .unwrap();
     assert_eq!(*seen.borrow(), vec![0, 1, 2], "no batch after the NaN one");
-    assert_eq!(h.get("loss").unwrap().len(), 1, "one (partial) epoch recorded");
+    assert_eq!(
+        h.get("loss").unwrap().len(),
+        1,
+        "one (partial) epoch recorded"
+    );
     assert!(h.get("loss").unwrap()[0].is_nan());
     // raise_error: a typed error instead of a clean stop.
     let mut m = model();
@@ -122,7 +132,15 @@ fn terminate_on_nan_stops_at_the_bad_batch() {
     // Without the callback, training runs on (NaN weights) and does not panic either.
     let mut m = model();
     let h = m
-        .fit(&x, &y, FitArgs::new().epochs(2).batch_size(8).verbose(0).shuffle(false))
+        .fit(
+            &x,
+            &y,
+            FitArgs::new()
+                .epochs(2)
+                .batch_size(8)
+                .verbose(0)
+                .shuffle(false),
+        )
         .unwrap();
     assert_eq!(h.get("loss").unwrap().len(), 2);
 }
@@ -157,7 +175,8 @@ fn drive(cb: &mut CSVLogger, logs: &[Logs], first_epoch: usize) {
     let mut m = model();
     cb.on_train_begin(&mut m, &Logs::new()).unwrap();
     for (i, l) in logs.iter().enumerate() {
-        cb.on_epoch_end_mut(&mut m, first_epoch + i, &mut l.clone()).unwrap();
+        cb.on_epoch_end_mut(&mut m, first_epoch + i, &mut l.clone())
+            .unwrap();
     }
     cb.on_train_end(&mut m, &Logs::new()).unwrap();
 }
@@ -168,16 +187,32 @@ fn csv_logger_writes_keras_files() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.csv");
     drive(&mut CSVLogger::new(&p), &epochs(&fx, true), 0);
-    assert_eq!(std::fs::read_to_string(&p).unwrap(), fx["with_val"].as_str().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(&p).unwrap(),
+        fx["with_val"].as_str().unwrap()
+    );
     let p = dir.path().join("b.csv");
     drive(&mut CSVLogger::new(&p), &epochs(&fx, false), 0);
-    assert_eq!(std::fs::read_to_string(&p).unwrap(), fx["no_val"].as_str().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(&p).unwrap(),
+        fx["no_val"].as_str().unwrap()
+    );
     let p = dir.path().join("c.csv");
     let all = epochs(&fx, true);
     drive(&mut CSVLogger::new(&p).separator(';'), &all[..1], 0);
-    assert_eq!(std::fs::read_to_string(&p).unwrap(), fx["semicolon"].as_str().unwrap());
-    drive(&mut CSVLogger::new(&p).separator(';').append(true), &all[1..], 0);
-    assert_eq!(std::fs::read_to_string(&p).unwrap(), fx["appended"].as_str().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(&p).unwrap(),
+        fx["semicolon"].as_str().unwrap()
+    );
+    drive(
+        &mut CSVLogger::new(&p).separator(';').append(true),
+        &all[1..],
+        0,
+    );
+    assert_eq!(
+        std::fs::read_to_string(&p).unwrap(),
+        fx["appended"].as_str().unwrap()
+    );
     // An unwritable path is a typed I/O error naming the file.
     let mut bad = CSVLogger::new(dir.path().join("no/such/dir/x.csv"));
     let err = bad.on_train_begin(&mut model(), &Logs::new()).unwrap_err();
@@ -216,7 +251,14 @@ fn lambda_callback_sees_every_hook_in_order() {
     let (x, y) = data(16);
     let mut m = model();
     let ev = Rc::new(RefCell::new(Vec::<String>::new()));
-    let (a, b, c, d, e, f) = (ev.clone(), ev.clone(), ev.clone(), ev.clone(), ev.clone(), ev.clone());
+    let (a, b, c, d, e, f) = (
+        ev.clone(),
+        ev.clone(),
+        ev.clone(),
+        ev.clone(),
+        ev.clone(),
+        ev.clone(),
+    );
     m.fit(
         &x,
         &y,
