@@ -154,11 +154,8 @@ mod tests {
     fn crc32c_matches_known_vectors() {
         // CRC-32C check value of "123456789" is 0xE3069283.
         assert_eq!(CASTAGNOLI.checksum(b"123456789"), 0xE306_9283);
-        let c = 0xE306_9283u32;
-        assert_eq!(
-            masked_crc32c(b"123456789"),
-            ((c >> 15) | (c << 17)).wrapping_add(0xa282_ead8)
-        );
+        // ((c >> 15) | (c << 17)) + 0xa282ead8, worked out by hand in Python.
+        assert_eq!(masked_crc32c(b"123456789"), 0xC78A_B0E5);
     }
 
     #[test]

@@ -88,7 +88,7 @@ impl ReduceLROnPlateau {
 
 impl Callback for ReduceLROnPlateau {
     fn on_train_begin(&mut self, _model: &mut ModelCore, _logs: &Logs) -> Result<()> {
-        if !(self.factor < 1.0) {
+        if self.factor.is_nan() || self.factor >= 1.0 {
             return Err(LayerError::config(
                 "ReduceLROnPlateau",
                 format!(

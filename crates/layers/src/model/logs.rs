@@ -77,7 +77,7 @@ mod tests {
 
     #[test]
     fn numbers_format_like_keras() {
-        assert_eq!(keras_number(0.69314), "0.6931");
+        assert_eq!(keras_number(0.61234), "0.6123");
         assert_eq!(keras_number(0.001), "1.0000e-03");
         assert_eq!(keras_number(0.0), "0.0000e+00");
         assert_eq!(keras_number(12.5), "12.5000");
