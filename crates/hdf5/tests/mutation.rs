@@ -85,7 +85,7 @@ fn mutated_fixtures_never_panic_or_hang() {
     let iters: usize = std::env::var("KERUST_HDF5_FUZZ_ITERS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(600);
+        .unwrap_or(500);
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let out = std::env::temp_dir();
     let start = Instant::now();
@@ -96,6 +96,7 @@ fn mutated_fixtures_never_panic_or_hang() {
         "keras3_model.h5",
         "keras3.weights.h5",
         "tfkeras2_model.h5",
+        "hostile_base.h5",
     ]
     .iter()
     .enumerate()
@@ -180,4 +181,61 @@ fn recorded_crash_inputs_are_typed_errors() {
         seen += 1;
     }
     assert!(seen > 0);
+}
+
+/// Replace every little-endian u64 `from` in `bytes` with `to`; returns how many were patched.
+fn patch_u64(bytes: &mut [u8], from: u64, to: u64) -> usize {
+    let (f, t) = (from.to_le_bytes(), to.to_le_bytes());
+    let mut n = 0;
+    for i in 0..bytes.len().saturating_sub(7) {
+        if bytes[i..i + 8] == f {
+            bytes[i..i + 8].copy_from_slice(&t);
+            n += 1;
+        }
+    }
+    n
+}
+
+/// A dataspace claiming 10^12 elements must be refused before anything that size is allocated.
+/// hostile_base.h5 uses the old format (no checksums), so patched extents reach the decoder.
+#[test]
+fn huge_declared_shapes_are_errors_not_allocations() {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile_base.h5");
+    let orig = std::fs::read(p).unwrap();
+    let base = File::from_bytes(orig.clone()).unwrap();
+    let w = base.dataset("w").unwrap();
+    assert_eq!(
+        (w.len(), w.attr("a").map(|a| a.type_name())),
+        (1234, Some("int array[1235]".into()))
+    );
+    for (what, extent) in [
+        ("dataset w", 1234u64),
+        ("int attribute a", 1235),
+        ("string attribute s", 1236),
+    ] {
+        for huge in [100_000_000u64, 1_000_000_000_000, u64::MAX, 1 << 40] {
+            let mut bytes = orig.clone();
+            assert!(
+                patch_u64(&mut bytes, extent, huge) > 0,
+                "{what}: extent not found"
+            );
+            let t = Instant::now();
+            let err = File::from_bytes(bytes).map(|_| ()).expect_err(what);
+            let msg = err.to_string();
+            assert!(
+                matches!(
+                    err,
+                    Hdf5Error::TooLarge { .. } | Hdf5Error::Malformed { .. }
+                ),
+                "{what}: {msg}"
+            );
+            assert!(!msg.contains("decoder panicked"), "{what}: {msg}");
+            assert!(
+                t.elapsed() < Duration::from_secs(2),
+                "{what}: took {:?}",
+                t.elapsed()
+            );
+            println!("{what} = {huge}: {msg}");
+        }
+    }
 }
