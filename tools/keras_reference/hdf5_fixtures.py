@@ -86,6 +86,14 @@ def write_hostile_base(path):
         d.attrs["s"] = np.array(["x"] * 1236, dtype=h5py.string_dtype())
 
 
+def write_unsupported_attr(path):
+    """Attributes outside the crate's model: a bool (decodes) and a compound (must be reported)."""
+    with h5py.File(path, "w") as f:
+        f.attrs["flag"] = True
+        f.attrs["pair"] = np.array((1, 2.5), dtype=[("a", "<i4"), ("b", "<f8")])
+        f.create_dataset("x", data=np.arange(3, dtype="f4"))
+
+
 def keras_models():
     import keras
     from keras import layers
@@ -105,6 +113,7 @@ def main():
     write_h5py_fixture(os.path.join(OUT, "h5py_earliest.h5"), "earliest")
     write_h5py_fixture(os.path.join(OUT, "h5py_latest.h5"), "latest")
     write_hostile_base(os.path.join(OUT, "hostile_base.h5"))
+    write_unsupported_attr(os.path.join(OUT, "unsupported_attr.h5"))
 
     keras, model = keras_models()
     model.save(os.path.join(OUT, "keras3_model.h5"))  # legacy HDF5 full model
