@@ -3,7 +3,9 @@
 //!
 //! Deterministic (xorshift seed per fixture) so any failure reproduces; the failing input is
 //! written next to the test binary and can be committed under tests/fixtures/crashes/.
-//! `KERUST_HDF5_FUZZ_ITERS` raises the per-fixture iteration count for longer sessions.
+//! `KERUST_HDF5_FUZZ_ITERS` raises the per-fixture iteration count and `KERUST_HDF5_FUZZ_SEED`
+//! picks another mutant stream, for longer sessions (ideally in release mode too, where integer
+//! overflow wraps instead of panicking).
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -86,6 +88,10 @@ fn mutated_fixtures_never_panic_or_hang() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(500);
+    let seed0: u64 = std::env::var("KERUST_HDF5_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let out = std::env::temp_dir();
     let start = Instant::now();
@@ -102,8 +108,10 @@ fn mutated_fixtures_never_panic_or_hang() {
     .enumerate()
     {
         let orig = std::fs::read(dir.join(name)).unwrap();
-        let mut rng =
-            XorShift(0x9E37_79B9_7F4A_7C15 ^ (seed as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D));
+        let mut rng = XorShift(
+            0x9E37_79B9_7F4A_7C15
+                ^ (seed as u64 + 1 + (seed0 << 8)).wrapping_mul(0x2545_F491_4F6C_DD1D),
+        );
         for it in 0..iters {
             let bytes = mutate(&orig, &mut rng);
             let keep = bytes.clone();
