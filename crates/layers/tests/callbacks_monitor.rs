@@ -156,6 +156,9 @@ fn early_stopping_in_fit_stops_and_restores_best_weights() {
     // A learning rate this large diverges, so val_loss gets worse after the first epochs.
     m.compile(SGD::new().learning_rate(3.0), "mse", &[])
         .unwrap();
+    let es = std::rc::Rc::new(std::cell::RefCell::new(
+        EarlyStopping::new().patience(2).restore_best_weights(true),
+    ));
     let h = m
         .fit(
             &x,
@@ -165,7 +168,7 @@ fn early_stopping_in_fit_stops_and_restores_best_weights() {
                 .batch_size(8)
                 .verbose(0)
                 .validation_split(0.25)
-                .callback(EarlyStopping::new().patience(2).restore_best_weights(true)),
+                .callback(es.clone()),
         )
         .unwrap();
     let vl = h.get("val_loss").unwrap();

@@ -75,6 +75,48 @@ pub trait Callback {
     }
 }
 
+/// A shared handle is a callback too, so its state can be read after `fit` consumed the
+/// `FitArgs` — e.g. which epoch `EarlyStopping` chose:
+/// `let es = Rc::new(RefCell::new(EarlyStopping::new())); args.callback(es.clone()); ... es.borrow().best_epoch`.
+impl<C: Callback> Callback for std::rc::Rc<std::cell::RefCell<C>> {
+    fn on_train_begin(&mut self, model: &mut ModelCore, logs: &Logs) -> Result<()> {
+        self.borrow_mut().on_train_begin(model, logs)
+    }
+    fn on_train_end(&mut self, model: &mut ModelCore, logs: &Logs) -> Result<()> {
+        self.borrow_mut().on_train_end(model, logs)
+    }
+    fn on_epoch_begin(&mut self, model: &mut ModelCore, epoch: usize, logs: &Logs) -> Result<()> {
+        self.borrow_mut().on_epoch_begin(model, epoch, logs)
+    }
+    fn on_epoch_end(&mut self, model: &mut ModelCore, epoch: usize, logs: &Logs) -> Result<()> {
+        self.borrow_mut().on_epoch_end(model, epoch, logs)
+    }
+    fn on_epoch_end_mut(
+        &mut self,
+        model: &mut ModelCore,
+        epoch: usize,
+        logs: &mut Logs,
+    ) -> Result<()> {
+        self.borrow_mut().on_epoch_end_mut(model, epoch, logs)
+    }
+    fn on_train_batch_begin(
+        &mut self,
+        model: &mut ModelCore,
+        batch: usize,
+        logs: &Logs,
+    ) -> Result<()> {
+        self.borrow_mut().on_train_batch_begin(model, batch, logs)
+    }
+    fn on_train_batch_end(
+        &mut self,
+        model: &mut ModelCore,
+        batch: usize,
+        logs: &Logs,
+    ) -> Result<()> {
+        self.borrow_mut().on_train_batch_end(model, batch, logs)
+    }
+}
+
 /// Print a Keras-style warning (Keras uses Python's `warnings.warn`, which goes to stderr).
 pub(crate) fn warn(message: &str) {
     eprintln!("UserWarning: {message}");
