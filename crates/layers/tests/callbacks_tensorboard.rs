@@ -222,3 +222,43 @@ fn tensorboard_reads_the_files() {
         }
     }
 }
+
+#[test]
+fn update_freq_writes_batch_scalars_at_global_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let x = Tensor::from_vec((0..20).map(|i| i as f32 / 20.0).collect(), &[20, 1]).unwrap();
+    let y = Tensor::from_vec((0..20).map(|i| i as f32 / 10.0).collect(), &[20, 1]).unwrap();
+    let mut m = Sequential::new();
+    m.add(Dense::new(1).input_shape(&[1])).unwrap();
+    m.compile("sgd", "mse", &[]).unwrap();
+    let batch_losses = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let bl = batch_losses.clone();
+    m.fit(
+        &x,
+        &y,
+        FitArgs::new()
+            .epochs(2)
+            .batch_size(4)
+            .verbose(0)
+            .callback(TensorBoard::new(dir.path()).update_freq(2))
+            .callback(
+                LambdaCallback::new()
+                    .on_train_batch_end(move |_, l| bl.borrow_mut().push(l.get("loss").unwrap())),
+            ),
+    )
+    .unwrap();
+    let (_, got) = scalars(&dir.path().join("train"));
+    let batch: Vec<(i64, f32)> = got
+        .iter()
+        .filter(|(t, _, _)| t == "batch_loss")
+        .map(|(_, s, v)| (*s, *v))
+        .collect();
+    // 5 batches per epoch → global steps 1..=10, written at the even ones.
+    let all = batch_losses.borrow();
+    let want: Vec<(i64, f32)> = [2, 4, 6, 8, 10]
+        .iter()
+        .map(|&s| (s, all[s as usize - 1]))
+        .collect();
+    assert_eq!(batch, want);
+    assert_eq!(got.iter().filter(|(t, _, _)| t == "epoch_loss").count(), 2);
+}
