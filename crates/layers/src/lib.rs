@@ -3,6 +3,7 @@
 pub mod activations;
 pub mod callbacks;
 pub mod config;
+pub mod conv;
 pub mod core;
 pub mod ctx;
 pub mod error;
@@ -10,6 +11,7 @@ pub mod flow;
 pub mod initializers;
 pub mod layer;
 pub mod losses;
+pub mod merge;
 pub mod model;
 pub mod optimizers;
 pub mod param;
@@ -24,6 +26,7 @@ pub use crate::core::{
     input::Input, reshape::Reshape,
 };
 pub use callbacks::{Callback, History};
+pub use conv::{conv1d::Conv1D, conv2d::Conv2D};
 pub use ctx::Ctx;
 pub use error::{LayerError, Result};
 pub use flow::{Data, Flow, Inputs, Value};
