@@ -26,7 +26,16 @@ pub use crate::core::{
     input::Input, reshape::Reshape,
 };
 pub use callbacks::{Callback, History};
-pub use conv::{conv1d::Conv1D, conv2d::Conv2D};
+pub use conv::{
+    conv1d::Conv1D,
+    conv2d::Conv2D,
+    global_average_pooling1d::{GlobalAveragePooling1D, GlobalAvgPool1D},
+    global_max_pooling1d::{GlobalMaxPool1D, GlobalMaxPooling1D},
+    pooling::{
+        AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D,
+        MaxPooling1D, MaxPooling2D,
+    },
+};
 pub use ctx::Ctx;
 pub use error::{LayerError, Result};
 pub use flow::{Data, Flow, Inputs, Value};
