@@ -42,6 +42,7 @@ pub use flow::{Data, Flow, Inputs, Value};
 pub use initializers::Initializer;
 pub use layer::{InputKind, Layer, LayerBase, Shape};
 pub use losses::Loss;
+pub use merge::{add::Add, concatenate::Concatenate, dot::Dot, multiply::Multiply};
 pub use model::{
     FitArgs, KerasTensor, LayerHandle, Logs, Model, ModelCore, Sequential, SymbolicCall,
 };
