@@ -63,7 +63,12 @@ fn check_fixture(path: &PathBuf) {
         })
         .collect();
     layer.build(&shapes, &mut Rng::seed(0)).unwrap();
-    let weights: Vec<Tensor> = f["weights"].as_array().unwrap().iter().map(tensor).collect();
+    let weights: Vec<Tensor> = f["weights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(tensor)
+        .collect();
     layer.set_weights(&weights).unwrap();
     let mask = (!f["mask"].is_null()).then(|| tensor(&f["mask"]));
 
@@ -80,10 +85,19 @@ fn check_fixture(path: &PathBuf) {
         .collect();
     let out = layer.call(&flows, &mut ctx).unwrap();
     let y = out[0].var(name).unwrap().clone();
-    assert_close(&format!("{name} output"), y.value(), &tensor(&f["output"]), 1e-5);
+    assert_close(
+        &format!("{name} output"),
+        y.value(),
+        &tensor(&f["output"]),
+        1e-5,
+    );
 
     let grads = tape.backward(&y.sum_all().unwrap()).unwrap();
-    for (i, (v, want)) in x_vars.iter().zip(f["grad_inputs"].as_array().unwrap()).enumerate() {
+    for (i, (v, want)) in x_vars
+        .iter()
+        .zip(f["grad_inputs"].as_array().unwrap())
+        .enumerate()
+    {
         let got = grads
             .get(v)
             .cloned()
@@ -109,7 +123,10 @@ fn keras_parity_of_every_fixture() {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     paths.sort();
-    assert!(paths.len() >= 20, "expected the committed fixtures in {dir:?}");
+    assert!(
+        paths.len() >= 20,
+        "expected the committed fixtures in {dir:?}"
+    );
     for p in &paths {
         check_fixture(p);
     }

@@ -402,8 +402,13 @@ mod tests {
             .build(&[vec![None, Some(3), Some(4)]], &mut Rng::seed(0))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("at least 5 steps") && e.contains("[None, Some(3), Some(4)]"), "{e}");
-        let e = l.build(&[vec![None, Some(4)]], &mut Rng::seed(0)).unwrap_err();
+        assert!(
+            e.contains("at least 5 steps") && e.contains("[None, Some(3), Some(4)]"),
+            "{e}"
+        );
+        let e = l
+            .build(&[vec![None, Some(4)]], &mut Rng::seed(0))
+            .unwrap_err();
         assert!(matches!(e, LayerError::Input { .. }), "{e}");
         let mut l = Conv1D::new(2, 2).strides(2).dilation_rate(2);
         assert!(l
@@ -436,7 +441,10 @@ mod tests {
                 .activation("tanh"),
             &[2, 5, 2],
         );
-        check_layer_gradients(Conv1D::new(2, 3).activation("elu").use_bias(false), &[1, 4, 2]);
+        check_layer_gradients(
+            Conv1D::new(2, 3).activation("elu").use_bias(false),
+            &[1, 4, 2],
+        );
         check_config_round_trip(
             Conv1D::new(8, 3)
                 .padding("causal")

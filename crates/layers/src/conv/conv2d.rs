@@ -399,8 +399,11 @@ mod tests {
     #[test]
     fn lecture_parameter_count_and_shape() {
         let mut l = Conv2D::new(32, (3, 3)).activation("relu");
-        l.build(&[vec![None, Some(28), Some(28), Some(1)]], &mut Rng::seed(0))
-            .unwrap();
+        l.build(
+            &[vec![None, Some(28), Some(28), Some(1)]],
+            &mut Rng::seed(0),
+        )
+        .unwrap();
         assert_eq!(l.count_params(), 320);
         let s = l
             .compute_output_shape(&[vec![None, Some(28), Some(28), Some(1)]])

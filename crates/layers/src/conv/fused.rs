@@ -45,7 +45,18 @@ pub fn conv_forward(
         None => 0.0,
     };
     let w = kernel.value().clone();
-    sgemm(false, false, m, f, k, 1.0, &cols, w.as_slice()?, beta, &mut y)?;
+    sgemm(
+        false,
+        false,
+        m,
+        f,
+        k,
+        1.0,
+        &cols,
+        w.as_slice()?,
+        beta,
+        &mut y,
+    )?;
     let (act, dact) = fused(activation).unwrap_or(fused(Activation::Linear).expect("linear"));
     let fuse = fused(activation).is_some();
     if fuse && activation != Activation::Linear {
@@ -76,7 +87,18 @@ pub fn conv_forward(
             let dx = if need_dx {
                 // Reuse the column buffer for d(cols) = dz · kernelᵀ.
                 let mut dcols = cols;
-                sgemm(false, true, m, k, f, 1.0, &dz, w.as_slice()?, 0.0, &mut dcols)?;
+                sgemm(
+                    false,
+                    true,
+                    m,
+                    k,
+                    f,
+                    1.0,
+                    &dz,
+                    w.as_slice()?,
+                    0.0,
+                    &mut dcols,
+                )?;
                 let mut dx = vec![0.0f32; g.batch * g.in_h * g.in_w * g.channels];
                 col2im(&g, &dcols, &mut dx);
                 Some(Tensor::from_vec(dx, &x_dims)?)
@@ -93,9 +115,5 @@ pub fn conv_forward(
             Ok(res)
         },
     )?;
-    Ok(if fuse {
-        out
-    } else {
-        activation.apply(&out)?
-    })
+    Ok(if fuse { out } else { activation.apply(&out)? })
 }

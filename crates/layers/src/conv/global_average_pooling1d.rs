@@ -158,11 +158,13 @@ mod tests {
     use crate::testing::{check_config_round_trip, check_layer_gradients, forward};
     use kerust_autograd::Tape;
 
-
     fn close(a: &Tensor, b: &[f32]) {
         let a = a.to_vec().unwrap();
         assert_eq!(a.len(), b.len(), "{a:?} vs {b:?}");
-        assert!(a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5), "{a:?} vs {b:?}");
+        assert!(
+            a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5),
+            "{a:?} vs {b:?}"
+        );
     }
 
     #[test]

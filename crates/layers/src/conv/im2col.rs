@@ -107,7 +107,14 @@ pub fn col2im(g: &ConvGeom, cols: &[f32], dx: &mut [f32]) {
 mod tests {
     use super::*;
 
-    fn geom_1d(len: usize, k: usize, stride: usize, dil: usize, pad: usize, out: usize) -> ConvGeom {
+    fn geom_1d(
+        len: usize,
+        k: usize,
+        stride: usize,
+        dil: usize,
+        pad: usize,
+        out: usize,
+    ) -> ConvGeom {
         ConvGeom {
             batch: 1,
             in_h: 1,
@@ -132,10 +139,7 @@ mod tests {
         let x = [1.0, 2.0, 3.0, 4.0];
         let mut cols = vec![9.0; 12];
         im2col(&g, &x, &mut cols);
-        assert_eq!(
-            cols,
-            vec![0., 1., 2., 1., 2., 3., 2., 3., 4., 3., 4., 0.]
-        );
+        assert_eq!(cols, vec![0., 1., 2., 1., 2., 3., 2., 3., 4., 3., 4., 0.]);
         // <im2col(x), c> == <x, col2im(c)> for any c: check with c = cols itself.
         let mut dx = vec![0.0; 4];
         col2im(&g, &cols, &mut dx);

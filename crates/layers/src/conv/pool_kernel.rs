@@ -21,7 +21,14 @@ pub fn pool_forward(g: ConvGeom, kind: PoolKind, x: &Var, out_shape: &[usize]) -
     let mut y = vec![0.0f32; n_out];
     // Max: flat input index of the winner per output; Average: 1 / count per output position.
     let mut arg = vec![0usize; if kind == PoolKind::Max { n_out } else { 0 }];
-    let mut inv_count = vec![0.0f32; if kind == PoolKind::Average { g.rows() } else { 0 }];
+    let mut inv_count = vec![
+        0.0f32;
+        if kind == PoolKind::Average {
+            g.rows()
+        } else {
+            0
+        }
+    ];
     for b in 0..g.batch {
         for oy in 0..g.out_h {
             for ox in 0..g.out_w {

@@ -125,14 +125,19 @@ macro_rules! pooling_layer {
                     Json::Null => None,
                     _ => Some(int_tuple(&c, "strides", $dims, None)?),
                 };
-                l.padding =
-                    Padding::from_name(concat!($class, " config"), c.str_or("padding", "valid"), false)?;
+                l.padding = Padding::from_name(
+                    concat!($class, " config"),
+                    c.str_or("padding", "valid"),
+                    false,
+                )?;
                 check_channels_last(&c)?;
                 l.input_shape = c.declared_input_shape();
                 Ok(l)
             }
             fn resolved_strides(&self) -> Vec<usize> {
-                self.strides.clone().unwrap_or_else(|| self.pool_size.clone())
+                self.strides
+                    .clone()
+                    .unwrap_or_else(|| self.pool_size.clone())
             }
             fn check(&self, s: &Shape) -> Result<Vec<Option<(usize, usize)>>> {
                 let name = self.base.name();
@@ -159,7 +164,14 @@ macro_rules! pooling_layer {
                         s,
                     ));
                 }
-                pool_out(name, &self.pool_size, &strides, self.padding, &s[1..1 + $dims], s)
+                pool_out(
+                    name,
+                    &self.pool_size,
+                    &strides,
+                    self.padding,
+                    &s[1..1 + $dims],
+                    s,
+                )
             }
         }
 
@@ -285,11 +297,13 @@ mod tests {
         Tensor::from_vec(v.to_vec(), &[1, v.len(), 1]).unwrap()
     }
 
-
     fn close(a: &Tensor, b: &[f32]) {
         let a = a.to_vec().unwrap();
         assert_eq!(a.len(), b.len(), "{a:?} vs {b:?}");
-        assert!(a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5), "{a:?} vs {b:?}");
+        assert!(
+            a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5),
+            "{a:?} vs {b:?}"
+        );
     }
 
     #[test]
@@ -333,10 +347,16 @@ mod tests {
     #[test]
     fn gradients_and_configs() {
         check_layer_gradients(MaxPooling1D::new(), &[2, 6, 3]);
-        check_layer_gradients(MaxPooling1D::new().pool_size(3).strides(1).padding("same"), &[2, 5, 2]);
+        check_layer_gradients(
+            MaxPooling1D::new().pool_size(3).strides(1).padding("same"),
+            &[2, 5, 2],
+        );
         check_layer_gradients(AveragePooling1D::new().padding("same"), &[2, 5, 2]);
         check_layer_gradients(MaxPooling2D::new().padding("same"), &[1, 3, 5, 2]);
-        check_layer_gradients(AveragePooling2D::new().pool_size((2, 3)).strides(1), &[1, 3, 4, 2]);
+        check_layer_gradients(
+            AveragePooling2D::new().pool_size((2, 3)).strides(1),
+            &[1, 3, 4, 2],
+        );
         check_config_round_trip(MaxPooling1D::new().pool_size(3), MaxPooling1D::from_config);
         check_config_round_trip(
             MaxPool2D::new().pool_size((3, 2)).padding("same"),

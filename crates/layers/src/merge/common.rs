@@ -17,7 +17,10 @@ pub fn check_count(layer: &str, shapes: &[Shape], min: usize, exact: bool) -> Re
             shapes,
         ));
     }
-    let batches: Vec<usize> = shapes.iter().filter_map(|s| s.first().copied().flatten()).collect();
+    let batches: Vec<usize> = shapes
+        .iter()
+        .filter_map(|s| s.first().copied().flatten())
+        .collect();
     if batches.windows(2).any(|w| w[0] != w[1]) {
         return Err(LayerError::input(
             layer,
@@ -136,7 +139,11 @@ pub fn or_masks(inputs: &[Flow]) -> Result<Option<Tensor>> {
         let Some(m) = &f.mask else { return Ok(None) };
         out = Some(match out {
             None => m.map("mask", |v| if v != 0.0 { 1.0 } else { 0.0 })?,
-            Some(o) => o.zip_map(m, "mask_or", |a, b| if a != 0.0 || b != 0.0 { 1.0 } else { 0.0 })?,
+            Some(o) => o.zip_map(
+                m,
+                "mask_or",
+                |a, b| if a != 0.0 || b != 0.0 { 1.0 } else { 0.0 },
+            )?,
         });
     }
     Ok(out)
@@ -154,14 +161,26 @@ mod tests {
             s(&[None, Some(3)])
         );
         assert_eq!(
-            elementwise_shape("add", &[s(&[None, Some(4), Some(3)]), s(&[None, Some(1), Some(3)])])
-                .unwrap(),
+            elementwise_shape(
+                "add",
+                &[s(&[None, Some(4), Some(3)]), s(&[None, Some(1), Some(3)])]
+            )
+            .unwrap(),
             s(&[None, Some(4), Some(3)])
         );
         let e = elementwise_shape("add", &[s(&[None, Some(3)]), s(&[None, Some(4)])]).unwrap_err();
-        assert!(e.to_string().contains("layer 'add'") && e.to_string().contains("Some(4)"), "{e}");
+        assert!(
+            e.to_string().contains("layer 'add'") && e.to_string().contains("Some(4)"),
+            "{e}"
+        );
         assert!(check_count("dot", &[s(&[None, Some(3)])], 2, true).is_err());
-        assert!(check_count("add", &[s(&[Some(2), Some(3)]), s(&[Some(4), Some(3)])], 1, false).is_err());
+        assert!(check_count(
+            "add",
+            &[s(&[Some(2), Some(3)]), s(&[Some(4), Some(3)])],
+            1,
+            false
+        )
+        .is_err());
     }
 
     #[test]
@@ -174,7 +193,9 @@ mod tests {
             value: crate::flow::Value::Float(x.clone()),
             mask: m,
         };
-        let o = or_masks(&[f(Some(m1.clone())), f(Some(m2))]).unwrap().unwrap();
+        let o = or_masks(&[f(Some(m1.clone())), f(Some(m2))])
+            .unwrap()
+            .unwrap();
         assert_eq!(o.to_vec().unwrap(), vec![1., 0., 1.]);
         assert!(or_masks(&[f(Some(m1.clone())), f(None)]).unwrap().is_none());
         let w = widen_mask("m", &m1, &[1, 3, 2]).unwrap();

@@ -171,10 +171,7 @@ mod tests {
     fn joins_shapes_and_masks() {
         let l = Concatenate::new();
         let s = l
-            .compute_output_shape(&[
-                vec![None, Some(5), Some(3)],
-                vec![None, Some(5), Some(4)],
-            ])
+            .compute_output_shape(&[vec![None, Some(5), Some(3)], vec![None, Some(5), Some(4)]])
             .unwrap();
         assert_eq!(s[0], vec![None, Some(5), Some(7)]);
         let e = l
@@ -201,7 +198,9 @@ mod tests {
             value: Value::Float(a),
             mask: Some(Tensor::from_vec(vec![1., 0.], &[1, 2]).unwrap()),
         };
-        let y = l.call(&[fa.clone(), Flow::float(b.clone())], &mut ctx).unwrap();
+        let y = l
+            .call(&[fa.clone(), Flow::float(b.clone())], &mut ctx)
+            .unwrap();
         assert_eq!(
             y[0].var("t").unwrap().value().to_vec().unwrap(),
             vec![1., 2., 5., 3., 4., 6.]
@@ -211,7 +210,10 @@ mod tests {
         // Along time: the masks are joined (a missing mask counts as all ones).
         let y = Concatenate::new()
             .axis(1)
-            .call(&[fa.clone(), Flow::float(fa.var("t").unwrap().clone())], &mut ctx)
+            .call(
+                &[fa.clone(), Flow::float(fa.var("t").unwrap().clone())],
+                &mut ctx,
+            )
             .unwrap();
         assert_eq!(y[0].var("t").unwrap().shape(), &[1, 4, 2]);
         assert_eq!(

@@ -89,7 +89,10 @@ impl Dot {
             if ax <= 0 || ax >= r as isize {
                 return Err(LayerError::input(
                     name,
-                    format!("axes {:?} inside the inputs and not the batch axis", self.axes),
+                    format!(
+                        "axes {:?} inside the inputs and not the batch axis",
+                        self.axes
+                    ),
                     shapes,
                 ));
             }
@@ -221,25 +224,26 @@ fn l2_normalize(x: &Var, axis: usize) -> Result<Var> {
         }
     }
     let y_saved = y.clone();
-    Ok(x.tape().record1(&[x], Tensor::from_vec(y, &shape)?, move |g: &Tensor| {
-        let gs = g.as_slice()?;
-        let mut dx = vec![0.0f32; gs.len()];
-        for o in 0..outer {
-            for i in 0..inner {
-                let idx = |k: usize| (o * n + k) * inner + i;
-                let line = o * inner + i;
-                let s = scale[line];
-                if clipped[line] {
-                    (0..n).for_each(|k| dx[idx(k)] = gs[idx(k)] * s);
-                } else {
-                    // d(x/‖x‖) = (g - y·<g, y>) / ‖x‖
-                    let gy: f32 = (0..n).map(|k| gs[idx(k)] * y_saved[idx(k)]).sum();
-                    (0..n).for_each(|k| dx[idx(k)] = (gs[idx(k)] - y_saved[idx(k)] * gy) * s);
+    Ok(x.tape()
+        .record1(&[x], Tensor::from_vec(y, &shape)?, move |g: &Tensor| {
+            let gs = g.as_slice()?;
+            let mut dx = vec![0.0f32; gs.len()];
+            for o in 0..outer {
+                for i in 0..inner {
+                    let idx = |k: usize| (o * n + k) * inner + i;
+                    let line = o * inner + i;
+                    let s = scale[line];
+                    if clipped[line] {
+                        (0..n).for_each(|k| dx[idx(k)] = gs[idx(k)] * s);
+                    } else {
+                        // d(x/‖x‖) = (g - y·<g, y>) / ‖x‖
+                        let gy: f32 = (0..n).map(|k| gs[idx(k)] * y_saved[idx(k)]).sum();
+                        (0..n).for_each(|k| dx[idx(k)] = (gs[idx(k)] - y_saved[idx(k)] * gy) * s);
+                    }
                 }
             }
-        }
-        Ok(vec![Some(Tensor::from_vec(dx, &shape)?)])
-    })?)
+            Ok(vec![Some(Tensor::from_vec(dx, &shape)?)])
+        })?)
 }
 
 #[cfg(test)]
@@ -254,10 +258,7 @@ mod tests {
         let mut rng = Rng::seed(0);
         let mut ctx = Ctx::new(&tape, false, &mut rng);
         let out = l.call(
-            &[
-                Flow::float(tape.constant(a)),
-                Flow::float(tape.constant(b)),
-            ],
+            &[Flow::float(tape.constant(a)), Flow::float(tape.constant(b))],
             &mut ctx,
         )?;
         Ok(out[0].var("t")?.value().clone())
@@ -270,7 +271,10 @@ mod tests {
         let y = run(&Dot::new(1), a.clone(), b.clone()).unwrap();
         assert_eq!(y.shape(), &[2, 1]);
         assert_eq!(y.to_vec().unwrap(), vec![32., 0.]);
-        let y = run(&Dot::new(1).normalize(true), a, b).unwrap().to_vec().unwrap();
+        let y = run(&Dot::new(1).normalize(true), a, b)
+            .unwrap()
+            .to_vec()
+            .unwrap();
         let cos = 32.0 / (14f32.sqrt() * 77f32.sqrt());
         assert!((y[0] - cos).abs() < 1e-6 && y[1].abs() < 1e-6, "{y:?}");
         // [1, 2, 3] · [1, 4, 3] over axis 2 → [1, 2, 4].
@@ -283,7 +287,10 @@ mod tests {
         let x2 = Tensor::from_vec((0..12).map(|v| v as f32).collect(), &[1, 4, 3]).unwrap();
         let y = run(&l, x1, x2).unwrap();
         assert_eq!(y.shape(), &[1, 2, 4]);
-        assert_eq!(y.to_vec().unwrap(), vec![5., 14., 23., 32., 14., 50., 86., 122.]);
+        assert_eq!(
+            y.to_vec().unwrap(),
+            vec![5., 14., 23., 32., 14., 50., 86., 122.]
+        );
         // Zero vector: Keras clips the norm at ε → zeros, not NaN.
         let z = run(
             &Dot::new(1).normalize(true),
@@ -300,7 +307,10 @@ mod tests {
             .compute_output_shape(&[vec![None, Some(3)], vec![None, Some(4)]])
             .unwrap_err()
             .to_string();
-        assert!(e.contains("layer 'dot") && e.contains("has 3") && e.contains("has 4"), "{e}");
+        assert!(
+            e.contains("layer 'dot") && e.contains("has 3") && e.contains("has 4"),
+            "{e}"
+        );
         assert!(Dot::new(1)
             .compute_output_shape(&[vec![None, Some(3)]])
             .is_err());
@@ -321,7 +331,10 @@ mod tests {
         check_merge_gradients(Dot::new(1), &[&[3, 4], &[3, 4]]);
         check_merge_gradients(Dot::new(1).normalize(true), &[&[3, 4], &[3, 4]]);
         check_merge_gradients(Dot::new(2), &[&[2, 3, 4], &[2, 2, 4]]);
-        check_merge_gradients(Dot::with_axes((1, 2)).normalize(true), &[&[2, 3, 2], &[2, 4, 3]]);
+        check_merge_gradients(
+            Dot::with_axes((1, 2)).normalize(true),
+            &[&[2, 3, 2], &[2, 4, 3]],
+        );
         check_merge_gradients(Dot::with_axes((1, 2)), &[&[2, 3], &[2, 4, 3]]);
         check_merge_gradients(Dot::with_axes((2, 1)), &[&[2, 4, 3], &[2, 3]]);
         check_config_round_trip(Dot::new(1).normalize(true), Dot::from_config);

@@ -67,7 +67,10 @@ impl Layer for Multiply {
             // x·m + (1 - m): masked entries become 1, the identity of the product.
             let wide = widen_mask(name, m, x.shape())?;
             let ones_out = wide.map("mask_not", |v| 1.0 - v)?;
-            xs.push(x.mul(&x.constant_like(wide.clone()))?.add(&x.constant_like(ones_out))?);
+            xs.push(
+                x.mul(&x.constant_like(wide.clone()))?
+                    .add(&x.constant_like(ones_out))?,
+            );
             if all_masked {
                 out_mask = Some(match out_mask {
                     None => wide,
@@ -133,7 +136,9 @@ mod tests {
             value: Value::Float(a.clone()),
             mask: Some(ma.clone()),
         };
-        let y = l.call(&[fa.clone(), Flow::float(b.clone())], &mut ctx).unwrap();
+        let y = l
+            .call(&[fa.clone(), Flow::float(b.clone())], &mut ctx)
+            .unwrap();
         assert_eq!(
             y[0].var("t").unwrap().value().to_vec().unwrap(),
             vec![5., 12., 7., 8.]
