@@ -373,6 +373,15 @@ mod tests {
         for (a, b) in y.iter().zip(want) {
             assert!((a - b).abs() < 1e-6, "{y:?}");
         }
+        // Keras convolution is cross-correlation: np.convolve(x, w[::-1], 'same') with an
+        // asymmetric w = [0.1, 0.6, 0.3] gives [0.3, 1.2, 1.6, 0.8, 0.1].
+        l.set_weights(&[Tensor::from_vec(vec![0.1, 0.6, 0.3], &[3, 1, 1]).unwrap()])
+            .unwrap();
+        let x = Tensor::from_vec(vec![0., 1., 2., 1., 0.], &[1, 5, 1]).unwrap();
+        let y = forward(&l, x).unwrap().to_vec().unwrap();
+        for (a, b) in y.iter().zip([0.3, 1.2, 1.6, 0.8, 0.1]) {
+            assert!((a - b).abs() < 1e-6, "{y:?}");
+        }
     }
 
     #[test]
