@@ -47,6 +47,13 @@ fn lecture_cnn_summary_and_prediction_shape() {
     let x = Tensor::rand_uniform(&[3, 28, 28, 1], 0.0, 1.0, &mut Rng::seed(0)).unwrap();
     let p = m.predict(&x).unwrap();
     assert_eq!(p.shape(), &[3, 10]);
+    // Training with the conv as first layer (no gradient into the input data) moves its kernel.
+    m.compile("adam", "sparse_categorical_crossentropy", &["accuracy"])
+        .unwrap();
+    let before = m.get_weights()[0].clone();
+    let y = Tensor::from_vec(vec![1.0, 4.0, 7.0], &[3, 1]).unwrap();
+    m.fit(&x, &y, FitArgs::new().epochs(1).verbose(0)).unwrap();
+    assert!(m.get_weights()[0].max_abs_diff(&before).unwrap() > 0.0);
     // A 2-D input is a typed error naming the layer, not a panic.
     let err = m.predict(Tensor::zeros(&[3, 28]).unwrap()).unwrap_err();
     assert!(err.to_string().contains("28"), "{err}");

@@ -440,6 +440,25 @@ mod tests {
     }
 
     #[test]
+    fn kernel_regularizer_adds_its_penalty_while_training() {
+        let mut l = Conv1D::new(1, 2)
+            .use_bias(false)
+            .kernel_regularizer(crate::regularizers::l2(0.5));
+        l.build(&[vec![None, Some(3), Some(1)]], &mut Rng::seed(0))
+            .unwrap();
+        l.set_weights(&[Tensor::from_vec(vec![1.0, -2.0], &[2, 1, 1]).unwrap()])
+            .unwrap();
+        let tape = kerust_autograd::Tape::new();
+        let mut rng = Rng::seed(0);
+        let mut ctx = Ctx::new(&tape, true, &mut rng);
+        let x = tape.constant(Tensor::ones(&[1, 3, 1]).unwrap());
+        l.call(&[Flow::float(x)], &mut ctx).unwrap();
+        assert_eq!(ctx.losses.len(), 1);
+        // 0.5 · (1 + 4)
+        assert_eq!(ctx.losses[0].value().item().unwrap(), 2.5);
+    }
+
+    #[test]
     fn gradients_every_padding_and_activation() {
         check_layer_gradients(Conv1D::new(3, 2), &[2, 5, 2]);
         check_layer_gradients(Conv1D::new(2, 3).padding("same").strides(2), &[2, 6, 3]);
