@@ -93,3 +93,34 @@ def main():
 
 if __name__ == "__main__":
     main()
+
+
+def keras2_configs():
+    """get_config() of the same layers under Keras 2 (tf-keras), as .h5 files from Keras 2 hold them."""
+    import tf_keras as k2
+
+    L = k2.layers
+    made = {
+        "Conv1D": L.Conv1D(32, 5, activation="relu", padding="causal", dilation_rate=2,
+                           kernel_regularizer=k2.regularizers.l2(0.01)),
+        "Conv2D": L.Conv2D(32, (3, 3), strides=(2, 2), padding="same", activation="relu"),
+        "MaxPooling1D": L.MaxPooling1D(3),
+        "MaxPooling2D": L.MaxPool2D(pool_size=(2, 2)),
+        "AveragePooling1D": L.AveragePooling1D(2, padding="same"),
+        "GlobalMaxPooling1D": L.GlobalMaxPool1D(),
+        "GlobalAveragePooling1D": L.GlobalAveragePooling1D(),
+        "Concatenate": L.Concatenate(axis=1),
+        "Add": L.Add(),
+        "Multiply": L.Multiply(),
+        "Dot": L.Dot(axes=(1, 2), normalize=True),
+    }
+    out = {name: layer.get_config() for name, layer in made.items()}
+    os.makedirs(os.path.join(OUT, "keras2"), exist_ok=True)
+    path = os.path.join(OUT, "keras2", "configs.json")
+    with open(path, "w") as f:
+        json.dump(out, f, indent=1)
+    print(f"keras2 configs: {os.path.getsize(path)} bytes")
+
+
+if __name__ == "__main__":
+    keras2_configs()

@@ -147,3 +147,40 @@ fn keras_configs_rebuild_with_their_options() {
     let d = Dot::from_config(&read("dot_axes_1_2_normalize")["config"]).unwrap();
     assert_eq!((d.axes, d.normalize), ((1, 2), true));
 }
+
+#[test]
+fn keras2_configs_are_read() {
+    // Configs as Keras 2 (tf-keras) writes them into .h5 files.
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/conv/keras2/configs.json");
+    let all: Json = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for (class, cfg) in all.as_object().unwrap() {
+        let layer = layer_from(class, cfg);
+        assert_eq!(layer.class_name(), class.as_str());
+    }
+    let c = Conv1D::from_config(&all["Conv1D"]).unwrap();
+    assert_eq!(
+        (c.filters, c.kernel_size, c.dilation_rate, c.padding.name()),
+        (32, 5, 2, "causal")
+    );
+    assert_eq!(c.activation.name(), "relu");
+    assert!(c.kernel_regularizer.is_some());
+    let c = Conv2D::from_config(&all["Conv2D"]).unwrap();
+    assert_eq!(
+        (c.kernel_size, c.strides, c.padding.name()),
+        ((3, 3), (2, 2), "same")
+    );
+    let p = MaxPooling1D::from_config(&all["MaxPooling1D"]).unwrap();
+    assert_eq!(
+        (p.pool_size.clone(), p.strides.clone()),
+        (vec![3], Some(vec![3]))
+    );
+    let p = AveragePooling1D::from_config(&all["AveragePooling1D"]).unwrap();
+    assert_eq!(p.padding.name(), "same");
+    assert_eq!(
+        Concatenate::from_config(&all["Concatenate"]).unwrap().axis,
+        1
+    );
+    let d = Dot::from_config(&all["Dot"]).unwrap();
+    assert_eq!((d.axes, d.normalize), ((1, 2), true));
+}
