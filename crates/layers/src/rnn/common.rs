@@ -425,3 +425,66 @@ macro_rules! write_weight_options {
     }};
 }
 pub(crate) use write_weight_options;
+
+/// `exp(x)` in f32 (Cephes polynomial, ~1 ulp), branch-free so gate loops vectorize; libm's
+/// `expf`/`tanhf` calls were a sixth of an LSTM training step.
+#[inline(always)]
+pub fn fast_exp(x: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0; // 1.5·2²³: adding it rounds to the nearest integer
+    let x = x.clamp(-87.0, 88.0);
+    let n = (x * std::f32::consts::LOG2_E + MAGIC) - MAGIC;
+    let r = x - n * 0.693_359_4 - n * -2.121_944_4e-4;
+    let mut p = 1.987_569_1e-4f32;
+    p = p * r + 1.398_2e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 1.666_666_5e-1;
+    p = p * r + 5.000_000_1e-1;
+    let y = p * r * r + r + 1.0;
+    y * f32::from_bits(((n as i32 + 127) as u32) << 23)
+}
+
+/// `tanh(x) = 1 − 2 / (e^{2x} + 1)` on [`fast_exp`].
+#[inline(always)]
+pub fn fast_tanh(x: f32) -> f32 {
+    1.0 - 2.0 / (fast_exp(2.0 * x) + 1.0)
+}
+
+/// `sigmoid(x) = 1 / (1 + e^{−x})` on [`fast_exp`].
+#[inline(always)]
+pub fn fast_sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + fast_exp(-x))
+}
+
+/// Apply activation `a` (scalar form `f`) to a slice in place, with vectorizable loops for the
+/// common gate activations.
+#[inline]
+pub fn apply_act(a: Activation, f: ScalarFn, xs: &mut [f32]) {
+    match a {
+        Activation::Tanh => xs.iter_mut().for_each(|v| *v = fast_tanh(*v)),
+        Activation::Sigmoid => xs.iter_mut().for_each(|v| *v = fast_sigmoid(*v)),
+        Activation::Linear => {}
+        _ => xs.iter_mut().for_each(|v| *v = f(*v)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_activations_match_libm() {
+        let mut worst = (0.0f32, 0.0f32, 0.0f32);
+        for i in -20000..=20000 {
+            let x = i as f32 * 1e-3;
+            let e = (fast_exp(x) - x.exp()).abs() / x.exp();
+            worst.0 = worst.0.max(e);
+            worst.1 = worst.1.max((fast_tanh(x) - x.tanh()).abs());
+            worst.2 = worst.2.max((fast_sigmoid(x) - kerust_tensor::sigmoid(x)).abs());
+        }
+        assert!(worst.0 < 1e-6 && worst.1 < 2e-7 && worst.2 < 2e-7, "{worst:?}");
+        assert_eq!(fast_tanh(100.0), 1.0);
+        assert_eq!(fast_tanh(-100.0), -1.0);
+        assert!(fast_sigmoid(-200.0) >= 0.0 && fast_sigmoid(200.0) == 1.0);
+    }
+}

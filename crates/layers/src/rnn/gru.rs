@@ -4,7 +4,7 @@
 //! `hh = act(x·W_h + b_h + r ⊙ (h·U_h + b'_h))`; `reset_after=false` (bias `[3u]`):
 //! `hh = act(x·W_h + b_h + (r ⊙ h)·U_h)`; then `h' = z ⊙ h + (1 − z) ⊙ hh`.
 use super::common::{
-    add_into, apply_sequence_mask, initial_states, input_features, kept, recurrent_setters,
+    add_into, apply_act, apply_sequence_mask, initial_states, input_features, kept, recurrent_setters,
     result_flows, scalar_activation, sequence_input, step_mask, weight_options,
     write_weight_options, DropoutOptions, ScalarFn, SequenceOptions,
 };
@@ -273,15 +273,19 @@ impl Layer for GRU {
                 let rr = &rec[bi * rw..(bi + 1) * rw];
                 let gr = &mut gk[bi * g3..(bi + 1) * g3];
                 for j in 0..2 * u {
-                    let bj = b_rec.map_or(0.0, |br| br[j]);
-                    gr[j] = fr(xr[j] + rr[j] + bj);
+                    gr[j] = xr[j] + rr[j];
                 }
+                if let Some(br) = b_rec {
+                    gr[..2 * u].iter_mut().zip(br).for_each(|(v, b)| *v += b);
+                }
+                apply_act(self.recurrent_activation, fr, &mut gr[..2 * u]);
                 if reset_after {
                     for j in 0..u {
                         let rh = rr[2 * u + j] + b_rec.map_or(0.0, |br| br[2 * u + j]);
                         ak[bi * u + j] = rh;
-                        gr[2 * u + j] = fa(xr[2 * u + j] + gr[u + j] * rh);
+                        gr[2 * u + j] = xr[2 * u + j] + gr[u + j] * rh;
                     }
+                    apply_act(self.activation, fa, &mut gr[2 * u..]);
                 } else {
                     for j in 0..u {
                         ak[bi * u + j] = gr[u + j] * hd[bi * u + j];
@@ -292,9 +296,11 @@ impl Layer for GRU {
                 sgemm(false, false, b, u, u, 1.0, ak, &u_h, 0.0, &mut rech)?;
                 for bi in 0..b {
                     let xr = &xw[(bi * t + s) * g3..(bi * t + s + 1) * g3];
+                    let gh = &mut gk[bi * g3 + 2 * u..(bi + 1) * g3];
                     for j in 0..u {
-                        gk[bi * g3 + 2 * u + j] = fa(xr[2 * u + j] + rech[bi * u + j]);
+                        gh[j] = xr[2 * u + j] + rech[bi * u + j];
                     }
+                    apply_act(self.activation, fa, gh);
                 }
             }
             for bi in 0..b {

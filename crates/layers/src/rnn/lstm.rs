@@ -3,7 +3,7 @@
 //! Gates in Keras order `i, f, c, o`: `z = x·W + h·U + b`, `i,f,o = σ(z)`, `g = act(z_c)`,
 //! `c' = f·c + i·g`, `h' = o·act(c')`.
 use super::common::{
-    add_into, apply_sequence_mask, initial_states, input_features, kept, recurrent_setters,
+    add_into, apply_act, apply_sequence_mask, initial_states, input_features, kept, recurrent_setters,
     result_flows, scalar_activation, sequence_input, step_mask, weight_options,
     write_weight_options, DropoutOptions, ScalarFn, SequenceOptions,
 };
@@ -260,21 +260,23 @@ impl Layer for LSTM {
                 let (ri, rest) = row.split_at_mut(u);
                 let (rf, rest) = rest.split_at_mut(u);
                 let (rg, ro) = rest.split_at_mut(u);
+                apply_act(self.recurrent_activation, fr, ri);
+                apply_act(self.recurrent_activation, fr, rf);
+                apply_act(self.activation, fa, rg);
+                apply_act(self.recurrent_activation, fr, ro);
                 let hr = &mut h[bi * u..(bi + 1) * u];
                 let cr = &mut c[bi * u..(bi + 1) * u];
                 let tr = &mut tck[bi * u..(bi + 1) * u];
                 for j in 0..u {
-                    let (i, f, g, o) = (fr(ri[j]), fr(rf[j]), fa(rg[j]), fr(ro[j]));
-                    ri[j] = i;
-                    rf[j] = f;
-                    rg[j] = g;
-                    ro[j] = o;
-                    let cn = f * cr[j] + i * g;
-                    let a = fa(cn);
-                    tr[j] = a;
-                    if keep {
-                        cr[j] = cn;
-                        hr[j] = o * a;
+                    tr[j] = rf[j] * cr[j] + ri[j] * rg[j];
+                }
+                if keep {
+                    cr.copy_from_slice(tr);
+                }
+                apply_act(self.activation, fa, tr);
+                if keep {
+                    for j in 0..u {
+                        hr[j] = ro[j] * tr[j];
                     }
                 }
                 let po = &mut prev_out[bi * u..(bi + 1) * u];

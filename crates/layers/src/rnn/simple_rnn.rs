@@ -1,6 +1,6 @@
 //! `SimpleRNN`: `h_t = activation(x_t·W + h_{t-1}·U + b)`, the whole sequence as one tape node.
 use super::common::{
-    add_into, apply_sequence_mask, initial_states, input_features, kept, recurrent_setters,
+    add_into, apply_act, apply_sequence_mask, initial_states, input_features, kept, recurrent_setters,
     result_flows, scalar_activation, sequence_input, step_mask, weight_options,
     write_weight_options, DropoutOptions, ScalarFn, SequenceOptions,
 };
@@ -208,7 +208,7 @@ impl Layer for SimpleRNN {
                     .copy_from_slice(&xw[(bi * t + step) * h..(bi * t + step + 1) * h]);
             }
             sgemm(false, false, b, h, h, 1.0, hp, us, 1.0, yk)?;
-            yk.iter_mut().for_each(|v| *v = f(*v));
+            apply_act(self.activation, f, yk);
             for bi in 0..b {
                 let po = &mut prev_out[bi * h..(bi + 1) * h];
                 if kept(&mask, bi, t, step) {
