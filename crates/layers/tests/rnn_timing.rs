@@ -21,9 +21,19 @@ fn data() -> (IntTensor, Tensor) {
 }
 
 fn time_epochs(label: &str, rnn: Box<dyn Layer>, epochs: usize) {
+    time_epochs_emb(label, rnn, epochs, true)
+}
+
+/// `train_embedding=false` freezes the table, to show what its dense gradient + Adam update cost.
+fn time_epochs_emb(label: &str, rnn: Box<dyn Layer>, epochs: usize, train_embedding: bool) {
     let (x, y) = data();
     let mut m = Sequential::new();
-    m.add(Embedding::new(10000, 128).input_length(T)).unwrap();
+    m.add(
+        Embedding::new(10000, 128)
+            .input_length(T)
+            .trainable(train_embedding),
+    )
+    .unwrap();
     m.add_boxed(rnn).unwrap();
     m.add(Dense::new(1).activation("sigmoid")).unwrap();
     m.compile(Adam::new(), "binary_crossentropy", &["accuracy"])
@@ -49,6 +59,16 @@ fn tweets_workloads_one_epoch() {
     let want = |k: &str| only.is_empty() || only == k;
     if want("lstm") {
         time_epochs("LSTM(64)", Box::new(LSTM::new(64)), 2);
+    }
+    if want("frozen") {
+        time_epochs_emb("LSTM(64), embedding frozen", Box::new(LSTM::new(64)), 2, false);
+        time_epochs_emb("GRU(64), embedding frozen", Box::new(GRU::new(64)), 2, false);
+        time_epochs_emb(
+            "Bidirectional(LSTM(64)), embedding frozen",
+            Box::new(Bidirectional::new(LSTM::new(64)).unwrap()),
+            2,
+            false,
+        );
     }
     if want("gru") {
         time_epochs("GRU(64)", Box::new(GRU::new(64)), 2);

@@ -412,8 +412,9 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
     }
     let mut dxw = vec![0.0f32; b * t * g3];
     // Gradient of the recurrent projection of this step ([b, 3u] or [b, 2u]).
-    let mut drec = vec![0.0f32; b * rw];
-    let mut dph = vec![0.0f32; bu];
+    // Per-step gradients kept time-major so dU is one GEMM after the loop.
+    let mut drec_all = vec![0.0f32; t * b * rw];
+    let mut dph_all = vec![0.0f32; t * bu];
     let mut drh = vec![0.0f32; bu];
     let mut du_all = vec![0.0f32; u * rw];
     let mut du_h = vec![0.0f32; if s.reset_after { 0 } else { u * u }];
@@ -426,6 +427,8 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
         let hin = &s.h_in[k * bu..(k + 1) * bu];
         let hd = &s.h_d[k * bu..(k + 1) * bu];
         let ak = &s.aux[k * bu..(k + 1) * bu];
+        let drec = &mut drec_all[k * b * rw..(k + 1) * b * rw];
+        let dph = &mut dph_all[k * bu..(k + 1) * bu];
         for bi in 0..b {
             let keep = kept(&s.mask, bi, t, step);
             let dor = &mut dout[bi * u..(bi + 1) * u];
@@ -472,8 +475,7 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
         }
         if !s.reset_after {
             // hh pre-activation = x_h + (r ⊙ h_d)·U_h.
-            sgemm(true, false, u, u, b, 1.0, ak, &dph, 1.0, &mut du_h)?;
-            sgemm(false, true, b, u, u, 1.0, &dph, &s.u_h, 0.0, &mut drh)?;
+            sgemm(false, true, b, u, u, 1.0, dph, &s.u_h, 0.0, &mut drh)?;
             for bi in 0..b {
                 if !kept(&s.mask, bi, t, step) {
                     continue;
@@ -493,8 +495,7 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
                 db_rec.iter_mut().zip(row).for_each(|(a, v)| *a += v);
             }
         }
-        sgemm(true, false, u, rw, b, 1.0, hd, &drec, 1.0, &mut du_all)?;
-        sgemm(false, true, b, u, rw, 1.0, &drec, &s.u_all, 0.0, &mut dh)?;
+        sgemm(false, true, b, u, rw, 1.0, drec, &s.u_all, 0.0, &mut dh)?;
         if !s.reset_after {
             dh.iter_mut().zip(&drh).for_each(|(v, a)| *v += a);
         }
@@ -502,6 +503,10 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
             dh.iter_mut().zip(rm).for_each(|(v, m)| *v *= m);
         }
         dh.iter_mut().zip(&direct).for_each(|(v, c)| *v += c);
+    }
+    sgemm(true, false, u, rw, t * b, 1.0, &s.h_d, &drec_all, 0.0, &mut du_all)?;
+    if !s.reset_after {
+        sgemm(true, false, u, u, t * b, 1.0, &s.aux, &dph_all, 0.0, &mut du_h)?;
     }
     let mut out = input_grads(
         s.xd.as_slice()?,

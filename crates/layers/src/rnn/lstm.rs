@@ -379,7 +379,8 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
         add_into(&mut dout, g_out.as_ref());
     }
     let mut dxw = vec![0.0f32; b * t * g4];
-    let mut dz = vec![0.0f32; b * g4];
+    // Gate gradients of every step, time-major, so dU is one GEMM after the loop.
+    let mut dz_all = vec![0.0f32; t * b * g4];
     let mut du = vec![0.0f32; u * g4];
     let mut carry = vec![0.0f32; b * u];
     let us = s.rk.as_slice()?;
@@ -388,6 +389,7 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
         let gk = &s.gates[k * b * g4..(k + 1) * b * g4];
         let cpk = &s.c_prev[k * b * u..(k + 1) * b * u];
         let tck = &s.tc[k * b * u..(k + 1) * b * u];
+        let dz = &mut dz_all[k * b * g4..(k + 1) * b * g4];
         for bi in 0..b {
             let keep = kept(&s.mask, bi, t, step);
             let dor = &mut dout[bi * u..(bi + 1) * u];
@@ -426,15 +428,14 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
             car.fill(0.0);
             dxw[(bi * t + step) * g4..(bi * t + step + 1) * g4].copy_from_slice(dzr);
         }
-        let hp = &s.h_prev[k * b * u..(k + 1) * b * u];
-        sgemm(true, false, u, g4, b, 1.0, hp, &dz, 1.0, &mut du)?;
         // dh_prev = (dz·Uᵀ) ⊙ recurrent mask + carry of masked rows.
-        sgemm(false, true, b, u, g4, 1.0, &dz, us, 0.0, &mut dh)?;
+        sgemm(false, true, b, u, g4, 1.0, dz, us, 0.0, &mut dh)?;
         if let Some(rm) = &s.rmask {
             dh.iter_mut().zip(rm).for_each(|(v, m)| *v *= m);
         }
         dh.iter_mut().zip(&carry).for_each(|(v, c)| *v += c);
     }
+    sgemm(true, false, u, g4, t * b, 1.0, &s.h_prev, &dz_all, 0.0, &mut du)?;
     let mut out = input_grads(
         s.xd.as_slice()?,
         s.w.as_slice()?,

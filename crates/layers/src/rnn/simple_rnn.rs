@@ -303,12 +303,14 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
     }
     let mut dxw = vec![0.0f32; b * t * h];
     let mut du = vec![0.0f32; h * h];
-    let mut dpre = vec![0.0f32; b * h];
+    // Per-step gradients kept time-major so dU is one GEMM after the loop.
+    let mut dpre_all = vec![0.0f32; t * b * h];
     let mut carry = vec![0.0f32; b * h];
     let us = s.u.as_slice()?;
     for k in (0..t).rev() {
         let step = s.steps[k];
         let yk = &s.y[k * b * h..(k + 1) * b * h];
+        let dpre = &mut dpre_all[k * b * h..(k + 1) * b * h];
         for bi in 0..b {
             let dor = &mut dout[bi * h..(bi + 1) * h];
             if s.return_sequences {
@@ -335,15 +337,14 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
             dxw[(bi * t + step) * h..(bi * t + step + 1) * h]
                 .copy_from_slice(&dpre[bi * h..(bi + 1) * h]);
         }
-        let hp = &s.h_prev[k * b * h..(k + 1) * b * h];
-        sgemm(true, false, h, h, b, 1.0, hp, &dpre, 1.0, &mut du)?;
         // dh_prev = (dpre·Uᵀ) ⊙ recurrent mask + carry of masked rows.
-        sgemm(false, true, b, h, h, 1.0, &dpre, us, 0.0, &mut dh)?;
+        sgemm(false, true, b, h, h, 1.0, dpre, us, 0.0, &mut dh)?;
         if let Some(rm) = &s.rmask {
             dh.iter_mut().zip(rm).for_each(|(v, m)| *v *= m);
         }
         dh.iter_mut().zip(&carry).for_each(|(v, c)| *v += c);
     }
+    sgemm(true, false, h, h, t * b, 1.0, &s.h_prev, &dpre_all, 0.0, &mut du)?;
     let mut out = input_grads(
         s.xd.as_slice()?,
         s.w.as_slice()?,
