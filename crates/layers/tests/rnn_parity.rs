@@ -3,9 +3,7 @@
 //! Keras weights loaded) and compares outputs to 1e-5 and gradients of `sum(outputs)` w.r.t.
 //! the input, initial states and every weight to 1e-4.
 use kerust_autograd::{Tape, Var};
-use kerust_layers::{
-    rnn, Bidirectional, Ctx, Embedding, Flow, Layer, Masking, Shape, Value,
-};
+use kerust_layers::{rnn, Bidirectional, Ctx, Embedding, Flow, Layer, Masking, Shape, Value};
 use kerust_tensor::{IntTensor, Rng, Tensor};
 use serde_json::Value as Json;
 use std::collections::HashMap;
@@ -59,7 +57,12 @@ fn run_case(path: &Path) {
         .chain(x.shape()[1..].iter().map(|&d| Some(d)))
         .collect();
     let mut rng = Rng::seed(0);
-    let weights: Vec<Tensor> = case["weights"].as_array().unwrap().iter().map(tensor).collect();
+    let weights: Vec<Tensor> = case["weights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(tensor)
+        .collect();
     let mut offset = 0;
     for layer in chain.iter_mut() {
         layer.build(&[shape.clone()], &mut rng).unwrap();
@@ -78,8 +81,11 @@ fn run_case(path: &Path) {
         Some(v) => Flow::float(v.clone()),
         None => Flow {
             value: Value::Int(
-                IntTensor::from_vec(x.to_vec().unwrap().iter().map(|&v| v as i64).collect(), x.shape())
-                    .unwrap(),
+                IntTensor::from_vec(
+                    x.to_vec().unwrap().iter().map(|&v| v as i64).collect(),
+                    x.shape(),
+                )
+                .unwrap(),
             ),
             mask: None,
         },
@@ -98,7 +104,12 @@ fn run_case(path: &Path) {
         let out = layer.call(&flows, &mut ctx).unwrap();
         flows = if i == last { out } else { vec![out[0].clone()] };
     }
-    let want_out: Vec<Tensor> = case["outputs"].as_array().unwrap().iter().map(tensor).collect();
+    let want_out: Vec<Tensor> = case["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(tensor)
+        .collect();
     assert_eq!(flows.len(), want_out.len(), "{name}: number of outputs");
     let mut loss: Option<Var> = None;
     for (k, (f, w)) in flows.iter().zip(&want_out).enumerate() {
@@ -120,8 +131,17 @@ fn run_case(path: &Path) {
             1e-4,
         );
     }
-    for (k, (s, w)) in states.iter().zip(case["grad_states"].as_array().unwrap()).enumerate() {
-        assert_close(&format!("{name} d/dstate {k}"), grads.get(s).unwrap(), &tensor(w), 1e-4);
+    for (k, (s, w)) in states
+        .iter()
+        .zip(case["grad_states"].as_array().unwrap())
+        .enumerate()
+    {
+        assert_close(
+            &format!("{name} d/dstate {k}"),
+            grads.get(s).unwrap(),
+            &tensor(w),
+            1e-4,
+        );
     }
     let params: Vec<(u64, String)> = chain
         .iter()

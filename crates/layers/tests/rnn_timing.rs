@@ -40,7 +40,11 @@ fn time_epochs_emb(label: &str, rnn: Box<dyn Layer>, epochs: usize, train_embedd
         .unwrap();
     let start = Instant::now();
     let h = m
-        .fit(&x, &y, FitArgs::new().epochs(epochs).batch_size(32).verbose(0))
+        .fit(
+            &x,
+            &y,
+            FitArgs::new().epochs(epochs).batch_size(32).verbose(0),
+        )
         .unwrap();
     let secs = start.elapsed().as_secs_f64();
     println!(
@@ -61,8 +65,18 @@ fn tweets_workloads_one_epoch() {
         time_epochs("LSTM(64)", Box::new(LSTM::new(64)), 2);
     }
     if want("frozen") {
-        time_epochs_emb("LSTM(64), embedding frozen", Box::new(LSTM::new(64)), 2, false);
-        time_epochs_emb("GRU(64), embedding frozen", Box::new(GRU::new(64)), 2, false);
+        time_epochs_emb(
+            "LSTM(64), embedding frozen",
+            Box::new(LSTM::new(64)),
+            2,
+            false,
+        );
+        time_epochs_emb(
+            "GRU(64), embedding frozen",
+            Box::new(GRU::new(64)),
+            2,
+            false,
+        );
         time_epochs_emb(
             "Bidirectional(LSTM(64)), embedding frozen",
             Box::new(Bidirectional::new(LSTM::new(64)).unwrap()),

@@ -31,11 +31,17 @@ pub struct Bidirectional {
 fn recreate(layer: &dyn Layer, name: String, flip_direction: bool) -> Result<Box<dyn Layer>> {
     let mut cfg = layer.get_config();
     let obj = cfg.as_object_mut().ok_or_else(|| {
-        LayerError::config("Bidirectional", "the wrapped layer's config is not a dictionary")
+        LayerError::config(
+            "Bidirectional",
+            "the wrapped layer's config is not a dictionary",
+        )
     })?;
     obj.insert("name".into(), json!(name));
     if flip_direction {
-        let gb = obj.get("go_backwards").and_then(Json::as_bool).unwrap_or(false);
+        let gb = obj
+            .get("go_backwards")
+            .and_then(Json::as_bool)
+            .unwrap_or(false);
         obj.insert("go_backwards".into(), json!(!gb));
     }
     let rs = obj
@@ -63,9 +69,15 @@ impl Bidirectional {
     }
 
     fn wrap(layer: &dyn Layer) -> Result<Self> {
-        let base_name = layer.name().strip_prefix("forward_").unwrap_or(layer.name());
+        let base_name = layer
+            .name()
+            .strip_prefix("forward_")
+            .unwrap_or(layer.name());
         let forward_layer = recreate(layer, format!("forward_{base_name}"), false)?;
-        let back_name = layer.name().strip_prefix("backward_").unwrap_or(layer.name());
+        let back_name = layer
+            .name()
+            .strip_prefix("backward_")
+            .unwrap_or(layer.name());
         let backward_layer = recreate(layer, format!("backward_{back_name}"), true)?;
         Ok(Self {
             base: LayerBase::new("Bidirectional"),
@@ -126,7 +138,11 @@ impl Bidirectional {
     }
 
     fn flag(layer: &dyn Layer, key: &str) -> bool {
-        layer.get_config().get(key).and_then(Json::as_bool).unwrap_or(false)
+        layer
+            .get_config()
+            .get(key)
+            .and_then(Json::as_bool)
+            .unwrap_or(false)
     }
 
     fn verify(&self) -> Result<()> {
@@ -203,7 +219,9 @@ impl Layer for Bidirectional {
     }
 
     fn compute_output_shape(&self, input_shapes: &[Shape]) -> Result<Vec<Shape>> {
-        let mut shapes = self.forward_layer.compute_output_shape(&input_shapes[..1])?;
+        let mut shapes = self
+            .forward_layer
+            .compute_output_shape(&input_shapes[..1])?;
         let states = shapes.split_off(1);
         let out = shapes.remove(0);
         let mut result = match self.merge_mode.as_deref() {
@@ -224,7 +242,7 @@ impl Layer for Bidirectional {
 
     fn call(&self, inputs: &[Flow], ctx: &mut Ctx) -> Result<Vec<Flow>> {
         let extra = &inputs[1.min(inputs.len())..];
-        if extra.len() % 2 != 0 {
+        if !extra.len().is_multiple_of(2) {
             return Err(LayerError::input(
                 self.base.name(),
                 "initial states for both directions (an even number of extra inputs)",
@@ -301,7 +319,8 @@ mod tests {
         let names: Vec<_> = l.params().iter().map(|p| p.name.clone()).collect();
         assert_eq!(names.len(), 6);
         assert_eq!(
-            l.compute_output_shape(&[vec![None, Some(15), Some(128)]]).unwrap(),
+            l.compute_output_shape(&[vec![None, Some(15), Some(128)]])
+                .unwrap(),
             vec![vec![None, Some(128)]]
         );
     }

@@ -121,7 +121,13 @@ impl DropoutOptions {
             (rate > 0.0).then(|| {
                 let keep = 1.0 / (1.0 - rate);
                 (0..n)
-                    .map(|_| if rng.uniform(0.0, 1.0) < rate { 0.0 } else { keep })
+                    .map(|_| {
+                        if rng.uniform(0.0, 1.0) < rate {
+                            0.0
+                        } else {
+                            keep
+                        }
+                    })
                     .collect()
             })
         };
@@ -169,7 +175,11 @@ pub fn step_mask(mask: Option<&Tensor>, b: usize, t: usize) -> Result<Option<Vec
 }
 
 /// The `[b, t, d]` input of a recurrent call, checked against the kernel's `d`.
-pub fn sequence_input<'a>(layer: &str, inputs: &'a [Flow], d: usize) -> Result<(&'a Var, usize, usize)> {
+pub fn sequence_input<'a>(
+    layer: &str,
+    inputs: &'a [Flow],
+    d: usize,
+) -> Result<(&'a Var, usize, usize)> {
     let x = inputs
         .first()
         .ok_or_else(|| LayerError::input(layer, "a sequence input", "no inputs"))?
@@ -248,11 +258,7 @@ pub fn scalar_activation(layer: &str, a: Activation) -> Result<(ScalarFn, Scalar
 
 /// Flows a recurrent layer returns: the output (keeping the input mask when it returns
 /// sequences, like Keras `compute_mask`), then the states when `return_state`.
-pub fn result_flows(
-    seq: &SequenceOptions,
-    input_mask: Option<&Tensor>,
-    outs: &[Var],
-) -> Vec<Flow> {
+pub fn result_flows(seq: &SequenceOptions, input_mask: Option<&Tensor>, outs: &[Var]) -> Vec<Flow> {
     let mut result = vec![Flow {
         value: Value::Float(outs[0].clone()),
         mask: if seq.return_sequences {
@@ -321,7 +327,10 @@ macro_rules! recurrent_setters {
             self.drop.seed = Some(seed);
             self
         }
-        pub fn kernel_initializer(mut self, i: impl Into<$crate::initializers::Initializer>) -> Self {
+        pub fn kernel_initializer(
+            mut self,
+            i: impl Into<$crate::initializers::Initializer>,
+        ) -> Self {
             self.kernel_initializer = i.into();
             self
         }
@@ -412,11 +421,20 @@ macro_rules! write_weight_options {
         let reg = |r: &Option<$crate::regularizers::Regularizer>| {
             r.map_or(serde_json::Value::Null, |r| r.to_config())
         };
-        $m.insert("kernel_initializer".into(), $s.kernel_initializer.to_config());
-        $m.insert("recurrent_initializer".into(), $s.recurrent_initializer.to_config());
+        $m.insert(
+            "kernel_initializer".into(),
+            $s.kernel_initializer.to_config(),
+        );
+        $m.insert(
+            "recurrent_initializer".into(),
+            $s.recurrent_initializer.to_config(),
+        );
         $m.insert("bias_initializer".into(), $s.bias_initializer.to_config());
         $m.insert("kernel_regularizer".into(), reg(&$s.kernel_regularizer));
-        $m.insert("recurrent_regularizer".into(), reg(&$s.recurrent_regularizer));
+        $m.insert(
+            "recurrent_regularizer".into(),
+            reg(&$s.recurrent_regularizer),
+        );
         $m.insert("bias_regularizer".into(), reg(&$s.bias_regularizer));
         $m.insert("activity_regularizer".into(), serde_json::Value::Null);
         $m.insert("kernel_constraint".into(), serde_json::Value::Null);
@@ -439,7 +457,7 @@ pub fn fast_exp(x: f32) -> f32 {
     p = p * r + 8.333_452e-3;
     p = p * r + 4.166_579_6e-2;
     p = p * r + 1.666_666_5e-1;
-    p = p * r + 5.000_000_1e-1;
+    p = p * r + 0.5;
     let y = p * r * r + r + 1.0;
     y * f32::from_bits(((n as i32 + 127) as u32) << 23)
 }
@@ -480,9 +498,14 @@ mod tests {
             let e = (fast_exp(x) - x.exp()).abs() / x.exp();
             worst.0 = worst.0.max(e);
             worst.1 = worst.1.max((fast_tanh(x) - x.tanh()).abs());
-            worst.2 = worst.2.max((fast_sigmoid(x) - kerust_tensor::sigmoid(x)).abs());
+            worst.2 = worst
+                .2
+                .max((fast_sigmoid(x) - kerust_tensor::sigmoid(x)).abs());
         }
-        assert!(worst.0 < 1e-6 && worst.1 < 2e-7 && worst.2 < 2e-7, "{worst:?}");
+        assert!(
+            worst.0 < 1e-6 && worst.1 < 2e-7 && worst.2 < 2e-7,
+            "{worst:?}"
+        );
         assert_eq!(fast_tanh(100.0), 1.0);
         assert_eq!(fast_tanh(-100.0), -1.0);
         assert!(fast_sigmoid(-200.0) >= 0.0 && fast_sigmoid(200.0) == 1.0);

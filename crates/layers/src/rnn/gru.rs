@@ -4,8 +4,8 @@
 //! `hh = act(x·W_h + b_h + r ⊙ (h·U_h + b'_h))`; `reset_after=false` (bias `[3u]`):
 //! `hh = act(x·W_h + b_h + (r ⊙ h)·U_h)`; then `h' = z ⊙ h + (1 − z) ⊙ hh`.
 use super::common::{
-    add_into, apply_act, apply_sequence_mask, initial_states, input_features, kept, recurrent_setters,
-    result_flows, scalar_activation, sequence_input, step_mask, weight_options,
+    add_into, apply_act, apply_sequence_mask, initial_states, input_features, kept,
+    recurrent_setters, result_flows, scalar_activation, sequence_input, step_mask, weight_options,
     write_weight_options, DropoutOptions, ScalarFn, SequenceOptions,
 };
 use super::lstm::input_grads;
@@ -167,7 +167,11 @@ impl Layer for GRU {
             .with_regularizer(self.recurrent_regularizer),
         );
         if self.use_bias {
-            let shape: &[usize] = if self.reset_after { &[2, 3 * u] } else { &[3 * u] };
+            let shape: &[usize] = if self.reset_after {
+                &[2, 3 * u]
+            } else {
+                &[3 * u]
+            };
             self.bias = Some(
                 Param::new("bias", self.bias_initializer.init(shape, rng)?)
                     .with_regularizer(self.bias_regularizer),
@@ -222,7 +226,18 @@ impl Layer for GRU {
         };
 
         let mut xw = vec![0.0f32; b * t * g3];
-        sgemm(false, false, b * t, g3, d, 1.0, xd.as_slice()?, w.value().as_slice()?, 0.0, &mut xw)?;
+        sgemm(
+            false,
+            false,
+            b * t,
+            g3,
+            d,
+            1.0,
+            xd.as_slice()?,
+            w.value().as_slice()?,
+            0.0,
+            &mut xw,
+        )?;
         if let Some(bs) = b_in {
             xw.chunks_mut(g3)
                 .for_each(|row| row.iter_mut().zip(bs).for_each(|(v, b)| *v += b));
@@ -253,7 +268,11 @@ impl Layer for GRU {
         let mut prev_out = vec![0.0f32; b * u];
         let rs = self.seq.return_sequences;
         let zero_output = self.seq.zero_output_for_mask;
-        let mut seq_out = if rs { vec![0.0f32; b * t * u] } else { Vec::new() };
+        let mut seq_out = if rs {
+            vec![0.0f32; b * t * u]
+        } else {
+            Vec::new()
+        };
         let bu = b * u;
         for (k, &s) in steps.iter().enumerate() {
             h_in[k * bu..(k + 1) * bu].copy_from_slice(&h);
@@ -267,7 +286,18 @@ impl Layer for GRU {
             let ak = &mut aux[k * bu..(k + 1) * bu];
             // Recurrent projections: [b, 3u] (reset_after) or [b, 2u].
             let rw = if reset_after { g3 } else { 2 * u };
-            sgemm(false, false, b, rw, u, 1.0, hd, &u_all, 0.0, &mut rec[..b * rw])?;
+            sgemm(
+                false,
+                false,
+                b,
+                rw,
+                u,
+                1.0,
+                hd,
+                &u_all,
+                0.0,
+                &mut rec[..b * rw],
+            )?;
             for bi in 0..b {
                 let xr = &xw[(bi * t + s) * g3..(bi * t + s + 1) * g3];
                 let rr = &rec[bi * rw..(bi + 1) * rw];
@@ -405,7 +435,10 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
     let [_, dfa, _, dfr] = s.acts;
     let g_out = g[0].as_ref().map(|x| x.to_vec()).transpose()?;
     let mut dh = vec![0.0f32; bu];
-    add_into(&mut dh, g[1].as_ref().map(|x| x.to_vec()).transpose()?.as_ref());
+    add_into(
+        &mut dh,
+        g[1].as_ref().map(|x| x.to_vec()).transpose()?.as_ref(),
+    );
     let mut dout = vec![0.0f32; bu];
     if !s.return_sequences {
         add_into(&mut dout, g_out.as_ref());
@@ -504,9 +537,31 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
         }
         dh.iter_mut().zip(&direct).for_each(|(v, c)| *v += c);
     }
-    sgemm(true, false, u, rw, t * b, 1.0, &s.h_d, &drec_all, 0.0, &mut du_all)?;
+    sgemm(
+        true,
+        false,
+        u,
+        rw,
+        t * b,
+        1.0,
+        &s.h_d,
+        &drec_all,
+        0.0,
+        &mut du_all,
+    )?;
     if !s.reset_after {
-        sgemm(true, false, u, u, t * b, 1.0, &s.aux, &dph_all, 0.0, &mut du_h)?;
+        sgemm(
+            true,
+            false,
+            u,
+            u,
+            t * b,
+            1.0,
+            &s.aux,
+            &dph_all,
+            0.0,
+            &mut du_h,
+        )?;
     }
     let mut out = input_grads(
         s.xd.as_slice()?,
@@ -612,7 +667,10 @@ mod tests {
     #[test]
     fn config_round_trip() {
         check_config_round_trip(
-            GRU::new(4).reset_after(false).return_state(true).recurrent_dropout(0.1),
+            GRU::new(4)
+                .reset_after(false)
+                .return_state(true)
+                .recurrent_dropout(0.1),
             GRU::from_config,
         );
     }

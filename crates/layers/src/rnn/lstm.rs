@@ -3,8 +3,8 @@
 //! Gates in Keras order `i, f, c, o`: `z = x·W + h·U + b`, `i,f,o = σ(z)`, `g = act(z_c)`,
 //! `c' = f·c + i·g`, `h' = o·act(c')`.
 use super::common::{
-    add_into, apply_act, apply_sequence_mask, initial_states, input_features, kept, recurrent_setters,
-    result_flows, scalar_activation, sequence_input, step_mask, weight_options,
+    add_into, apply_act, apply_sequence_mask, initial_states, input_features, kept,
+    recurrent_setters, result_flows, scalar_activation, sequence_input, step_mask, weight_options,
     write_weight_options, DropoutOptions, ScalarFn, SequenceOptions,
 };
 use crate::activations::Activation;
@@ -217,7 +217,18 @@ impl Layer for LSTM {
 
         // X·W (+b) for all steps at once: [b*t, 4u].
         let mut xw = vec![0.0f32; b * t * g4];
-        sgemm(false, false, b * t, g4, d, 1.0, xd.as_slice()?, w.value().as_slice()?, 0.0, &mut xw)?;
+        sgemm(
+            false,
+            false,
+            b * t,
+            g4,
+            d,
+            1.0,
+            xd.as_slice()?,
+            w.value().as_slice()?,
+            0.0,
+            &mut xw,
+        )?;
         if let Some(bv) = &bias {
             let bs = bv.value().as_slice()?;
             xw.chunks_mut(g4)
@@ -239,7 +250,11 @@ impl Layer for LSTM {
         let mut prev_out = vec![0.0f32; b * u];
         let rs = self.seq.return_sequences;
         let zero_output = self.seq.zero_output_for_mask;
-        let mut seq_out = if rs { vec![0.0f32; b * t * u] } else { Vec::new() };
+        let mut seq_out = if rs {
+            vec![0.0f32; b * t * u]
+        } else {
+            Vec::new()
+        };
         for (k, &s) in steps.iter().enumerate() {
             let hp = &mut h_prev[k * b * u..(k + 1) * b * u];
             hp.copy_from_slice(&h);
@@ -324,7 +339,11 @@ impl Layer for LSTM {
         ins.extend(init.iter().copied());
         let outs = ctx.tape.record(
             &ins,
-            vec![out, Tensor::from_vec(h, &[b, u])?, Tensor::from_vec(c, &[b, u])?],
+            vec![
+                out,
+                Tensor::from_vec(h, &[b, u])?,
+                Tensor::from_vec(c, &[b, u])?,
+            ],
             Box::new(move |g: &[Option<Tensor>]| backward(&saved, g)),
         )?;
         Ok(result_flows(&self.seq, inputs[0].mask.as_ref(), &outs))
@@ -371,8 +390,14 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
     let g_out = g[0].as_ref().map(|x| x.to_vec()).transpose()?;
     let mut dh = vec![0.0f32; b * u];
     let mut dc = vec![0.0f32; b * u];
-    add_into(&mut dh, g[1].as_ref().map(|x| x.to_vec()).transpose()?.as_ref());
-    add_into(&mut dc, g[2].as_ref().map(|x| x.to_vec()).transpose()?.as_ref());
+    add_into(
+        &mut dh,
+        g[1].as_ref().map(|x| x.to_vec()).transpose()?.as_ref(),
+    );
+    add_into(
+        &mut dc,
+        g[2].as_ref().map(|x| x.to_vec()).transpose()?.as_ref(),
+    );
     // Gradient reaching the "previous output" a masked step repeats.
     let mut dout = vec![0.0f32; b * u];
     if !s.return_sequences {
@@ -435,7 +460,18 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
         }
         dh.iter_mut().zip(&carry).for_each(|(v, c)| *v += c);
     }
-    sgemm(true, false, u, g4, t * b, 1.0, &s.h_prev, &dz_all, 0.0, &mut du)?;
+    sgemm(
+        true,
+        false,
+        u,
+        g4,
+        t * b,
+        1.0,
+        &s.h_prev,
+        &dz_all,
+        0.0,
+        &mut du,
+    )?;
     let mut out = input_grads(
         s.xd.as_slice()?,
         s.w.as_slice()?,
@@ -530,7 +566,10 @@ mod tests {
     #[test]
     fn gradients_with_dropout_masks_and_states() {
         check_training_gradients(
-            LSTM::new(3).dropout(0.3).recurrent_dropout(0.4).return_sequences(true),
+            LSTM::new(3)
+                .dropout(0.3)
+                .recurrent_dropout(0.4)
+                .return_sequences(true),
             &[3, 4, 2],
         );
         check_gradients_with_states(
@@ -539,9 +578,16 @@ mod tests {
             2,
             3,
         );
-        check_gradients_with_states(LSTM::new(2).return_state(true).go_backwards(true), &[3, 4, 2], 2, 2);
         check_gradients_with_states(
-            LSTM::new(2).zero_output_for_mask(true).return_sequences(true),
+            LSTM::new(2).return_state(true).go_backwards(true),
+            &[3, 4, 2],
+            2,
+            2,
+        );
+        check_gradients_with_states(
+            LSTM::new(2)
+                .zero_output_for_mask(true)
+                .return_sequences(true),
             &[3, 4, 2],
             2,
             2,
@@ -563,7 +609,9 @@ mod tests {
     #[test]
     fn bad_inputs_are_typed_errors() {
         let mut l = LSTM::new(0);
-        assert!(l.build(&[vec![None, None, Some(3)]], &mut Rng::seed(0)).is_err());
+        assert!(l
+            .build(&[vec![None, None, Some(3)]], &mut Rng::seed(0))
+            .is_err());
         let mut l = LSTM::new(2);
         assert!(l.build(&[vec![None, Some(3)]], &mut Rng::seed(0)).is_err());
         l.build(&[vec![None, None, Some(3)]], &mut Rng::seed(0))

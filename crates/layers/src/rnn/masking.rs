@@ -135,7 +135,10 @@ mod tests {
         let mut rng = Rng::seed(0);
         let mut ctx = Ctx::new(&tape, false, &mut rng);
         let out = l.call(&[Flow::float(tape.constant(x))], &mut ctx).unwrap();
-        assert_eq!(out[0].mask.as_ref().unwrap().to_vec().unwrap(), vec![1., 0., 1., 1.]);
+        assert_eq!(
+            out[0].mask.as_ref().unwrap().to_vec().unwrap(),
+            vec![1., 0., 1., 1.]
+        );
         assert_eq!(
             out[0].var("m").unwrap().value().to_vec().unwrap(),
             vec![1., 2., 0., 0., -1., 3., 0., 0.]
@@ -152,8 +155,15 @@ mod tests {
             let tape = Tape::new();
             let mut rng = Rng::seed(0);
             let mut ctx = Ctx::new(&tape, false, &mut rng);
-            let m = Masking::new().call(&[Flow::float(tape.constant(x))], &mut ctx).unwrap();
-            lstm.call(&m, &mut ctx).unwrap()[0].var("l").unwrap().value().to_vec().unwrap()
+            let m = Masking::new()
+                .call(&[Flow::float(tape.constant(x))], &mut ctx)
+                .unwrap();
+            lstm.call(&m, &mut ctx).unwrap()[0]
+                .var("l")
+                .unwrap()
+                .value()
+                .to_vec()
+                .unwrap()
         };
         let short = run(Tensor::from_vec(vec![0.5, -0.2, 0.1, 0.9], &[1, 2, 2]).unwrap());
         let padded =

@@ -25,7 +25,9 @@ pub fn from_class_config(v: &Json) -> Result<Box<dyn Layer>> {
         other => {
             return Err(LayerError::config(
                 "recurrent layer config",
-                format!("class_name '{other}' is not a recurrent layer; expected SimpleRNN, LSTM or GRU"),
+                format!(
+                "class_name '{other}' is not a recurrent layer; expected SimpleRNN, LSTM or GRU"
+            ),
             ))
         }
     })

@@ -1,7 +1,7 @@
 //! `SimpleRNN`: `h_t = activation(x_t·W + h_{t-1}·U + b)`, the whole sequence as one tape node.
 use super::common::{
-    add_into, apply_act, apply_sequence_mask, initial_states, input_features, kept, recurrent_setters,
-    result_flows, scalar_activation, sequence_input, step_mask, weight_options,
+    add_into, apply_act, apply_sequence_mask, initial_states, input_features, kept,
+    recurrent_setters, result_flows, scalar_activation, sequence_input, step_mask, weight_options,
     write_weight_options, DropoutOptions, ScalarFn, SequenceOptions,
 };
 use super::lstm::input_grads;
@@ -179,7 +179,18 @@ impl Layer for SimpleRNN {
 
         // X·W (+b) for every step at once: [b*t, h].
         let mut xw = vec![0.0f32; b * t * h];
-        sgemm(false, false, b * t, h, d, 1.0, xd.as_slice()?, w.value().as_slice()?, 0.0, &mut xw)?;
+        sgemm(
+            false,
+            false,
+            b * t,
+            h,
+            d,
+            1.0,
+            xd.as_slice()?,
+            w.value().as_slice()?,
+            0.0,
+            &mut xw,
+        )?;
         if let Some(bv) = &bias {
             let bs = bv.value().as_slice()?;
             xw.chunks_mut(h)
@@ -195,7 +206,11 @@ impl Layer for SimpleRNN {
         let mut prev_out = vec![0.0f32; b * h];
         let rs = self.seq.return_sequences;
         let zero_output = self.seq.zero_output_for_mask;
-        let mut seq_out = if rs { vec![0.0f32; b * t * h] } else { Vec::new() };
+        let mut seq_out = if rs {
+            vec![0.0f32; b * t * h]
+        } else {
+            Vec::new()
+        };
         for (k, &step) in steps.iter().enumerate() {
             let hp = &mut h_prev[k * b * h..(k + 1) * b * h];
             hp.copy_from_slice(&hcur);
@@ -295,7 +310,10 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
     let (b, t, d, h) = (s.b, s.t, s.d, s.h);
     let g_out = g[0].as_ref().map(|x| x.to_vec()).transpose()?;
     let mut dh = vec![0.0f32; b * h];
-    add_into(&mut dh, g[1].as_ref().map(|x| x.to_vec()).transpose()?.as_ref());
+    add_into(
+        &mut dh,
+        g[1].as_ref().map(|x| x.to_vec()).transpose()?.as_ref(),
+    );
     // Gradient reaching the "previous output" a masked step repeats.
     let mut dout = vec![0.0f32; b * h];
     if !s.return_sequences {
@@ -344,7 +362,18 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
         }
         dh.iter_mut().zip(&carry).for_each(|(v, c)| *v += c);
     }
-    sgemm(true, false, h, h, t * b, 1.0, &s.h_prev, &dpre_all, 0.0, &mut du)?;
+    sgemm(
+        true,
+        false,
+        h,
+        h,
+        t * b,
+        1.0,
+        &s.h_prev,
+        &dpre_all,
+        0.0,
+        &mut du,
+    )?;
     let mut out = input_grads(
         s.xd.as_slice()?,
         s.w.as_slice()?,
