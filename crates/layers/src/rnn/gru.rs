@@ -381,6 +381,8 @@ impl Layer for GRU {
             n_init: init.len(),
             acts,
         };
+        let default_acts =
+            self.activation == Activation::Tanh && self.recurrent_activation == Activation::Sigmoid;
         let mut ins = vec![x, &w, &rk];
         if let Some(bv) = &bias {
             ins.push(bv);
@@ -389,7 +391,15 @@ impl Layer for GRU {
         let outs = ctx.tape.record(
             &ins,
             vec![out, Tensor::from_vec(h, &[b, u])?],
-            Box::new(move |g: &[Option<Tensor>]| backward(&saved, g)),
+            Box::new(move |g: &[Option<Tensor>]| {
+                // Inline the default tanh/sigmoid derivatives; other activations go through pointers.
+                if default_acts {
+                    backward(&saved, g, |y| 1.0 - y * y, |y| y * (1.0 - y))
+                } else {
+                    let [_, dfa, _, dfr] = saved.acts;
+                    backward(&saved, g, dfa, dfr)
+                }
+            }),
         )?;
         Ok(result_flows(&self.seq, inputs[0].mask.as_ref(), &outs))
     }
@@ -428,11 +438,15 @@ impl Layer for GRU {
 }
 
 /// Backpropagation through time for one GRU call, reusing the saved gates.
-fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
+fn backward(
+    s: &Saved,
+    g: &[Option<Tensor>],
+    dfa: impl Fn(f32) -> f32,
+    dfr: impl Fn(f32) -> f32,
+) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
     let (b, t, d, u) = (s.b, s.t, s.d, s.u);
     let (g3, bu) = (3 * u, b * u);
     let rw = if s.reset_after { g3 } else { 2 * u };
-    let [_, dfa, _, dfr] = s.acts;
     let g_out = g[0].as_ref().map(|x| x.to_vec()).transpose()?;
     let mut dh = vec![0.0f32; bu];
     add_into(

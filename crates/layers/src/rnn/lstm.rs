@@ -332,6 +332,8 @@ impl Layer for LSTM {
             n_init: init.len(),
             acts,
         };
+        let default_acts =
+            self.activation == Activation::Tanh && self.recurrent_activation == Activation::Sigmoid;
         let mut ins = vec![x, &w, &rk];
         if let Some(bv) = &bias {
             ins.push(bv);
@@ -344,7 +346,15 @@ impl Layer for LSTM {
                 Tensor::from_vec(h, &[b, u])?,
                 Tensor::from_vec(c, &[b, u])?,
             ],
-            Box::new(move |g: &[Option<Tensor>]| backward(&saved, g)),
+            Box::new(move |g: &[Option<Tensor>]| {
+                // Inline the default tanh/sigmoid derivatives; other activations go through pointers.
+                if default_acts {
+                    backward(&saved, g, |y| 1.0 - y * y, |y| y * (1.0 - y))
+                } else {
+                    let [_, dfa, _, dfr] = saved.acts;
+                    backward(&saved, g, dfa, dfr)
+                }
+            }),
         )?;
         Ok(result_flows(&self.seq, inputs[0].mask.as_ref(), &outs))
     }
@@ -383,10 +393,14 @@ impl Layer for LSTM {
 }
 
 /// Backpropagation through time for one LSTM call, reusing the saved gates.
-fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
+fn backward(
+    s: &Saved,
+    g: &[Option<Tensor>],
+    dfa: impl Fn(f32) -> f32,
+    dfr: impl Fn(f32) -> f32,
+) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
     let (b, t, d, u) = (s.b, s.t, s.d, s.u);
     let g4 = 4 * u;
-    let [_, dfa, _, dfr] = s.acts;
     let g_out = g[0].as_ref().map(|x| x.to_vec()).transpose()?;
     let mut dh = vec![0.0f32; b * u];
     let mut dc = vec![0.0f32; b * u];
