@@ -14,6 +14,7 @@ pub mod model;
 pub mod optimizers;
 pub mod param;
 pub mod random;
+pub mod registry;
 pub mod regularizers;
 pub mod rnn;
 #[doc(hidden)]
@@ -31,10 +32,12 @@ pub use initializers::Initializer;
 pub use layer::{InputKind, Layer, LayerBase, Shape};
 pub use losses::Loss;
 pub use model::{
-    FitArgs, KerasTensor, LayerHandle, Logs, Model, ModelCore, Sequential, SymbolicCall,
+    model_from_config, AnyModel, FitArgs, KerasTensor, LayerHandle, Logs, Model, ModelCore,
+    Sequential, SymbolicCall,
 };
 pub use optimizers::{Adagrad, Adam, Optimizer, RMSprop, SGD};
 pub use param::Param;
 pub use random::set_random_seed;
+pub use registry::layer_from_config;
 pub use regularizers::{l1, l1_l2, l2, Regularizer};
 pub use rnn::simple_rnn::SimpleRNN;
