@@ -51,11 +51,29 @@ fn write_layer(layer: &dyn Layer, g: &mut Group) -> Result<()> {
     Ok(())
 }
 
+/// Keras 3 names each layer's group after its class, numbered within the model
+/// (`dense`, `dense_1`, `input_layer`, ...) in `model.layers` order, not after the layer name.
+pub fn layer_paths(model: &ModelCore) -> Vec<(String, String)> {
+    let mut used: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    model
+        .layers()
+        .iter()
+        .map(|l| {
+            let base = kerust_layers::layer::snake_case(l.class_name());
+            let n = used.entry(base.clone()).or_insert(0);
+            let path = if *n == 0 { base.clone() } else { format!("{base}_{n}") };
+            *n += 1;
+            (l.name().to_string(), path)
+        })
+        .collect()
+}
+
 /// Write every layer of `model` into `root` (`layers/...` plus the model's own `vars`).
 pub fn write_model_vars(model: &ModelCore, root: &mut Group) -> Result<()> {
     root.require_group("layers")?;
-    for layer in model.layers() {
-        let g = root.require_group(&format!("layers/{}", layer.name()))?;
+    let paths = layer_paths(model);
+    for (layer, (_, path)) in model.layers().into_iter().zip(paths) {
+        let g = root.require_group(&format!("layers/{path}"))?;
         write_layer(layer, g)?;
     }
     write_vars(root, &model.name, &[])?;
@@ -101,17 +119,15 @@ pub fn read_model_vars(model: &mut ModelCore, root: &Group, path: &Path) -> Resu
     } else {
         root.group("_layer_checkpoint_dependencies")?
     };
-    let names: Vec<String> = model
-        .layers()
-        .iter()
-        .filter(|l| !l.params().is_empty())
-        .map(|l| l.name().to_string())
-        .collect();
-    for name in names {
-        let g = base.group(&name).map_err(|_| {
+    let weighted: Vec<bool> = model.layers().iter().map(|l| !l.params().is_empty()).collect();
+    for ((name, gpath), has) in layer_paths(model).into_iter().zip(weighted) {
+        if !has {
+            continue;
+        }
+        let g = base.group(&gpath).map_err(|_| {
             IoError::format(
                 path,
-                format!("{}/{name}", base.path()),
+                format!("{}/{gpath}", base.path()),
                 format!("the model's layer '{name}' has no weights in the file; the file was saved from a different model"),
             )
         })?;

@@ -35,8 +35,9 @@ pub fn keras_bytes(model: &ModelCore, path: &Path) -> Result<Vec<u8>> {
     keras3_weights::write_model_vars(model, fb.root_mut())?;
     let weights = fb.to_bytes()?;
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    // Stored like Keras: h5py then reads the weights member by seeking inside the zip.
     let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
+        .compression_method(zip::CompressionMethod::Stored);
     for (name, bytes) in [
         (METADATA, metadata.to_string().into_bytes()),
         (CONFIG, config.to_string().into_bytes()),

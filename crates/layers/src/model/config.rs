@@ -237,7 +237,14 @@ impl ModelCore {
             .ok_or_else(|| LayerError::config("compile config", "no 'optimizer' entry"))?;
         let optimizer = match opt {
             Json::String(s) => crate::optimizers::get(s)?,
-            o => crate::optimizers::from_config(o)?,
+            o => {
+                // tf.keras writes "Custom>RMSprop" for its new-style optimizers.
+                let mut o = o.clone();
+                if let Some(c) = o["class_name"].as_str().and_then(|c| c.rsplit_once('>')) {
+                    o["class_name"] = json!(c.1);
+                }
+                crate::optimizers::from_config(&o)?
+            }
         };
         let outputs = self.graph.outputs.len().max(1);
         let losses = match cfg.get("loss") {
