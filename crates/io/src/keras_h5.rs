@@ -29,7 +29,12 @@ pub fn keras2_config(model: &ModelCore) -> Json {
                 o.remove("registered_name");
                 o.remove("build_config");
             }
+            let class = l["class_name"].as_str().unwrap_or_default().to_string();
             if let Some(c) = l["config"].as_object_mut() {
+                // Keras 3 additions tf.keras's constructors reject.
+                if matches!(class.as_str(), "SimpleRNN" | "LSTM" | "GRU") {
+                    c.remove("seed");
+                }
                 match c.remove("batch_shape") {
                     Some(s) if is_input => {
                         c.insert("batch_input_shape".into(), s);
