@@ -2,9 +2,9 @@
 //! legacy `model.save("m.h5")` write them) and weights-only `save_weights("w.h5")`, both ways.
 use crate::error::{IoError, Result};
 use crate::keras3_weights;
-use crate::weights::{assign_all, layer_values, require_built, StoredWeight};
+use crate::weights::{assign_all, layer_values, param_budget, require_built, stored_values, StoredWeight};
 use kerust_hdf5::{File, FileBuilder, Group};
-use kerust_layers::{model_from_config, AnyModel, ModelCore};
+use kerust_layers::{model_from_config_limited, AnyModel, ModelCore};
 use serde_json::{json, Value as Json};
 use std::path::Path;
 
@@ -159,9 +159,9 @@ pub fn load_h5_file(file: &File, path: &Path) -> Result<AnyModel> {
         ));
     }
     let cfg = parse_json(file.attr_str("model_config")?, path, "/model_config")?;
-    let mut model =
-        model_from_config(&cfg).map_err(|e| IoError::model(path, "/model_config", e))?;
     let g = file.group("model_weights")?;
+    let mut model = model_from_config_limited(&cfg, param_budget(stored_values(g)))
+        .map_err(|e| IoError::model(path, "/model_config", e))?;
     assign_all(&mut model, read_legacy_weights(g)?, path)?;
     if let Ok(t) = file.attr_str("training_config") {
         let t = parse_json(t, path, "/training_config")?;

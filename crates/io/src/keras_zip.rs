@@ -3,9 +3,9 @@
 use crate::error::{IoError, Result};
 use crate::keras3_weights;
 use crate::keras_h5::{parse_json, KERAS_VERSION};
-use crate::weights::require_built;
+use crate::weights::{param_budget, require_built, stored_values};
 use kerust_hdf5::{File, FileBuilder};
-use kerust_layers::{model_from_config, AnyModel, ModelCore};
+use kerust_layers::{model_from_config_limited, AnyModel, ModelCore};
 use serde_json::{json, Value as Json};
 use std::io::{Cursor, Read, Write};
 use std::path::Path;
@@ -103,10 +103,11 @@ pub fn load_keras_bytes(bytes: &[u8], path: &Path) -> Result<AnyModel> {
     let text = std::str::from_utf8(&cfg_bytes)
         .map_err(|_| IoError::format(path, CONFIG, "not UTF-8 text"))?;
     let cfg: Json = parse_json(text, path, CONFIG)?;
-    let mut model = model_from_config(&cfg).map_err(|e| IoError::model(path, CONFIG, e))?;
     let weights = member(&mut z, WEIGHTS, MAX_WEIGHTS_BYTES, path)?;
     let name = format!("{}!{WEIGHTS}", path.display());
     let file = File::from_bytes_named(weights, &name, kerust_hdf5::Limits::default())?;
+    let mut model = model_from_config_limited(&cfg, param_budget(stored_values(file.root())))
+        .map_err(|e| IoError::model(path, CONFIG, e))?;
     keras3_weights::read_model_vars(&mut model, file.root(), Path::new(&name))?;
     if let Some(c) = cfg.get("compile_config").filter(|c| c.is_object()) {
         // Keras also loads an uncompilable model (with a warning): leave it uncompiled.

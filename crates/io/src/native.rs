@@ -4,8 +4,8 @@
 use crate::atomic::{read_limited, write_dir_atomic, write_synced};
 use crate::error::{IoError, Result};
 use crate::keras_h5::parse_json;
-use crate::weights::{assign, require_built, StoredWeight};
-use kerust_layers::{model_from_config, AnyModel, ModelCore};
+use crate::weights::{assign, param_budget, require_built, StoredWeight};
+use kerust_layers::{model_from_config_limited, AnyModel, ModelCore};
 use kerust_text::{TextVectorization, Tokenizer};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde_json::{json, Value as Json};
@@ -164,10 +164,11 @@ pub fn load_native(path: &Path) -> Result<(AnyModel, Assets)> {
     if config["format_version"].as_u64().is_none_or(|v| v > FORMAT_VERSION) {
         return Err(IoError::format(&cpath, "format_version", "written by a newer kerust; upgrade to load it"));
     }
-    let mut model = model_from_config(&config["model"]).map_err(|e| IoError::model(&cpath, "model", e))?;
     let wpath = path.join("weights.safetensors");
     let wbytes = read_limited(&wpath, MAX_TENSORS)?;
     let st = read_tensors(&wbytes, &wpath)?;
+    let mut model = model_from_config_limited(&config["model"], param_budget(wbytes.len() as u64 / 4))
+        .map_err(|e| IoError::model(&cpath, "model", e))?;
     let mut param_keys: Vec<(u64, String, usize)> = Vec::new();
     let layers: Vec<(String, usize)> = model
         .layers()

@@ -112,3 +112,14 @@ pub fn assign_all(model: &mut ModelCore, from_file: Vec<(String, Vec<StoredWeigh
     }
     Ok(())
 }
+
+/// Most weights a model rebuilt from a config may create when the file stores `stored` values:
+/// every weight comes from the file, plus slack for layers whose size formula overestimates.
+pub fn param_budget(stored: u64) -> u64 {
+    stored.saturating_mul(2).saturating_add(1 << 16)
+}
+
+/// Number of values stored below `g` (all datasets).
+pub fn stored_values(g: &kerust_hdf5::Group) -> u64 {
+    g.walk_datasets().iter().map(|d| d.len() as u64).sum()
+}

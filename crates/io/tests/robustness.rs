@@ -157,3 +157,22 @@ fn native_loader_and_npy_survive_mutations() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn config_claiming_more_weights_than_stored_is_refused() {
+    // Rewrite seq_rnn.keras's Embedding to claim 2^40 x 2^20 weights: an error, not an allocation.
+    let orig = std::fs::read(fixture("seq_rnn.keras")).unwrap();
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(&orig[..])).unwrap();
+    let mut get = |n: &str| {
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut z.by_name(n).unwrap(), &mut v).unwrap();
+        v
+    };
+    let (cfg, weights) = (get("config.json"), get("model.weights.h5"));
+    let mut v: serde_json::Value = serde_json::from_slice(&cfg).unwrap();
+    v["config"]["layers"][1]["config"]["input_dim"] = serde_json::json!(1u64 << 40);
+    v["config"]["layers"][1]["config"]["output_dim"] = serde_json::json!(1u64 << 20);
+    let bytes = zip_with(&[("config.json", v.to_string().into_bytes()), ("model.weights.h5", weights)]);
+    let e = keras_zip::load_keras_bytes(&bytes, Path::new("evil.keras")).err().unwrap().to_string();
+    assert!(e.contains("evil.keras") && e.contains("Embedding"), "{e}");
+}

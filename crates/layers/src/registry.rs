@@ -42,6 +42,39 @@ pub fn layer_from_config(class_name: &str, config: &Json) -> Result<Box<dyn Laye
     })
 }
 
+/// Upper estimate of how many weights `class` with `config` creates for these input shapes,
+/// computed before `build` allocates them, so a loader can refuse a file whose config claims
+/// far more weights than it stores. `None` for classes without a known formula.
+pub fn estimate_params(class: &str, config: &Json, input_shapes: &[crate::layer::Shape]) -> Option<u64> {
+    let int = |k: &str| config.get(k).and_then(Json::as_u64).unwrap_or(0);
+    let last = input_shapes
+        .first()
+        .and_then(|s| s.last().copied().flatten())
+        .unwrap_or(1) as u64;
+    let rnn = |gates: u64, u: u64| gates.saturating_mul(last.saturating_add(u).saturating_add(2).saturating_mul(u));
+    Some(match class.rsplit(['>', '.']).next().unwrap_or(class) {
+        "Dense" => last.saturating_add(1).saturating_mul(int("units")),
+        "Embedding" => int("input_dim").saturating_mul(int("output_dim")),
+        "SimpleRNN" => rnn(1, int("units")),
+        "LSTM" => rnn(4, int("units")),
+        "GRU" => rnn(3, int("units")),
+        "Conv1D" | "Conv2D" | "Conv3D" => {
+            let k: u64 = config
+                .get("kernel_size")
+                .and_then(Json::as_array)
+                .map(|a| a.iter().map(|x| x.as_u64().unwrap_or(0)).fold(1u64, u64::saturating_mul))
+                .unwrap_or_else(|| int("kernel_size"));
+            k.saturating_mul(last).saturating_add(1).saturating_mul(int("filters"))
+        }
+        "Bidirectional" => {
+            let inner = config.get("layer")?;
+            let c = inner.get("class_name").and_then(Json::as_str)?;
+            estimate_params(c, inner.get("config")?, input_shapes)?.saturating_mul(2)
+        }
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +112,20 @@ mod tests {
             let again = layer_from_config(class, &layer.get_config()).unwrap();
             assert_eq!(again.get_config(), layer.get_config(), "{class}");
         }
+    }
+
+    #[test]
+    fn param_estimates_bound_what_build_creates() {
+        for class in REGISTERED {
+            let (cfg, shape) = sample(class);
+            let mut layer = layer_from_config(class, &cfg).unwrap();
+            layer.build(&[shape.clone()], &mut Rng::seed(1)).unwrap();
+            if let Some(e) = estimate_params(class, &cfg, &[shape]) {
+                assert!(e >= layer.count_params() as u64, "{class}: {e} < {}", layer.count_params());
+            }
+        }
+        let huge = json!({"input_dim": 1u64 << 40, "output_dim": 1u64 << 40});
+        assert_eq!(estimate_params("Embedding", &huge, &[]), Some(u64::MAX));
     }
 
     #[test]

@@ -341,20 +341,47 @@ fn bad(message: impl Into<String>) -> LayerError {
 /// Keras `model_from_json` / `deserialize`: a `Sequential` or functional model (built, with fresh
 /// weights) from Keras 3 or Keras 2 JSON. Accepts `{"class_name", "config"}` or a bare config.
 pub fn model_from_config(v: &Json) -> Result<AnyModel> {
+    model_from_config_limited(v, u64::MAX)
+}
+
+/// [`model_from_config`] refusing, before anything is allocated, any layer whose config implies
+/// more than `max_params` weights in all (loaders pass a bound derived from the weights file).
+pub fn model_from_config_limited(v: &Json, max_params: u64) -> Result<AnyModel> {
+    let mut budget = Budget { left: max_params };
     let class = v.get("class_name").and_then(Json::as_str).unwrap_or("");
     let cfg = v.get("config").unwrap_or(v);
     match class {
-        "Sequential" => Ok(AnyModel::Sequential(Sequential::from_config(cfg)?)),
-        "Functional" | "Model" => Ok(AnyModel::Functional(Model::from_config(cfg)?)),
+        "Sequential" => Ok(AnyModel::Sequential(Sequential::from_config_budget(cfg, &mut budget)?)),
+        "Functional" | "Model" => Ok(AnyModel::Functional(Model::from_config_budget(cfg, &mut budget)?)),
         "" if cfg.get("input_layers").is_some() => {
-            Ok(AnyModel::Functional(Model::from_config(cfg)?))
+            Ok(AnyModel::Functional(Model::from_config_budget(cfg, &mut budget)?))
         }
         "" if cfg.get("layers").is_some() => {
-            Ok(AnyModel::Sequential(Sequential::from_config(cfg)?))
+            Ok(AnyModel::Sequential(Sequential::from_config_budget(cfg, &mut budget)?))
         }
         other => Err(bad(format!(
             "unknown model class '{other}'; expected Sequential or Functional"
         ))),
+    }
+}
+
+/// Weights still allowed while rebuilding a model from an untrusted config.
+struct Budget {
+    left: u64,
+}
+
+impl Budget {
+    fn charge(&mut self, class: &str, cfg: &Json, name: &str, shapes: &[Shape]) -> Result<()> {
+        if let Some(n) = crate::registry::estimate_params(class, cfg, shapes) {
+            if n > self.left {
+                return Err(bad(format!(
+                    "layer '{name}' ({class}) would create about {n} weights, more than the file can hold ({} left); the config is corrupt or does not match the weights",
+                    self.left
+                )));
+            }
+            self.left -= n;
+        }
+        Ok(())
     }
 }
 
@@ -378,6 +405,10 @@ fn shape_from_json(v: &Json) -> Option<Shape> {
 impl Sequential {
     /// Keras `Sequential.from_config`: layers in order, built when the input shape is known.
     pub fn from_config(cfg: &Json) -> Result<Self> {
+        Self::from_config_budget(cfg, &mut Budget { left: u64::MAX })
+    }
+
+    fn from_config_budget(cfg: &Json, budget: &mut Budget) -> Result<Self> {
         let layers = cfg
             .get("layers")
             .and_then(Json::as_array)
@@ -389,6 +420,15 @@ impl Sequential {
         for entry in layers {
             let (class, lc) = layer_parts(entry)?;
             let layer = layer_from_config(class, lc)?;
+            let in_shape = match m.graph.nodes.last() {
+                Some(n) if m.pending.is_empty() => Some(n.output_shapes[0].clone()),
+                _ => layer
+                    .declared_input_shape()
+                    .map(|s| std::iter::once(None).chain(s).collect()),
+            };
+            if let Some(s) = in_shape {
+                budget.charge(class, lc, layer.name(), &[s])?;
+            }
             let first_int = m.graph.nodes.is_empty()
                 && m.pending.is_empty()
                 && layer.input_kind() == InputKind::Int;
@@ -481,6 +521,10 @@ fn endpoint_refs(v: Option<&Json>, what: &str) -> Result<Vec<(String, usize, usi
 impl Model {
     /// Keras `Functional.from_config`: rebuild every layer call in dependency order.
     pub fn from_config(cfg: &Json) -> Result<Self> {
+        Self::from_config_budget(cfg, &mut Budget { left: u64::MAX })
+    }
+
+    fn from_config_budget(cfg: &Json, budget: &mut Budget) -> Result<Self> {
         let entries = cfg
             .get("layers")
             .and_then(Json::as_array)
@@ -494,10 +538,12 @@ impl Model {
         let mut rng = Rng::seed(core.rng.next_u64());
         // Per layer: its pending calls (input refs) in node order.
         let mut pending: Vec<Vec<Vec<(String, usize, usize)>>> = Vec::new();
+        let mut raw: Vec<(&str, &Json)> = Vec::new();
         let mut by_name: HashMap<String, usize> = HashMap::new();
         for entry in entries {
             let (class, lc) = layer_parts(entry)?;
             let layer = layer_from_config(class, lc)?;
+            raw.push((class, lc));
             let lname = entry
                 .get("name")
                 .and_then(Json::as_str)
@@ -576,6 +622,7 @@ impl Model {
                     }
                     let layer = &mut core.graph.layers[li];
                     if !layer.built() {
+                        budget.charge(raw[li].0, raw[li].1, layer.name(), &shapes)?;
                         layer.build(&shapes, &mut rng)?;
                     }
                     let out = layer.compute_output_shape(&shapes)?;
@@ -675,6 +722,20 @@ mod tests {
             .unwrap()
             .to_string()
             .contains("nope"));
+    }
+
+    #[test]
+    fn config_claiming_huge_layers_is_refused_before_allocating() {
+        let cfg = json!({"class_name": "Sequential", "config": {"layers": [
+            {"class_name": "InputLayer", "config": {"batch_shape": [null, 4], "dtype": "int32"}},
+            {"class_name": "Embedding", "config": {"input_dim": 1u64 << 40, "output_dim": 1u64 << 20}}]}});
+        let e = model_from_config_limited(&cfg, 1000).err().unwrap().to_string();
+        assert!(e.contains("Embedding"), "{e}");
+        let ok = json!({"class_name": "Sequential", "config": {"layers": [
+            {"class_name": "InputLayer", "config": {"batch_shape": [null, 4]}},
+            {"class_name": "Dense", "config": {"units": 3}}]}});
+        assert!(model_from_config_limited(&ok, 15).is_ok());
+        assert!(model_from_config_limited(&ok, 14).is_err());
     }
 
     #[test]

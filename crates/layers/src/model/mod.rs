@@ -11,7 +11,7 @@ pub mod summary;
 
 pub use self::core::ModelCore;
 pub use crate::callbacks::{Callback, History};
-pub use config::{model_from_config, AnyModel};
+pub use config::{model_from_config, model_from_config_limited, AnyModel};
 pub use fit::FitArgs;
 pub use functional::{KerasTensor, LayerHandle, Model, SymbolicCall};
 pub use graph::Graph;
