@@ -17,7 +17,9 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     while let Some(a) = it.next() {
         match a.as_str() {
             "--save-as" => save_as = Some(it.next().ok_or("--save-as needs a path")?.clone()),
-            "--batch-size" => batch_size = it.next().ok_or("--batch-size needs a number")?.parse()?,
+            "--batch-size" => {
+                batch_size = it.next().ok_or("--batch-size needs a number")?.parse()?
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -31,7 +33,7 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     let mut model = load_model(model_path)?;
     let xs = inputs
         .split(',')
-        .map(|p| read_npy(p)?.to_data())
+        .map(|p| -> Result<_, Box<dyn std::error::Error>> { Ok(read_npy(p)?.to_data()?) })
         .collect::<Result<Vec<_>, _>>()?;
     let outs = model.predict_multi(xs, batch_size)?;
     for (i, t) in outs.iter().enumerate() {
@@ -51,7 +53,10 @@ fn output_path(base: &Path, i: usize) -> PathBuf {
     if i == 0 {
         return base.to_path_buf();
     }
-    let stem = base.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = base
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     base.with_file_name(format!("{stem}_{i}.npy"))
 }
 

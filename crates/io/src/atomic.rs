@@ -78,7 +78,8 @@ pub fn write_dir_atomic(path: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> 
     sync_dir(&tmp);
     let old = if path.exists() {
         let old = temp_sibling(path)?.with_extension("old");
-        std::fs::rename(path, &old).map_err(|e| IoError::io(path, "move the previous save aside", e))?;
+        std::fs::rename(path, &old)
+            .map_err(|e| IoError::io(path, "move the previous save aside", e))?;
         Some(old)
     } else {
         None
@@ -100,7 +101,8 @@ pub fn write_dir_atomic(path: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> 
 /// Write `bytes` to `dir/name` and fsync it (inside a temp directory being filled).
 pub fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut f = std::fs::File::create(path).map_err(|e| IoError::io(path, "create", e))?;
-    f.write_all(bytes).map_err(|e| IoError::io(path, "write", e))?;
+    f.write_all(bytes)
+        .map_err(|e| IoError::io(path, "write", e))?;
     f.sync_all().map_err(|e| IoError::io(path, "fsync", e))
 }
 

@@ -112,7 +112,11 @@ pub fn format_filepath(template: &str, epoch: usize, logs: &Logs) -> Result<Stri
 
 fn format_value(v: f64, spec: &str, is_int: bool) -> Result<String, String> {
     if spec.is_empty() {
-        return Ok(if is_int { format!("{}", v as i64) } else { format!("{v}") });
+        return Ok(if is_int {
+            format!("{}", v as i64)
+        } else {
+            format!("{v}")
+        });
     }
     let kind = spec.chars().last().unwrap_or('f');
     let body = &spec[..spec.len() - kind.len_utf8()];
@@ -132,7 +136,11 @@ fn format_value(v: f64, spec: &str, is_int: bool) -> Result<String, String> {
             let (sign, digits) = e.strip_prefix('-').map_or(("+", e), |d| ("-", d));
             format!("{m}e{sign}{digits:0>2}")
         }
-        other => return Err(format!("unsupported format type '{other}' in '{spec}'; use d, f or e")),
+        other => {
+            return Err(format!(
+                "unsupported format type '{other}' in '{spec}'; use d, f or e"
+            ))
+        }
     };
     Ok(if zero {
         let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
@@ -158,7 +166,12 @@ impl Callback for ModelCheckpoint {
         self.maximize().map(|_| ())
     }
 
-    fn on_epoch_end(&mut self, model: &mut ModelCore, epoch: usize, logs: &Logs) -> Result<(), LayerError> {
+    fn on_epoch_end(
+        &mut self,
+        model: &mut ModelCore,
+        epoch: usize,
+        logs: &Logs,
+    ) -> Result<(), LayerError> {
         let maximize = self.maximize()?;
         if self.save_best_only {
             // Keras skips (with a warning) when the monitored value is not logged.
@@ -172,19 +185,29 @@ impl Callback for ModelCheckpoint {
             };
             if !better {
                 if self.verbose > 0 {
-                    println!("\nEpoch {}: {} did not improve from {:.5}", epoch + 1, self.monitor, self.best.unwrap_or(f32::NAN));
+                    println!(
+                        "\nEpoch {}: {} did not improve from {:.5}",
+                        epoch + 1,
+                        self.monitor,
+                        self.best.unwrap_or(f32::NAN)
+                    );
                 }
                 return Ok(());
             }
             if self.verbose > 0 {
                 let prev = self.best.map_or("inf".to_string(), |b| format!("{b:.5}"));
-                println!("\nEpoch {}: {} improved from {prev} to {current:.5}", epoch + 1, self.monitor);
+                println!(
+                    "\nEpoch {}: {} improved from {prev} to {current:.5}",
+                    epoch + 1,
+                    self.monitor
+                );
             }
             self.best = Some(current);
         }
         let path = PathBuf::from(format_filepath(&self.filepath, epoch, logs)?);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| to_layer_error(IoError::io(dir, "create", e)))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| to_layer_error(IoError::io(dir, "create", e)))?;
         }
         if self.verbose > 0 {
             println!("Epoch {}: saving model to {}", epoch + 1, path.display());
@@ -210,7 +233,10 @@ mod tests {
         logs.insert("loss", 0.5);
         logs.insert("val_loss", 0.12345);
         let f = |t: &str| format_filepath(t, 4, &logs);
-        assert_eq!(f("w-{epoch:02d}-{val_loss:.2f}.h5").unwrap(), "w-05-0.12.h5");
+        assert_eq!(
+            f("w-{epoch:02d}-{val_loss:.2f}.h5").unwrap(),
+            "w-05-0.12.h5"
+        );
         assert_eq!(f("{epoch}/{loss:.3e}").unwrap(), "5/5.000e-01");
         assert_eq!(f("{epoch:03d}{{x}}").unwrap(), "005{x}");
         assert_eq!(f("{loss:7.3f}").unwrap(), "  0.500");
@@ -220,7 +246,10 @@ mod tests {
 
     #[test]
     fn auto_mode_follows_keras() {
-        assert!(ModelCheckpoint::new("x").monitor("val_accuracy").maximize().unwrap());
+        assert!(ModelCheckpoint::new("x")
+            .monitor("val_accuracy")
+            .maximize()
+            .unwrap());
         assert!(!ModelCheckpoint::new("x").maximize().unwrap());
         assert!(ModelCheckpoint::new("x").mode("up").maximize().is_err());
     }

@@ -40,7 +40,10 @@ fn write_layer(layer: &dyn Layer, g: &mut Group) -> Result<()> {
         let inner = cfg["layer"]["class_name"].as_str().unwrap_or("LSTM");
         let cell = cell_name(inner).unwrap_or("cell");
         let half = values.len() / 2;
-        for (dir, part) in [("forward_layer", &values[..half]), ("backward_layer", &values[half..])] {
+        for (dir, part) in [
+            ("forward_layer", &values[..half]),
+            ("backward_layer", &values[half..]),
+        ] {
             let dg = g.require_group(dir)?;
             write_vars(dg, dir, &[])?;
             write_vars(dg.require_group("cell")?, cell, part)?;
@@ -61,7 +64,11 @@ pub fn layer_paths(model: &ModelCore) -> Vec<(String, String)> {
         .map(|l| {
             let base = kerust_layers::layer::snake_case(l.class_name());
             let n = used.entry(base.clone()).or_insert(0);
-            let path = if *n == 0 { base.clone() } else { format!("{base}_{n}") };
+            let path = if *n == 0 {
+                base.clone()
+            } else {
+                format!("{base}_{n}")
+            };
             *n += 1;
             (l.name().to_string(), path)
         })
@@ -119,7 +126,11 @@ pub fn read_model_vars(model: &mut ModelCore, root: &Group, path: &Path) -> Resu
     } else {
         root.group("_layer_checkpoint_dependencies")?
     };
-    let weighted: Vec<bool> = model.layers().iter().map(|l| !l.params().is_empty()).collect();
+    let weighted: Vec<bool> = model
+        .layers()
+        .iter()
+        .map(|l| !l.params().is_empty())
+        .collect();
     for ((name, gpath), has) in layer_paths(model).into_iter().zip(weighted) {
         if !has {
             continue;

@@ -2,7 +2,9 @@
 //! legacy `model.save("m.h5")` write them) and weights-only `save_weights("w.h5")`, both ways.
 use crate::error::{IoError, Result};
 use crate::keras3_weights;
-use crate::weights::{assign_all, layer_values, param_budget, require_built, stored_values, StoredWeight};
+use crate::weights::{
+    assign_all, layer_values, param_budget, require_built, stored_values, StoredWeight,
+};
 use kerust_hdf5::{File, FileBuilder, Group};
 use kerust_layers::{model_from_config_limited, AnyModel, ModelCore};
 use serde_json::{json, Value as Json};
@@ -84,7 +86,11 @@ fn collect_history(v: &Json, out: &mut Vec<Json>) {
 
 /// Write the legacy weight layout (`layer_names`, `<layer>/weight_names`, datasets) into `g`.
 fn write_legacy_weights(model: &ModelCore, g: &mut Group) -> Result<()> {
-    let names: Vec<String> = model.layers().iter().map(|l| l.name().to_string()).collect();
+    let names: Vec<String> = model
+        .layers()
+        .iter()
+        .map(|l| l.name().to_string())
+        .collect();
     g.set_attr("layer_names", names)?;
     g.set_attr("backend", "tensorflow")?;
     g.set_attr("keras_version", KERAS_VERSION)?;

@@ -30,20 +30,22 @@ pub fn keras_bytes(model: &ModelCore, path: &Path) -> Result<Vec<u8>> {
     if let Some(c) = model.compile_config() {
         config["compile_config"] = c;
     }
-    let metadata = json!({"keras_version": KERAS_VERSION, "date_saved": date_saved(), "saved_by": "kerust"});
+    let metadata =
+        json!({"keras_version": KERAS_VERSION, "date_saved": date_saved(), "saved_by": "kerust"});
     let mut fb = FileBuilder::new();
     keras3_weights::write_model_vars(model, fb.root_mut())?;
     let weights = fb.to_bytes()?;
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
     // Stored like Keras: h5py then reads the weights member by seeking inside the zip.
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for (name, bytes) in [
         (METADATA, metadata.to_string().into_bytes()),
         (CONFIG, config.to_string().into_bytes()),
         (WEIGHTS, weights),
     ] {
-        w.start_file(name, opts).map_err(|e| zip_err(path, name, e))?;
+        w.start_file(name, opts)
+            .map_err(|e| zip_err(path, name, e))?;
         w.write_all(&bytes)
             .map_err(|e| IoError::io(path, "write into the zip", e))?;
     }

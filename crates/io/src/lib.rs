@@ -12,6 +12,9 @@
 //! let mut again = kerust_io::load_model("model.keras")?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+// Errors carry structured fields (file, object, layer, both shapes); they are the cold path.
+#![allow(clippy::result_large_err)]
+
 pub mod atomic;
 pub mod checkpoint;
 pub mod error;
@@ -96,7 +99,11 @@ pub fn load_model(path: impl AsRef<Path>) -> Result<AnyModel> {
 }
 
 /// Save a model as a native directory together with its text preprocessing.
-pub fn save_model_with_assets(model: &ModelCore, path: impl AsRef<Path>, assets: &Assets) -> Result<()> {
+pub fn save_model_with_assets(
+    model: &ModelCore,
+    path: impl AsRef<Path>,
+    assets: &Assets,
+) -> Result<()> {
     native::save_native(model, path.as_ref(), assets)
 }
 
@@ -128,14 +135,22 @@ pub fn load_weights(model: &mut ModelCore, path: impl AsRef<Path>) -> Result<()>
             let loaded = keras_zip::load_keras(path)?;
             let weights = loaded.get_weights();
             weights::require_built(model, path)?;
-            let names: Vec<String> = loaded.layers().iter().map(|l| l.name().to_string()).collect();
+            let names: Vec<String> = loaded
+                .layers()
+                .iter()
+                .map(|l| l.name().to_string())
+                .collect();
             let per_layer = names
                 .into_iter()
                 .filter_map(|n| loaded.get_layer(&n).map(|l| (n, l)))
                 .map(|(n, l)| {
                     let ws = weights::layer_values(l)
                         .into_iter()
-                        .map(|(w, shape, values)| weights::StoredWeight { object: format!("layers/{n}/{w}"), shape, values })
+                        .map(|(w, shape, values)| weights::StoredWeight {
+                            object: format!("layers/{n}/{w}"),
+                            shape,
+                            values,
+                        })
                         .collect();
                     (n, ws)
                 })

@@ -93,14 +93,20 @@ pub fn save_native(model: &ModelCore, path: &Path, assets: &Assets) -> Result<()
         asset_index.insert("tokenizer".into(), json!("assets/tokenizer.json"));
     }
     if assets.text_vectorization.is_some() {
-        asset_index.insert("text_vectorization".into(), json!("assets/text_vectorization.json"));
+        asset_index.insert(
+            "text_vectorization".into(),
+            json!("assets/text_vectorization.json"),
+        );
     }
     config["assets"] = Json::Object(asset_index);
     let wbytes = safetensors_bytes(weights, &path.join("weights.safetensors"))?;
     let obytes = if slots.is_empty() {
         None
     } else {
-        Some(safetensors_bytes(slots, &path.join("optimizer.safetensors"))?)
+        Some(safetensors_bytes(
+            slots,
+            &path.join("optimizer.safetensors"),
+        )?)
     };
     let config_text = serde_json::to_string_pretty(&config)
         .map_err(|e| IoError::format(path, "config.json", e.to_string()))?;
@@ -134,10 +140,18 @@ fn read_tensors<'a>(bytes: &'a [u8], path: &Path) -> Result<SafeTensors<'a>> {
 
 fn stored(st: &SafeTensors<'_>, k: &str, path: &Path) -> Result<StoredWeight> {
     let t = st.tensor(k).map_err(|_| {
-        IoError::format(path, k, "missing tensor; the file was saved from a different model")
+        IoError::format(
+            path,
+            k,
+            "missing tensor; the file was saved from a different model",
+        )
     })?;
     if t.dtype() != Dtype::F32 {
-        return Err(IoError::format(path, k, format!("dtype {:?}, expected F32", t.dtype())));
+        return Err(IoError::format(
+            path,
+            k,
+            format!("dtype {:?}, expected F32", t.dtype()),
+        ));
     }
     let values = t
         .data()
@@ -159,16 +173,28 @@ pub fn load_native(path: &Path) -> Result<(AnyModel, Assets)> {
     let text = std::str::from_utf8(&text).map_err(|_| IoError::format(&cpath, "/", "not UTF-8"))?;
     let config = parse_json(text, &cpath, "/")?;
     if config["format"] != FORMAT {
-        return Err(IoError::format(&cpath, "format", format!("expected \"{FORMAT}\"; this is not a kerust saved model")));
+        return Err(IoError::format(
+            &cpath,
+            "format",
+            format!("expected \"{FORMAT}\"; this is not a kerust saved model"),
+        ));
     }
-    if config["format_version"].as_u64().is_none_or(|v| v > FORMAT_VERSION) {
-        return Err(IoError::format(&cpath, "format_version", "written by a newer kerust; upgrade to load it"));
+    if config["format_version"]
+        .as_u64()
+        .is_none_or(|v| v > FORMAT_VERSION)
+    {
+        return Err(IoError::format(
+            &cpath,
+            "format_version",
+            "written by a newer kerust; upgrade to load it",
+        ));
     }
     let wpath = path.join("weights.safetensors");
     let wbytes = read_limited(&wpath, MAX_TENSORS)?;
     let st = read_tensors(&wbytes, &wpath)?;
-    let mut model = model_from_config_limited(&config["model"], param_budget(wbytes.len() as u64 / 4))
-        .map_err(|e| IoError::model(&cpath, "model", e))?;
+    let mut model =
+        model_from_config_limited(&config["model"], param_budget(wbytes.len() as u64 / 4))
+            .map_err(|e| IoError::model(&cpath, "model", e))?;
     let mut param_keys: Vec<(u64, String, usize)> = Vec::new();
     let layers: Vec<(String, usize)> = model
         .layers()
@@ -205,12 +231,20 @@ pub fn load_native(path: &Path) -> Result<(AnyModel, Assets)> {
                     let (pk, slot) = sk.rsplit_once('/').ok_or_else(|| {
                         IoError::format(&cpath, "optimizer_state", format!("bad slot key '{sk}'"))
                     })?;
-                    let (id, _, numel) = param_keys.iter().find(|(_, k, _)| k == pk).ok_or_else(|| {
-                        IoError::format(&opath, sk, "slot for a weight the model does not have")
-                    })?;
+                    let (id, _, numel) =
+                        param_keys.iter().find(|(_, k, _)| k == pk).ok_or_else(|| {
+                            IoError::format(&opath, sk, "slot for a weight the model does not have")
+                        })?;
                     let w = stored(&ost, sk, &opath)?;
                     if w.values.len() != *numel {
-                        return Err(IoError::format(&opath, sk, format!("slot has {} values but the weight has {numel}", w.values.len())));
+                        return Err(IoError::format(
+                            &opath,
+                            sk,
+                            format!(
+                                "slot has {} values but the weight has {numel}",
+                                w.values.len()
+                            ),
+                        ));
                     }
                     let t = kerust_tensor::Tensor::from_vec(w.values, &w.shape)
                         .map_err(|e| IoError::format(&opath, sk, e.to_string()))?;
@@ -226,15 +260,18 @@ pub fn load_native(path: &Path) -> Result<(AnyModel, Assets)> {
     if tpath.is_file() {
         let b = read_limited(&tpath, MAX_JSON)?;
         let s = std::str::from_utf8(&b).map_err(|_| IoError::format(&tpath, "/", "not UTF-8"))?;
-        assets.tokenizer = Some(Tokenizer::from_json(s).map_err(|e| IoError::format(&tpath, "/", e.to_string()))?);
+        assets.tokenizer =
+            Some(Tokenizer::from_json(s).map_err(|e| IoError::format(&tpath, "/", e.to_string()))?);
     }
     let vpath = apath.join("text_vectorization.json");
     if vpath.is_file() {
         let b = read_limited(&vpath, MAX_JSON)?;
         let s = std::str::from_utf8(&b).map_err(|_| IoError::format(&vpath, "/", "not UTF-8"))?;
         let cfg = parse_json(s, &vpath, "/")?;
-        assets.text_vectorization =
-            Some(TextVectorization::from_config(&cfg).map_err(|e| IoError::format(&vpath, "/", e.to_string()))?);
+        assets.text_vectorization = Some(
+            TextVectorization::from_config(&cfg)
+                .map_err(|e| IoError::format(&vpath, "/", e.to_string()))?,
+        );
     }
     Ok((model, assets))
 }

@@ -41,7 +41,9 @@ impl NpyArray {
         let err = |e: kerust_tensor::TensorError| IoError::format("<npy>", "/", e.to_string());
         Ok(match &self.data {
             NpyData::Int(v) => Data::Int(IntTensor::from_vec(v.clone(), &self.shape).map_err(err)?),
-            NpyData::Float(v) => Data::Float(Tensor::from_vec(v.clone(), &self.shape).map_err(err)?),
+            NpyData::Float(v) => {
+                Data::Float(Tensor::from_vec(v.clone(), &self.shape).map_err(err)?)
+            }
         })
     }
     /// A float array holding a tensor's values.
@@ -78,15 +80,21 @@ pub fn parse_npy(bytes: &[u8], path: &Path) -> Result<NpyArray> {
     let end = start
         .checked_add(hlen)
         .filter(|&e| e <= bytes.len())
-        .ok_or_else(|| bad(format!("header length {hlen} runs past the end of the file")))?;
-    let header = std::str::from_utf8(&bytes[start..end])
-        .map_err(|_| bad("header is not text".into()))?;
+        .ok_or_else(|| {
+            bad(format!(
+                "header length {hlen} runs past the end of the file"
+            ))
+        })?;
+    let header =
+        std::str::from_utf8(&bytes[start..end]).map_err(|_| bad("header is not text".into()))?;
     let descr = dict_value(header, "descr")
         .and_then(|v| v.strip_prefix('\'').and_then(|v| v.split('\'').next()))
         .ok_or_else(|| bad(format!("no 'descr' in header {header:?}")))?;
     let fortran = dict_value(header, "fortran_order").is_some_and(|v| v.starts_with("True"));
     if fortran {
-        return Err(bad("Fortran-order arrays are not supported; save with np.ascontiguousarray".into()));
+        return Err(bad(
+            "Fortran-order arrays are not supported; save with np.ascontiguousarray".into(),
+        ));
     }
     let shape_txt = dict_value(header, "shape")
         .and_then(|v| v.strip_prefix('('))
@@ -104,7 +112,9 @@ pub fn parse_npy(bytes: &[u8], path: &Path) -> Result<NpyArray> {
         .try_fold(1usize, |a, &d| a.checked_mul(d))
         .ok_or_else(|| bad(format!("shape {shape:?} overflows")))?;
     let (order, kind, size) = parse_descr(descr).ok_or_else(|| {
-        bad(format!("unsupported dtype '{descr}'; use float32/float64 or an integer type"))
+        bad(format!(
+            "unsupported dtype '{descr}'; use float32/float64 or an integer type"
+        ))
     })?;
     let body = &bytes[end..];
     let need = n
@@ -133,7 +143,11 @@ pub fn parse_npy(bytes: &[u8], path: &Path) -> Result<NpyArray> {
         w
     };
     let data = match (kind, size) {
-        ('f', 4) => NpyData::Float(chunks.map(|c| f32::from_le_bytes(word(c)[..4].try_into().unwrap_or([0; 4]))).collect()),
+        ('f', 4) => NpyData::Float(
+            chunks
+                .map(|c| f32::from_le_bytes(word(c)[..4].try_into().unwrap_or([0; 4])))
+                .collect(),
+        ),
         ('f', 8) => NpyData::Float(chunks.map(|c| f64::from_le_bytes(word(c)) as f32).collect()),
         ('i', s) => NpyData::Int(
             chunks
@@ -145,7 +159,9 @@ pub fn parse_npy(bytes: &[u8], path: &Path) -> Result<NpyArray> {
                 })
                 .collect(),
         ),
-        ('u' | 'b', _) => NpyData::Int(chunks.map(|c| u64::from_le_bytes(word(c)) as i64).collect()),
+        ('u' | 'b', _) => {
+            NpyData::Int(chunks.map(|c| u64::from_le_bytes(word(c)) as i64).collect())
+        }
         _ => return Err(bad(format!("unsupported dtype '{descr}'"))),
     };
     Ok(NpyArray { shape, data })
@@ -187,7 +203,11 @@ pub fn npy_bytes(a: &NpyArray) -> Vec<u8> {
         1 => format!("({},)", a.shape[0]),
         _ => format!(
             "({})",
-            a.shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+            a.shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     };
     let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
@@ -201,8 +221,12 @@ pub fn npy_bytes(a: &NpyArray) -> Vec<u8> {
     out.extend_from_slice(&(header.len() as u16).to_le_bytes());
     out.extend_from_slice(header.as_bytes());
     match &a.data {
-        NpyData::Float(v) => v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
-        NpyData::Int(v) => v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        NpyData::Float(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        NpyData::Int(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
     }
     out
 }
@@ -228,8 +252,9 @@ mod tests {
         let s = NpyArray::int(&[], vec![42]);
         assert_eq!(parse_npy(&npy_bytes(&s), p).unwrap(), s);
         // numpy's int32 / big-endian / uint8 variants.
-        let mut h = |descr: &str, shape: &str, body: &[u8]| {
-            let header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}\n");
+        let h = |descr: &str, shape: &str, body: &[u8]| {
+            let header =
+                format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}\n");
             let mut v = MAGIC.to_vec();
             v.extend_from_slice(&[1, 0]);
             v.extend_from_slice(&(header.len() as u16).to_le_bytes());
@@ -237,10 +262,24 @@ mod tests {
             v.extend_from_slice(body);
             parse_npy(&v, p)
         };
-        assert_eq!(h("<i4", "(2,)", &[255, 255, 255, 255, 5, 0, 0, 0]).unwrap().data, NpyData::Int(vec![-1, 5]));
-        assert_eq!(h(">i2", "(1,)", &[1, 2]).unwrap().data, NpyData::Int(vec![258]));
-        assert_eq!(h("|u1", "(2,)", &[200, 3]).unwrap().data, NpyData::Int(vec![200, 3]));
-        assert_eq!(h("<f8", "(1,)", &1.5f64.to_le_bytes()).unwrap().data, NpyData::Float(vec![1.5]));
+        assert_eq!(
+            h("<i4", "(2,)", &[255, 255, 255, 255, 5, 0, 0, 0])
+                .unwrap()
+                .data,
+            NpyData::Int(vec![-1, 5])
+        );
+        assert_eq!(
+            h(">i2", "(1,)", &[1, 2]).unwrap().data,
+            NpyData::Int(vec![258])
+        );
+        assert_eq!(
+            h("|u1", "(2,)", &[200, 3]).unwrap().data,
+            NpyData::Int(vec![200, 3])
+        );
+        assert_eq!(
+            h("<f8", "(1,)", &1.5f64.to_le_bytes()).unwrap().data,
+            NpyData::Float(vec![1.5])
+        );
         // Lies about size are errors, never allocations.
         assert!(h("<f4", "(1000000000000,)", &[0; 8]).is_err());
         assert!(h("<f4", "(99999999999999999999,)", &[]).is_err());

@@ -47,15 +47,28 @@ pub fn layer_values(layer: &dyn Layer) -> Vec<(String, Vec<usize>, Vec<f32>)> {
 }
 
 /// Set the weights of layer `name` from `stored` (Keras order), checking count and shapes.
-pub fn assign(model: &mut ModelCore, name: &str, stored: Vec<StoredWeight>, file: &Path) -> Result<()> {
+pub fn assign(
+    model: &mut ModelCore,
+    name: &str,
+    stored: Vec<StoredWeight>,
+    file: &Path,
+) -> Result<()> {
     let layer = model.get_layer_mut(name).ok_or_else(|| {
-        IoError::format(file, name, format!("the file has weights for layer '{name}' but the model has no layer of that name"))
+        IoError::format(
+            file,
+            name,
+            format!(
+                "the file has weights for layer '{name}' but the model has no layer of that name"
+            ),
+        )
     })?;
     let mut params = layer.params_mut();
     if params.len() != stored.len() {
         return Err(IoError::format(
             file,
-            stored.first().map_or(name.to_string(), |w| w.object.clone()),
+            stored
+                .first()
+                .map_or(name.to_string(), |w| w.object.clone()),
             format!(
                 "layer '{name}' has {} weights in the model but {} in the file",
                 params.len(),
@@ -84,8 +97,15 @@ pub fn assign(model: &mut ModelCore, name: &str, stored: Vec<StoredWeight>, file
 
 /// Assign per-layer weights read from a file: by layer name when every name in the file exists
 /// in the model, else by position among the layers that have weights (Keras's legacy rule).
-pub fn assign_all(model: &mut ModelCore, from_file: Vec<(String, Vec<StoredWeight>)>, file: &Path) -> Result<()> {
-    let from_file: Vec<_> = from_file.into_iter().filter(|(_, w)| !w.is_empty()).collect();
+pub fn assign_all(
+    model: &mut ModelCore,
+    from_file: Vec<(String, Vec<StoredWeight>)>,
+    file: &Path,
+) -> Result<()> {
+    let from_file: Vec<_> = from_file
+        .into_iter()
+        .filter(|(_, w)| !w.is_empty())
+        .collect();
     let targets: Vec<String> = model
         .layers()
         .iter()

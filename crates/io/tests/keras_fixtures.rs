@@ -4,13 +4,22 @@ mod common;
 use common::*;
 use kerust_io::{load_model, load_weights, read_npy, NpyData};
 
-const MODELS: &[(&str, usize, usize)] = &[("seq_rnn", 1, 1), ("seq_dense", 1, 1), ("func_shared", 2, 2)];
+const MODELS: &[(&str, usize, usize)] = &[
+    ("seq_rnn", 1, 1),
+    ("seq_dense", 1, 1),
+    ("func_shared", 2, 2),
+];
 
 fn expected(model: &str, tag: &str, outputs: usize) -> Vec<Vec<f32>> {
     (0..outputs)
-        .map(|i| match read_npy(fixture(&format!("{model}.y_{tag}{i}.npy"))).unwrap().data {
-            NpyData::Float(v) => v,
-            NpyData::Int(_) => panic!("predictions are floats"),
+        .map(|i| {
+            match read_npy(fixture(&format!("{model}.y_{tag}{i}.npy")))
+                .unwrap()
+                .data
+            {
+                NpyData::Float(v) => v,
+                NpyData::Int(_) => panic!("predictions are floats"),
+            }
         })
         .collect()
 }
@@ -61,7 +70,11 @@ fn weights_only_files_load_into_a_model() {
     for &(m, i, o) in MODELS {
         for (arch, weights, tag) in [
             (format!("{m}.keras"), format!("{m}.k3.weights.h5"), "k3"),
-            (format!("{m}.tf2.h5"), format!("{m}.tf2.weights_only.h5"), "tf2"),
+            (
+                format!("{m}.tf2.h5"),
+                format!("{m}.tf2.weights_only.h5"),
+                "tf2",
+            ),
         ] {
             let mut model = load_model(fixture(&arch)).unwrap();
             let zeros: Vec<_> = model
@@ -70,7 +83,8 @@ fn weights_only_files_load_into_a_model() {
                 .map(|w| kerust_tensor::Tensor::zeros(w.shape()).unwrap())
                 .collect();
             model.set_weights(&zeros).unwrap();
-            load_weights(&mut model, fixture(&weights)).unwrap_or_else(|e| panic!("{weights}: {e}"));
+            load_weights(&mut model, fixture(&weights))
+                .unwrap_or_else(|e| panic!("{weights}: {e}"));
             let got = predict(&mut model, &inputs(m, i));
             for (k, (g, w)) in got.iter().zip(expected(m, tag, o)).enumerate() {
                 assert_close(g, &w, 1e-5, &format!("{weights} output {k}"));
@@ -81,15 +95,24 @@ fn weights_only_files_load_into_a_model() {
 
 #[test]
 fn weights_only_file_is_not_a_model() {
-    let e = load_model(fixture("seq_dense.tf2.weights_only.h5")).err().unwrap().to_string();
-    assert!(e.contains("model_config") && e.contains("load_weights"), "{e}");
+    let e = load_model(fixture("seq_dense.tf2.weights_only.h5"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("model_config") && e.contains("load_weights"),
+        "{e}"
+    );
 }
 
 #[test]
 fn shape_mismatch_names_layer_and_both_shapes() {
     // seq_dense's weights into seq_rnn's architecture: counts differ.
     let mut m = load_model(fixture("seq_dense.keras")).unwrap();
-    let e = load_weights(&mut m, fixture("seq_rnn.k3.weights.h5")).err().unwrap().to_string();
+    let e = load_weights(&mut m, fixture("seq_rnn.k3.weights.h5"))
+        .err()
+        .unwrap()
+        .to_string();
     assert!(e.contains("seq_rnn.k3.weights.h5"), "{e}");
     // Same layer names, different shapes.
     use kerust_layers::{Dense, Input, Sequential};
@@ -102,6 +125,12 @@ fn shape_mismatch_names_layer_and_both_shapes() {
     let mut t = Sequential::new();
     t.add(Input::new(&[4])).unwrap();
     t.add(Dense::new(8).name("dense")).unwrap();
-    let e = kerust_io::load_weights(&mut t, &p).err().unwrap().to_string();
-    assert!(e.contains("'dense'") && e.contains("[4, 8]") && e.contains("[5, 8]"), "{e}");
+    let e = kerust_io::load_weights(&mut t, &p)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("'dense'") && e.contains("[4, 8]") && e.contains("[5, 8]"),
+        "{e}"
+    );
 }

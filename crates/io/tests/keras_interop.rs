@@ -4,7 +4,10 @@
 mod common;
 use common::*;
 use kerust_io::{npy, read_npy, save_model, save_weights, NpyArray, NpyData};
-use kerust_layers::{Adam, Data, Dense, Dropout, Embedding, Flatten, Input, Model, ModelCore, Reshape, Sequential, SimpleRNN, SymbolicCall};
+use kerust_layers::{
+    Adam, Data, Dense, Dropout, Embedding, Flatten, Input, Model, ModelCore, Reshape, Sequential,
+    SimpleRNN, SymbolicCall,
+};
 use kerust_tensor::{IntTensor, Rng, Tensor};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -40,42 +43,75 @@ fn write_inputs(dir: &Path, x: &[Data]) -> String {
         .join(",")
 }
 
-fn keras_predict(py: &Path, flavour: &str, model: &Path, inputs: &str, weights: Option<&Path>, n: usize) -> Vec<Vec<f32>> {
+fn keras_predict(
+    py: &Path,
+    flavour: &str,
+    model: &Path,
+    inputs: &str,
+    weights: Option<&Path>,
+    n: usize,
+) -> Vec<Vec<f32>> {
     let prefix = model.with_extension("").to_str().unwrap().to_string() + "_pred";
     let mut cmd = Command::new(py);
-    cmd.arg(script()).args([flavour, model.to_str().unwrap(), inputs, &prefix]);
+    cmd.arg(script())
+        .args([flavour, model.to_str().unwrap(), inputs, &prefix]);
     if let Some(w) = weights {
         cmd.arg(w);
     }
     let out = cmd.output().expect("run python");
-    assert!(out.status.success(), "{flavour} could not load {}:\n{}", model.display(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{flavour} could not load {}:\n{}",
+        model.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (0..n)
-        .map(|i| match read_npy(format!("{prefix}{i}.npy")).unwrap().data {
-            NpyData::Float(v) => v,
-            NpyData::Int(_) => panic!("float predictions expected"),
-        })
+        .map(
+            |i| match read_npy(format!("{prefix}{i}.npy")).unwrap().data {
+                NpyData::Float(v) => v,
+                NpyData::Int(_) => panic!("float predictions expected"),
+            },
+        )
         .collect()
 }
 
 fn check(py: &Path, m: &mut ModelCore, x: &[Data], tag: &str) {
     let dir = scratch(&format!("interop_{tag}"));
-    let want: Vec<Vec<f32>> = m.predict_multi(x.to_vec(), 32).unwrap().iter().map(|t| t.to_vec().unwrap()).collect();
+    let want: Vec<Vec<f32>> = m
+        .predict_multi(x.to_vec(), 32)
+        .unwrap()
+        .iter()
+        .map(|t| t.to_vec().unwrap())
+        .collect();
     let inputs = write_inputs(&dir, x);
     for (file, flavour) in [("m.keras", "keras3"), ("m.h5", "keras3"), ("m.h5", "tf2")] {
         let p = dir.join(file);
         save_model(m, &p).unwrap();
         let got = keras_predict(py, flavour, &p, &inputs, None, want.len());
         for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-            assert_close(g, w, 1e-5, &format!("{tag} {file} via {flavour}, output {i}"));
+            assert_close(
+                g,
+                w,
+                1e-5,
+                &format!("{tag} {file} via {flavour}, output {i}"),
+            );
         }
     }
     // Weights-only files load into the Keras model too.
-    for (wfile, flavour, arch) in [("w.weights.h5", "keras3", "m.keras"), ("w.h5", "tf2", "m.h5")] {
+    for (wfile, flavour, arch) in [
+        ("w.weights.h5", "keras3", "m.keras"),
+        ("w.h5", "tf2", "m.h5"),
+    ] {
         let w = dir.join(wfile);
         save_weights(m, &w).unwrap();
         let got = keras_predict(py, flavour, &dir.join(arch), &inputs, Some(&w), want.len());
         for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-            assert_close(g, w, 1e-5, &format!("{tag} {wfile} via {flavour}, output {i}"));
+            assert_close(
+                g,
+                w,
+                1e-5,
+                &format!("{tag} {wfile} via {flavour}, output {i}"),
+            );
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
@@ -91,7 +127,12 @@ fn kerust_files_load_in_keras_and_predict_the_same() {
     rnn.add(SimpleRNN::new(3)).unwrap();
     rnn.add(Dropout::new(0.2)).unwrap();
     rnn.add(Dense::new(2).activation("softmax")).unwrap();
-    rnn.compile(Adam::new().learning_rate(0.01), "sparse_categorical_crossentropy", &["accuracy"]).unwrap();
+    rnn.compile(
+        Adam::new().learning_rate(0.01),
+        "sparse_categorical_crossentropy",
+        &["accuracy"],
+    )
+    .unwrap();
     let ids = IntTensor::from_vec((0..24).map(|i| (i * 7 % 20) as i64).collect(), &[4, 6]).unwrap();
     check(&py, &mut rnn, &[Data::Int(ids)], "rnn");
 
@@ -100,7 +141,9 @@ fn kerust_files_load_in_keras_and_predict_the_same() {
     dense.add(Dense::new(8).activation("relu")).unwrap();
     dense.add(Reshape::new(&[2, 4])).unwrap();
     dense.add(Flatten::new()).unwrap();
-    dense.add(kerust_layers::Activation::new("tanh").unwrap()).unwrap();
+    dense
+        .add(kerust_layers::Activation::new("tanh").unwrap())
+        .unwrap();
     dense.add(Dense::new(1).activation("sigmoid")).unwrap();
     let x = Tensor::rand_uniform(&[5, 4], -1.0, 1.0, &mut Rng::seed(3)).unwrap();
     check(&py, &mut dense, &[Data::Float(x)], "dense");

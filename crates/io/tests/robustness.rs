@@ -23,12 +23,21 @@ impl Rng {
 }
 
 fn seed() -> u64 {
-    std::env::var("KERUST_IO_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x9E37_79B9_7F4A_7C15)
+    std::env::var("KERUST_IO_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x9E37_79B9_7F4A_7C15)
 }
 
 fn budget() -> (usize, Duration) {
-    let secs = std::env::var("KERUST_IO_FUZZ_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
-    (if secs > 1.0 { usize::MAX } else { 300 }, Duration::from_secs_f64(secs))
+    let secs = std::env::var("KERUST_IO_FUZZ_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    (
+        if secs > 1.0 { usize::MAX } else { 300 },
+        Duration::from_secs_f64(secs),
+    )
 }
 
 fn mutate(orig: &[u8], r: &mut Rng) -> Vec<u8> {
@@ -96,7 +105,12 @@ fn keras_h5_loaders_survive_mutations() {
 fn zip_with(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (n, b) in members {
-        w.start_file(*n, zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored)).unwrap();
+        w.start_file(
+            *n,
+            zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored),
+        )
+        .unwrap();
         w.write_all(b).unwrap();
     }
     w.finish().unwrap().into_inner()
@@ -119,10 +133,16 @@ fn keras_zip_loader_survives_mutations() {
         };
         let (cfg, weights) = (get("config.json"), get("model.weights.h5"));
         fuzz(&format!("{f}!config.json"), &cfg, |c| {
-            let _ = keras_zip::load_keras_bytes(&zip_with(&[("config.json", c), ("model.weights.h5", weights.clone())]), p);
+            let _ = keras_zip::load_keras_bytes(
+                &zip_with(&[("config.json", c), ("model.weights.h5", weights.clone())]),
+                p,
+            );
         });
         fuzz(&format!("{f}!model.weights.h5"), &weights, |w| {
-            let _ = keras_zip::load_keras_bytes(&zip_with(&[("config.json", cfg.clone()), ("model.weights.h5", w)]), p);
+            let _ = keras_zip::load_keras_bytes(
+                &zip_with(&[("config.json", cfg.clone()), ("model.weights.h5", w)]),
+                p,
+            );
         });
     }
 }
@@ -131,19 +151,35 @@ fn keras_zip_loader_survives_mutations() {
 fn native_loader_and_npy_survive_mutations() {
     let dir = scratch("fuzz_native");
     let mut m = kerust_io::load_model(fixture("seq_dense.keras")).unwrap();
-    let x = npy::read_npy(fixture("seq_dense.x0.npy")).unwrap().to_data().unwrap();
+    let x = npy::read_npy(fixture("seq_dense.x0.npy"))
+        .unwrap()
+        .to_data()
+        .unwrap();
     let y = kerust_tensor::Tensor::zeros(&[5, 1]).unwrap();
-    m.fit(x, y, kerust_layers::FitArgs::new().epochs(1).verbose(0)).unwrap();
+    m.fit(x, y, kerust_layers::FitArgs::new().epochs(1).verbose(0))
+        .unwrap();
     let saved = dir.join("saved");
     kerust_io::save_model(&m, &saved).unwrap();
-    for member in ["config.json", "weights.safetensors", "optimizer.safetensors"] {
+    for member in [
+        "config.json",
+        "weights.safetensors",
+        "optimizer.safetensors",
+    ] {
         let orig = std::fs::read(saved.join(member)).unwrap();
         let target = dir.join(format!("mut_{member}"));
         fuzz(member, &orig, |b| {
             let _ = std::fs::remove_dir_all(&target);
             std::fs::create_dir_all(&target).unwrap();
-            for other in ["config.json", "weights.safetensors", "optimizer.safetensors"] {
-                let bytes = if other == member { b.clone() } else { std::fs::read(saved.join(other)).unwrap() };
+            for other in [
+                "config.json",
+                "weights.safetensors",
+                "optimizer.safetensors",
+            ] {
+                let bytes = if other == member {
+                    b.clone()
+                } else {
+                    std::fs::read(saved.join(other)).unwrap()
+                };
                 std::fs::write(target.join(other), bytes).unwrap();
             }
             let _ = native::load_native(&target);
@@ -172,7 +208,13 @@ fn config_claiming_more_weights_than_stored_is_refused() {
     let mut v: serde_json::Value = serde_json::from_slice(&cfg).unwrap();
     v["config"]["layers"][1]["config"]["input_dim"] = serde_json::json!(1u64 << 40);
     v["config"]["layers"][1]["config"]["output_dim"] = serde_json::json!(1u64 << 20);
-    let bytes = zip_with(&[("config.json", v.to_string().into_bytes()), ("model.weights.h5", weights)]);
-    let e = keras_zip::load_keras_bytes(&bytes, Path::new("evil.keras")).err().unwrap().to_string();
+    let bytes = zip_with(&[
+        ("config.json", v.to_string().into_bytes()),
+        ("model.weights.h5", weights),
+    ]);
+    let e = keras_zip::load_keras_bytes(&bytes, Path::new("evil.keras"))
+        .err()
+        .unwrap()
+        .to_string();
     assert!(e.contains("evil.keras") && e.contains("Embedding"), "{e}");
 }

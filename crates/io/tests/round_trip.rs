@@ -5,8 +5,8 @@ mod common;
 use common::*;
 use kerust_io::{load_model, load_weights, save_model, save_weights, Assets, ModelCheckpoint};
 use kerust_layers::{
-    registry::REGISTERED, Activation, Adam, AnyModel, Data, Dense, Dropout, Embedding, FitArgs, Flatten, Input,
-    Model, ModelCore, Reshape, Sequential, SimpleRNN, SymbolicCall,
+    registry::REGISTERED, Activation, Adam, AnyModel, Data, Dense, Dropout, Embedding, FitArgs,
+    Flatten, Input, Model, ModelCore, Reshape, Sequential, SimpleRNN, SymbolicCall,
 };
 use kerust_tensor::{IntTensor, Rng, Tensor};
 
@@ -51,7 +51,11 @@ fn functional_model() -> (Model, Vec<Data>) {
 }
 
 fn outputs(m: &mut ModelCore, x: &[Data]) -> Vec<Vec<f32>> {
-    m.predict_multi(x.to_vec(), 32).unwrap().iter().map(|t| t.to_vec().unwrap()).collect()
+    m.predict_multi(x.to_vec(), 32)
+        .unwrap()
+        .iter()
+        .map(|t| t.to_vec().unwrap())
+        .collect()
 }
 
 fn check_all_formats(model: &mut ModelCore, x: &[Data], tag: &str) {
@@ -64,13 +68,20 @@ fn check_all_formats(model: &mut ModelCore, x: &[Data], tag: &str) {
         assert_eq!(outputs(&mut back, x), want, "{tag} {name}");
         assert_eq!(back.get_weights().len(), model.get_weights().len());
         let (a, b) = (back.to_config(), model.to_config());
-        assert_eq!(a["config"]["layers"], b["config"]["layers"], "{tag} {name}: config");
+        assert_eq!(
+            a["config"]["layers"], b["config"]["layers"],
+            "{tag} {name}: config"
+        );
         // Saving again over the old file works (atomic replace).
         save_model(&back, &p).unwrap();
     }
     for name in ["w.h5", "w.weights.h5", "m.keras", "m_dir"] {
         let mut fresh = load_model(dir.join("m.keras")).unwrap();
-        let zeros: Vec<_> = fresh.get_weights().iter().map(|w| Tensor::zeros(w.shape()).unwrap()).collect();
+        let zeros: Vec<_> = fresh
+            .get_weights()
+            .iter()
+            .map(|w| Tensor::zeros(w.shape()).unwrap())
+            .collect();
         fresh.set_weights(&zeros).unwrap();
         if name.starts_with('w') {
             save_weights(model, dir.join(name)).unwrap();
@@ -103,33 +114,64 @@ fn train_data() -> (Tensor, Tensor) {
     let mut r = Rng::seed(9);
     let x = Tensor::rand_uniform(&[32, 4], -1.0, 1.0, &mut r).unwrap();
     let v = x.to_vec().unwrap();
-    let y: Vec<f32> = v.chunks(4).map(|c| if c[0] + c[1] > 0.0 { 1.0 } else { 0.0 }).collect();
+    let y: Vec<f32> = v
+        .chunks(4)
+        .map(|c| if c[0] + c[1] > 0.0 { 1.0 } else { 0.0 })
+        .collect();
     (x, Tensor::from_vec(y, &[32, 1]).unwrap())
 }
 
 #[test]
 fn native_directory_resumes_training_exactly() {
     let (mut m, _) = dense_model();
-    m.compile(Adam::new().learning_rate(0.01), "binary_crossentropy", &["accuracy"]).unwrap();
+    m.compile(
+        Adam::new().learning_rate(0.01),
+        "binary_crossentropy",
+        &["accuracy"],
+    )
+    .unwrap();
     let (x, y) = train_data();
-    let args = || FitArgs::new().epochs(2).batch_size(8).shuffle(false).verbose(0);
+    let args = || {
+        FitArgs::new()
+            .epochs(2)
+            .batch_size(8)
+            .shuffle(false)
+            .verbose(0)
+    };
     m.fit(&x, &y, args()).unwrap();
     let dir = scratch("resume");
     let p = dir.join("saved");
     let mut tok = kerust_text::Tokenizer::new().oov_token("<OOV>");
     tok.fit_on_texts(&["the cat sat", "the dog"]).unwrap();
-    let assets = Assets { tokenizer: Some(tok), text_vectorization: None };
+    let assets = Assets {
+        tokenizer: Some(tok),
+        text_vectorization: None,
+    };
     kerust_io::save_model_with_assets(&m, &p, &assets).unwrap();
     assert!(p.join("optimizer.safetensors").is_file() && p.join("assets/tokenizer.json").is_file());
     let (mut back, back_assets) = kerust_io::load_model_with_assets(&p).unwrap();
-    assert_eq!(back_assets.tokenizer.unwrap().to_json(), assets.tokenizer.unwrap().to_json());
+    assert_eq!(
+        back_assets.tokenizer.unwrap().to_json(),
+        assets.tokenizer.unwrap().to_json()
+    );
     assert_eq!(back.optimizer().unwrap().iterations(), 8);
     m.fit(&x, &y, args()).unwrap();
     back.fit(&x, &y, args()).unwrap();
-    assert_eq!(back.get_weights().iter().map(|w| w.to_vec().unwrap()).collect::<Vec<_>>(),
-               m.get_weights().iter().map(|w| w.to_vec().unwrap()).collect::<Vec<_>>(),
-               "training after load continues exactly like training without the round trip");
-    let (e1, e2) = (m.evaluate(&x, &y, 32).unwrap(), back.evaluate(&x, &y, 32).unwrap());
+    assert_eq!(
+        back.get_weights()
+            .iter()
+            .map(|w| w.to_vec().unwrap())
+            .collect::<Vec<_>>(),
+        m.get_weights()
+            .iter()
+            .map(|w| w.to_vec().unwrap())
+            .collect::<Vec<_>>(),
+        "training after load continues exactly like training without the round trip"
+    );
+    let (e1, e2) = (
+        m.evaluate(&x, &y, 32).unwrap(),
+        back.evaluate(&x, &y, 32).unwrap(),
+    );
     assert_eq!(e1, e2);
     // .keras and .h5 keep the compile config (not the slots).
     for name in ["m.keras", "m.h5"] {
@@ -143,27 +185,54 @@ fn native_directory_resumes_training_exactly() {
 #[test]
 fn model_checkpoint_saves_best_and_formats_names() {
     let (mut m, _) = dense_model();
-    m.compile(Adam::new().learning_rate(0.05), "binary_crossentropy", &["accuracy"]).unwrap();
+    m.compile(
+        Adam::new().learning_rate(0.05),
+        "binary_crossentropy",
+        &["accuracy"],
+    )
+    .unwrap();
     let (x, y) = train_data();
     let dir = scratch("ckpt");
-    let every = ModelCheckpoint::new(dir.join("e{epoch:02d}-{loss:.2f}.keras").to_str().unwrap()).monitor("loss");
+    let every = ModelCheckpoint::new(dir.join("e{epoch:02d}-{loss:.2f}.keras").to_str().unwrap())
+        .monitor("loss");
     let best = ModelCheckpoint::new(dir.join("best.weights.h5").to_str().unwrap())
         .monitor("val_loss")
         .save_best_only(true)
         .save_weights_only(true);
     let hist = m
-        .fit(&x, &y, FitArgs::new().epochs(3).batch_size(8).verbose(0).validation_split(0.25)
-            .callback(every).callback(best))
+        .fit(
+            &x,
+            &y,
+            FitArgs::new()
+                .epochs(3)
+                .batch_size(8)
+                .verbose(0)
+                .validation_split(0.25)
+                .callback(every)
+                .callback(best),
+        )
         .unwrap();
-    let names: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
     for e in 1..=3 {
-        assert!(names.iter().any(|n| n.starts_with(&format!("e{e:02}-")) && n.ends_with(".keras")), "{names:?}");
+        assert!(
+            names
+                .iter()
+                .any(|n| n.starts_with(&format!("e{e:02}-")) && n.ends_with(".keras")),
+            "{names:?}"
+        );
     }
     assert!(names.contains(&"best.weights.h5".to_string()), "{names:?}");
-    assert!(!names.iter().any(|n| n.ends_with(".tmp")), "no temp files left: {names:?}");
+    assert!(
+        !names.iter().any(|n| n.ends_with(".tmp")),
+        "no temp files left: {names:?}"
+    );
     let _ = hist;
     // The best weights load into the model's architecture.
-    let mut fresh: AnyModel = load_model(dir.join(names.iter().find(|n| n.ends_with(".keras")).unwrap())).unwrap();
+    let mut fresh: AnyModel =
+        load_model(dir.join(names.iter().find(|n| n.ends_with(".keras")).unwrap())).unwrap();
     load_weights(&mut fresh, dir.join("best.weights.h5")).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -173,13 +242,22 @@ fn unbuilt_and_unknown_inputs_are_typed_errors() {
     let mut s = Sequential::new();
     s.add(Dense::new(2)).unwrap();
     let dir = scratch("errors");
-    let e = save_model(&s, dir.join("x.keras")).err().unwrap().to_string();
+    let e = save_model(&s, dir.join("x.keras"))
+        .err()
+        .unwrap()
+        .to_string();
     assert!(e.contains("no weights yet"), "{e}");
     assert!(!dir.join("x.keras").exists());
-    let e = load_model(dir.join("missing.h5")).err().unwrap().to_string();
+    let e = load_model(dir.join("missing.h5"))
+        .err()
+        .unwrap()
+        .to_string();
     assert!(e.contains("missing.h5"), "{e}");
     std::fs::write(dir.join("junk.keras"), b"PK\x03\x04 not really a zip").unwrap();
-    let e = load_model(dir.join("junk.keras")).err().unwrap().to_string();
+    let e = load_model(dir.join("junk.keras"))
+        .err()
+        .unwrap()
+        .to_string();
     assert!(e.contains("junk.keras"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -32,8 +32,8 @@ pub use initializers::Initializer;
 pub use layer::{InputKind, Layer, LayerBase, Shape};
 pub use losses::Loss;
 pub use model::{
-    model_from_config, model_from_config_limited, AnyModel, FitArgs, KerasTensor, LayerHandle, Logs, Model, ModelCore,
-    Sequential, SymbolicCall,
+    model_from_config, model_from_config_limited, AnyModel, FitArgs, KerasTensor, LayerHandle,
+    Logs, Model, ModelCore, Sequential, SymbolicCall,
 };
 pub use optimizers::{Adagrad, Adam, Optimizer, RMSprop, SGD};
 pub use param::Param;

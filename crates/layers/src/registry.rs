@@ -45,13 +45,19 @@ pub fn layer_from_config(class_name: &str, config: &Json) -> Result<Box<dyn Laye
 /// Upper estimate of how many weights `class` with `config` creates for these input shapes,
 /// computed before `build` allocates them, so a loader can refuse a file whose config claims
 /// far more weights than it stores. `None` for classes without a known formula.
-pub fn estimate_params(class: &str, config: &Json, input_shapes: &[crate::layer::Shape]) -> Option<u64> {
+pub fn estimate_params(
+    class: &str,
+    config: &Json,
+    input_shapes: &[crate::layer::Shape],
+) -> Option<u64> {
     let int = |k: &str| config.get(k).and_then(Json::as_u64).unwrap_or(0);
     let last = input_shapes
         .first()
         .and_then(|s| s.last().copied().flatten())
         .unwrap_or(1) as u64;
-    let rnn = |gates: u64, u: u64| gates.saturating_mul(last.saturating_add(u).saturating_add(2).saturating_mul(u));
+    let rnn = |gates: u64, u: u64| {
+        gates.saturating_mul(last.saturating_add(u).saturating_add(2).saturating_mul(u))
+    };
     Some(match class.rsplit(['>', '.']).next().unwrap_or(class) {
         "Dense" => last.saturating_add(1).saturating_mul(int("units")),
         "Embedding" => int("input_dim").saturating_mul(int("output_dim")),
@@ -62,9 +68,15 @@ pub fn estimate_params(class: &str, config: &Json, input_shapes: &[crate::layer:
             let k: u64 = config
                 .get("kernel_size")
                 .and_then(Json::as_array)
-                .map(|a| a.iter().map(|x| x.as_u64().unwrap_or(0)).fold(1u64, u64::saturating_mul))
+                .map(|a| {
+                    a.iter()
+                        .map(|x| x.as_u64().unwrap_or(0))
+                        .fold(1u64, u64::saturating_mul)
+                })
                 .unwrap_or_else(|| int("kernel_size"));
-            k.saturating_mul(last).saturating_add(1).saturating_mul(int("filters"))
+            k.saturating_mul(last)
+                .saturating_add(1)
+                .saturating_mul(int("filters"))
         }
         "Bidirectional" => {
             let inner = config.get("layer")?;
@@ -108,7 +120,9 @@ mod tests {
             let (cfg, shape) = sample(class);
             let mut layer = layer_from_config(class, &cfg).unwrap();
             assert_eq!(layer.class_name(), *class);
-            layer.build(&[shape.clone()], &mut Rng::seed(1)).unwrap();
+            layer
+                .build(std::slice::from_ref(&shape), &mut Rng::seed(1))
+                .unwrap();
             let again = layer_from_config(class, &layer.get_config()).unwrap();
             assert_eq!(again.get_config(), layer.get_config(), "{class}");
         }
@@ -119,9 +133,15 @@ mod tests {
         for class in REGISTERED {
             let (cfg, shape) = sample(class);
             let mut layer = layer_from_config(class, &cfg).unwrap();
-            layer.build(&[shape.clone()], &mut Rng::seed(1)).unwrap();
+            layer
+                .build(std::slice::from_ref(&shape), &mut Rng::seed(1))
+                .unwrap();
             if let Some(e) = estimate_params(class, &cfg, &[shape]) {
-                assert!(e >= layer.count_params() as u64, "{class}: {e} < {}", layer.count_params());
+                assert!(
+                    e >= layer.count_params() as u64,
+                    "{class}: {e} < {}",
+                    layer.count_params()
+                );
             }
         }
         let huge = json!({"input_dim": 1u64 << 40, "output_dim": 1u64 << 40});

@@ -5,7 +5,9 @@ use kerust_layers::Data;
 use std::path::PathBuf;
 
 pub fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// A fresh scratch directory for one test.
@@ -18,7 +20,12 @@ pub fn scratch(test: &str) -> PathBuf {
 
 pub fn inputs(model: &str, n: usize) -> Vec<Data> {
     (0..n)
-        .map(|i| read_npy(fixture(&format!("{model}.x{i}.npy"))).unwrap().to_data().unwrap())
+        .map(|i| {
+            read_npy(fixture(&format!("{model}.x{i}.npy")))
+                .unwrap()
+                .to_data()
+                .unwrap()
+        })
         .collect()
 }
 
@@ -34,6 +41,9 @@ pub fn predict(m: &mut AnyModel, x: &[Data]) -> Vec<Vec<f32>> {
 pub fn assert_close(got: &[f32], want: &[f32], tol: f32, what: &str) {
     assert_eq!(got.len(), want.len(), "{what}: lengths differ");
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!((g - w).abs() <= tol, "{what}: element {i}: got {g}, want {w}");
+        assert!(
+            (g - w).abs() <= tol,
+            "{what}: element {i}: got {g}, want {w}"
+        );
     }
 }

@@ -318,11 +318,7 @@ fn loss_from_json(v: &Json) -> Result<Loss> {
 /// Metric names from Keras 3 lists or Keras 2 nested lists of names / `MeanMetricWrapper` dicts.
 fn collect_metric_names(v: &Json, out: &mut Vec<String>) {
     match v {
-        Json::String(s) => {
-            if !out.contains(s) {
-                out.push(s.clone());
-            }
-        }
+        Json::String(s) if !out.contains(s) => out.push(s.clone()),
         Json::Array(a) => a.iter().for_each(|x| collect_metric_names(x, out)),
         Json::Object(m) if m.contains_key("config") => {
             if let Some(n) = m["config"].get("name").and_then(Json::as_str) {
@@ -351,14 +347,20 @@ pub fn model_from_config_limited(v: &Json, max_params: u64) -> Result<AnyModel> 
     let class = v.get("class_name").and_then(Json::as_str).unwrap_or("");
     let cfg = v.get("config").unwrap_or(v);
     match class {
-        "Sequential" => Ok(AnyModel::Sequential(Sequential::from_config_budget(cfg, &mut budget)?)),
-        "Functional" | "Model" => Ok(AnyModel::Functional(Model::from_config_budget(cfg, &mut budget)?)),
-        "" if cfg.get("input_layers").is_some() => {
-            Ok(AnyModel::Functional(Model::from_config_budget(cfg, &mut budget)?))
-        }
-        "" if cfg.get("layers").is_some() => {
-            Ok(AnyModel::Sequential(Sequential::from_config_budget(cfg, &mut budget)?))
-        }
+        "Sequential" => Ok(AnyModel::Sequential(Sequential::from_config_budget(
+            cfg,
+            &mut budget,
+        )?)),
+        "Functional" | "Model" => Ok(AnyModel::Functional(Model::from_config_budget(
+            cfg,
+            &mut budget,
+        )?)),
+        "" if cfg.get("input_layers").is_some() => Ok(AnyModel::Functional(
+            Model::from_config_budget(cfg, &mut budget)?,
+        )),
+        "" if cfg.get("layers").is_some() => Ok(AnyModel::Sequential(
+            Sequential::from_config_budget(cfg, &mut budget)?,
+        )),
         other => Err(bad(format!(
             "unknown model class '{other}'; expected Sequential or Functional"
         ))),
@@ -590,12 +592,12 @@ impl Model {
         while done < total && progress {
             progress = false;
             for li in 0..pending.len() {
-                for ci in 0..pending[li].len() {
+                for (ci, call) in pending[li].iter().enumerate() {
                     if made.contains_key(&(li, ci)) {
                         continue;
                     }
                     let mut ins = Vec::new();
-                    for (src, n, t) in &pending[li][ci] {
+                    for (src, n, t) in call {
                         let sl = *by_name.get(src).ok_or_else(|| {
                             bad(format!(
                                 "layer '{}' reads unknown layer '{src}'",
@@ -607,7 +609,7 @@ impl Model {
                             None => break,
                         }
                     }
-                    if ins.len() < pending[li][ci].len() {
+                    if ins.len() < call.len() {
                         continue;
                     }
                     let mut shapes = Vec::with_capacity(ins.len());
@@ -729,7 +731,10 @@ mod tests {
         let cfg = json!({"class_name": "Sequential", "config": {"layers": [
             {"class_name": "InputLayer", "config": {"batch_shape": [null, 4], "dtype": "int32"}},
             {"class_name": "Embedding", "config": {"input_dim": 1u64 << 40, "output_dim": 1u64 << 20}}]}});
-        let e = model_from_config_limited(&cfg, 1000).err().unwrap().to_string();
+        let e = model_from_config_limited(&cfg, 1000)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("Embedding"), "{e}");
         let ok = json!({"class_name": "Sequential", "config": {"layers": [
             {"class_name": "InputLayer", "config": {"batch_shape": [null, 4]}},
