@@ -77,6 +77,23 @@ def write_h5py_fixture(path, libver):
         f.create_group("empty_group")
 
 
+def write_hostile_base(path):
+    """Old-format file (no checksums) with distinctive extents the tests patch to 10^12:
+    dataset w has 1234 elements, attribute a 1235 ints, attribute s 1236 strings."""
+    with h5py.File(path, "w", libver="earliest") as f:
+        d = f.create_dataset("w", data=np.full(1234, 0.5, dtype=np.float32))
+        d.attrs["a"] = np.full(1235, 7, dtype=np.int64)
+        d.attrs["s"] = np.array(["x"] * 1236, dtype=h5py.string_dtype())
+
+
+def write_unsupported_attr(path):
+    """Attributes outside the crate's model: a bool (decodes) and a compound (must be reported)."""
+    with h5py.File(path, "w") as f:
+        f.attrs["flag"] = True
+        f.attrs["pair"] = np.array((1, 2.5), dtype=[("a", "<i4"), ("b", "<f8")])
+        f.create_dataset("x", data=np.arange(3, dtype="f4"))
+
+
 def keras_models():
     import keras
     from keras import layers
@@ -95,6 +112,8 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     write_h5py_fixture(os.path.join(OUT, "h5py_earliest.h5"), "earliest")
     write_h5py_fixture(os.path.join(OUT, "h5py_latest.h5"), "latest")
+    write_hostile_base(os.path.join(OUT, "hostile_base.h5"))
+    write_unsupported_attr(os.path.join(OUT, "unsupported_attr.h5"))
 
     keras, model = keras_models()
     model.save(os.path.join(OUT, "keras3_model.h5"))  # legacy HDF5 full model

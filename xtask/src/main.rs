@@ -1,5 +1,14 @@
 //! `cargo xtask download|cuda|bench`: project tasks that are not part of the library.
+mod download;
+
 fn main() {
-    eprintln!("usage: cargo xtask <download|cuda|bench>");
-    std::process::exit(2);
+    let args: Vec<String> = std::env::args().collect();
+    let result = match args.get(1).map(String::as_str) {
+        Some("download") => download::run(&args[2..]),
+        _ => Err("usage: cargo xtask <download> [args]; see `cargo xtask download --help`".to_string()),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
 }

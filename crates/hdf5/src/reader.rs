@@ -95,8 +95,39 @@ impl File {
     }
 
     fn decode(bytes: Vec<u8>, path: PathBuf, limits: Limits) -> Result<File> {
+        if bytes.starts_with(b"PK\x03\x04") {
+            return Err(Hdf5Error::Malformed {
+                file: path,
+                object: "/".into(),
+                detail: "this is a zip archive (a .keras file?), not HDF5; read its model.weights.h5 member and pass the bytes to File::from_bytes".into(),
+            });
+        }
         let origin = Arc::new(path.clone());
         let file_len = bytes.len() as u64;
+        let mut budget = limits.max_total_bytes.min(
+            file_len
+                .saturating_mul(limits.max_expansion)
+                .saturating_add(1 << 20),
+        );
+        let knob = |budget: u64| {
+            if budget < limits.max_total_bytes {
+                "max_expansion"
+            } else {
+                "max_total_bytes"
+            }
+        };
+        // Attribute strings are decoded without limits downstream: bound them here first.
+        let vlen = crate::vlen_guard::vlen_payload_bound(&bytes);
+        if vlen > u128::from(budget) {
+            return Err(Hdf5Error::TooLarge {
+                file: path,
+                object: "/ (variable-length strings in the global heap)".into(),
+                declared: vlen,
+                limit: budget.into(),
+                knob: knob(budget),
+            });
+        }
+        budget -= vlen as u64;
         // Why catch_unwind: the decoder is third-party code fed untrusted bytes; a bug there must
         // surface as a typed error, never abort the caller. The fuzz test asserts it never fires.
         let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -106,11 +137,7 @@ impl File {
                 origin: origin.clone(),
                 limits,
                 objects: 0,
-                budget: limits.max_total_bytes.min(
-                    file_len
-                        .saturating_mul(limits.max_expansion)
-                        .saturating_add(1 << 20),
-                ),
+                budget,
             };
             walker.group(&pure.root(), "/".to_owned(), 0)
         }));
@@ -197,7 +224,8 @@ impl Walker {
         }
         self.count_object(&path)?;
         let mut g = Group::empty(self.origin.clone(), path.clone());
-        g.attrs = self.attrs(pg.attrs().map_err(self.bad(&path))?, &path)?;
+        let names = pg.attr_datatypes().map_err(self.bad(&path))?;
+        g.attrs = self.attrs(pg.attrs().map_err(self.bad(&path))?, names, &path)?;
         for (name, child) in pg.iter_groups().map_err(self.bad(&path))? {
             let child_path = self.member_path(&path, &name, &g)?;
             let sub = self.group(&child, child_path, depth + 1)?;
@@ -229,11 +257,30 @@ impl Walker {
         Ok(full)
     }
 
+    /// Convert decoded attributes. `declared` lists every attribute message in the header:
+    /// the decoder silently drops values it cannot decode, and a weight loader must not
+    /// lose an attribute without saying so.
     fn attrs(
         &self,
         raw: std::collections::HashMap<String, hdf5_pure::AttrValue>,
+        declared: std::collections::HashMap<String, hdf5_pure::Datatype>,
         path: &str,
     ) -> Result<std::collections::BTreeMap<String, AttrValue>> {
+        let mut missing: Vec<(&String, &hdf5_pure::Datatype)> = declared
+            .iter()
+            .filter(|(n, _)| !raw.contains_key(*n))
+            .collect();
+        missing.sort_by(|a, b| a.0.cmp(b.0));
+        if let Some((name, dt)) = missing.first() {
+            // The Debug form spells out every member; its first word ("Compound", "Enumeration") says enough.
+            let full = format!("{dt:?}");
+            let kind = full.split([' ', '{', '(']).next().unwrap_or("unknown");
+            return Err(Hdf5Error::Unsupported {
+                file: self.origin.to_path_buf(),
+                object: format!("{path}@{name}"),
+                what: format!("an attribute of HDF5 class {kind} (or a corrupted attribute value)"),
+            });
+        }
         raw.into_iter()
             .map(|(name, v)| {
                 let kind = v.type_name();
@@ -399,10 +446,11 @@ impl Walker {
                 ),
             });
         }
-        let attrs = self.attrs(
-            ds.attrs().map_err(|e| malformed(&self.origin, &path, e))?,
-            &path,
-        )?;
+        let declared = ds
+            .attr_datatypes()
+            .map_err(|e| malformed(&self.origin, &path, e))?;
+        let decoded = ds.attrs().map_err(|e| malformed(&self.origin, &path, e))?;
+        let attrs = self.attrs(decoded, declared, &path)?;
         Ok(Dataset {
             file: self.origin.clone(),
             path,
@@ -428,6 +476,8 @@ mod tests {
         assert!(matches!(err, Hdf5Error::Malformed { .. }), "{err:?}");
         assert!(err.to_string().contains("x.h5"), "{err}");
         assert!(File::from_bytes(Vec::new()).is_err());
+        let zip = File::from_bytes(b"PK\x03\x04rest of a zip".to_vec()).unwrap_err();
+        assert!(zip.to_string().contains("model.weights.h5"), "{zip}");
     }
 
     #[test]

@@ -301,3 +301,18 @@ fn limits_turn_big_declarations_into_errors() {
     let err = File::open_with_limits(&p, shallow).unwrap_err();
     assert!(err.to_string().contains("/a/b/c"), "{err}");
 }
+
+#[test]
+fn attributes_the_crate_cannot_decode_are_reported_not_dropped() {
+    // unsupported_attr.h5: h5py file with a bool (`flag`) and a compound (`pair`) root attribute.
+    let p =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/unsupported_attr.h5");
+    let err = File::open(&p).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, Hdf5Error::Unsupported { .. }), "{msg}");
+    assert!(
+        msg.contains("unsupported_attr.h5") && msg.contains("/@"),
+        "{msg}"
+    );
+    println!("{msg}");
+}

@@ -75,3 +75,26 @@ fn bad_names_and_shapes_are_rejected_before_encoding() {
     ));
     assert!(fb.to_bytes().is_ok());
 }
+
+#[test]
+fn megabyte_model_config_and_thousands_of_names_round_trip() {
+    // Keras stores the whole model JSON in one attribute and one name per weight.
+    let config: String = (0..40_000).map(|i| format!("{{\"l\":{i}}},")).collect();
+    let names: Vec<String> = (0..5000).map(|i| format!("layer_{i}/kernel:0")).collect();
+    let mut fb = FileBuilder::new();
+    fb.set_attr("model_config", config.as_str()).unwrap();
+    fb.create_group("model_weights")
+        .unwrap()
+        .set_attr("layer_names", names.clone())
+        .unwrap();
+    let f = File::from_bytes(fb.to_bytes().unwrap()).unwrap();
+    assert!(config.len() > 400_000);
+    assert_eq!(f.attr_str("model_config").unwrap(), config);
+    assert_eq!(
+        f.group("model_weights")
+            .unwrap()
+            .attr_strings("layer_names")
+            .unwrap(),
+        names
+    );
+}
