@@ -446,6 +446,16 @@ impl Sequential {
         }
         if !m.built() {
             if let Some(shape) = cfg.get("build_input_shape").and_then(shape_from_json) {
+                // Charge the waiting layers along the chain before build_chain allocates them.
+                let mut s = shape.clone();
+                for l in &m.pending {
+                    let lc = l.get_config();
+                    budget.charge(l.class_name(), &lc, l.name(), std::slice::from_ref(&s))?;
+                    match l.compute_output_shape(std::slice::from_ref(&s)) {
+                        Ok(mut o) if !o.is_empty() => s = o.swap_remove(0),
+                        _ => break,
+                    }
+                }
                 let per_sample: Shape = shape.into_iter().skip(1).collect();
                 let int = m
                     .pending
@@ -740,6 +750,10 @@ mod tests {
             {"class_name": "InputLayer", "config": {"batch_shape": [null, 4]}},
             {"class_name": "Dense", "config": {"units": 3}}]}});
         assert!(model_from_config_limited(&ok, 15).is_ok());
+        // Keras 2 style: no InputLayer, only build_input_shape.
+        let late = json!({"class_name": "Sequential", "config": {"build_input_shape": [null, 4],
+            "layers": [{"class_name": "Dense", "config": {"units": 1u64 << 40}}]}});
+        assert!(model_from_config_limited(&late, 1000).is_err());
         assert!(model_from_config_limited(&ok, 14).is_err());
     }
 
