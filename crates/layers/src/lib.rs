@@ -16,6 +16,7 @@ pub mod model;
 pub mod optimizers;
 pub mod param;
 pub mod random;
+pub mod registry;
 pub mod regularizers;
 pub mod rnn;
 #[doc(hidden)]
@@ -47,12 +48,13 @@ pub use layer::{InputKind, Layer, LayerBase, Shape};
 pub use losses::Loss;
 pub use merge::{add::Add, concatenate::Concatenate, dot::Dot, multiply::Multiply};
 pub use model::{
-    clone_model, FitArgs, KerasTensor, LayerHandle, Logs, Model, ModelCore, Sequential,
-    SymbolicCall,
+    clone_model, model_from_config, model_from_config_limited, AnyModel, FitArgs, KerasTensor,
+    LayerHandle, Logs, Model, ModelCore, Sequential, SymbolicCall,
 };
 pub use optimizers::{Adagrad, Adam, Optimizer, RMSprop, SGD};
 pub use param::Param;
 pub use random::set_random_seed;
+pub use registry::layer_from_config;
 pub use regularizers::{l1, l1_l2, l2, Regularizer};
 pub use rnn::bidirectional::Bidirectional;
 pub use rnn::gru::GRU;

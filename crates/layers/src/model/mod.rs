@@ -1,4 +1,5 @@
 //! Models: the layer graph, `Sequential`, the functional `Model`, and the shared training loop.
+pub mod config;
 pub mod core;
 pub mod fit;
 pub mod functional;
@@ -10,6 +11,7 @@ pub mod summary;
 
 pub use self::core::ModelCore;
 pub use crate::callbacks::{Callback, History};
+pub use config::{model_from_config, model_from_config_limited, AnyModel};
 pub use fit::FitArgs;
 pub use functional::{clone_model, CloneModel, KerasTensor, LayerHandle, Model, SymbolicCall};
 pub use graph::Graph;

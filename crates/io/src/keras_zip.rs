@@ -1,0 +1,127 @@
+//! Keras 3 `.keras` files: a zip of `metadata.json`, `config.json` (architecture + compile
+//! config) and `model.weights.h5` (Keras 3 weight layout), read and written.
+use crate::error::{IoError, Result};
+use crate::keras3_weights;
+use crate::keras_h5::{parse_json, KERAS_VERSION};
+use crate::weights::{param_budget, require_built, stored_values};
+use kerust_hdf5::{File, FileBuilder};
+use kerust_layers::{model_from_config_limited, AnyModel, ModelCore};
+use serde_json::{json, Value as Json};
+use std::io::{Cursor, Read, Write};
+use std::path::Path;
+
+/// Largest `config.json` / `metadata.json` accepted.
+pub const MAX_JSON_BYTES: u64 = 64 << 20;
+/// Largest `model.weights.h5` accepted.
+pub const MAX_WEIGHTS_BYTES: u64 = 4 << 30;
+
+const CONFIG: &str = "config.json";
+const METADATA: &str = "metadata.json";
+const WEIGHTS: &str = "model.weights.h5";
+
+fn zip_err(path: &Path, object: &str, e: impl std::fmt::Display) -> IoError {
+    IoError::format(path, object, format!("bad zip archive: {e}"))
+}
+
+/// The `.keras` archive bytes for `model`.
+pub fn keras_bytes(model: &ModelCore, path: &Path) -> Result<Vec<u8>> {
+    require_built(model, path)?;
+    let mut config = model.to_config();
+    if let Some(c) = model.compile_config() {
+        config["compile_config"] = c;
+    }
+    let metadata =
+        json!({"keras_version": KERAS_VERSION, "date_saved": date_saved(), "saved_by": "kerust"});
+    let mut fb = FileBuilder::new();
+    keras3_weights::write_model_vars(model, fb.root_mut())?;
+    let weights = fb.to_bytes()?;
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    // Stored like Keras: h5py then reads the weights member by seeking inside the zip.
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, bytes) in [
+        (METADATA, metadata.to_string().into_bytes()),
+        (CONFIG, config.to_string().into_bytes()),
+        (WEIGHTS, weights),
+    ] {
+        w.start_file(name, opts)
+            .map_err(|e| zip_err(path, name, e))?;
+        w.write_all(&bytes)
+            .map_err(|e| IoError::io(path, "write into the zip", e))?;
+    }
+    Ok(w.finish().map_err(|e| zip_err(path, "/", e))?.into_inner())
+}
+
+/// Keras `model.save("m.keras")`, atomically.
+pub fn save_keras(model: &ModelCore, path: &Path) -> Result<()> {
+    let bytes = keras_bytes(model, path)?;
+    crate::atomic::write_atomic(path, &bytes)
+}
+
+/// Seconds since the epoch as Keras's `date_saved` field (kerust has no calendar dependency).
+fn date_saved() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!("@{secs}")
+}
+
+/// Read one member, refusing more than `limit` bytes whatever the zip header claims.
+fn member(
+    z: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+    limit: u64,
+    path: &Path,
+) -> Result<Vec<u8>> {
+    let f = z.by_name(name).map_err(|e| match e {
+        zip::result::ZipError::FileNotFound => IoError::format(
+            path,
+            name,
+            format!("the archive has no '{name}'; a .keras file needs {CONFIG} and {WEIGHTS}"),
+        ),
+        e => zip_err(path, name, e),
+    })?;
+    let mut buf = Vec::new();
+    f.take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| zip_err(path, name, e))?;
+    if buf.len() as u64 > limit {
+        return Err(IoError::TooLarge {
+            file: path.to_path_buf(),
+            object: name.into(),
+            what: "the member",
+            size: buf.len() as u64,
+            limit,
+        });
+    }
+    Ok(buf)
+}
+
+/// Keras `load_model("m.keras")` from the archive bytes.
+pub fn load_keras_bytes(bytes: &[u8], path: &Path) -> Result<AnyModel> {
+    let mut z = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| zip_err(path, "/", e))?;
+    let cfg_bytes = member(&mut z, CONFIG, MAX_JSON_BYTES, path)?;
+    let text = std::str::from_utf8(&cfg_bytes)
+        .map_err(|_| IoError::format(path, CONFIG, "not UTF-8 text"))?;
+    let cfg: Json = parse_json(text, path, CONFIG)?;
+    let weights = member(&mut z, WEIGHTS, MAX_WEIGHTS_BYTES, path)?;
+    let name = format!("{}!{WEIGHTS}", path.display());
+    let file = File::from_bytes_named(weights, &name, kerust_hdf5::Limits::default())?;
+    let mut model = model_from_config_limited(&cfg, param_budget(stored_values(file.root())))
+        .map_err(|e| IoError::model(path, CONFIG, e))?;
+    keras3_weights::read_model_vars(&mut model, file.root(), Path::new(&name))?;
+    if let Some(c) = cfg.get("compile_config").filter(|c| c.is_object()) {
+        // Keras also loads an uncompilable model (with a warning): leave it uncompiled.
+        if model.compile_from_config(c).is_err() {
+            model.compiled = None;
+        }
+    }
+    Ok(model)
+}
+
+/// Keras `load_model("m.keras")`.
+pub fn load_keras(path: &Path) -> Result<AnyModel> {
+    let bytes = crate::atomic::read_limited(path, MAX_WEIGHTS_BYTES + 2 * MAX_JSON_BYTES)?;
+    load_keras_bytes(&bytes, path)
+}

@@ -1,0 +1,160 @@
+//! Layer registry: a Keras `{"class_name", "config"}` pair → a boxed kerust layer, for loaders.
+use crate::error::{LayerError, Result};
+use crate::layer::Layer;
+use serde_json::Value as Json;
+
+/// Every Keras class name this crate can rebuild from a config, in registry order.
+pub const REGISTERED: &[&str] = &[
+    "InputLayer",
+    "Dense",
+    "Embedding",
+    "Dropout",
+    "Flatten",
+    "Reshape",
+    "Activation",
+    "SimpleRNN",
+];
+
+/// Keras `deserialize(layer_config)`: the layer of Keras class `class_name` built from `config`
+/// (Keras 2 and Keras 3 field names). The layer is not built; its weights appear on first build.
+pub fn layer_from_config(class_name: &str, config: &Json) -> Result<Box<dyn Layer>> {
+    // Keras 2 prefixes some classes with their module path in older files.
+    let class = class_name.rsplit('>').next().unwrap_or(class_name);
+    let class = class.rsplit('.').next().unwrap_or(class);
+    Ok(match class {
+        "InputLayer" => Box::new(crate::core::input::Input::from_config(config)?),
+        "Dense" => Box::new(crate::core::dense::Dense::from_config(config)?),
+        "Embedding" => Box::new(crate::core::embedding::Embedding::from_config(config)?),
+        "Dropout" => Box::new(crate::core::dropout::Dropout::from_config(config)?),
+        "Flatten" => Box::new(crate::core::flatten::Flatten::from_config(config)?),
+        "Reshape" => Box::new(crate::core::reshape::Reshape::from_config(config)?),
+        "Activation" => Box::new(crate::core::activation::Activation::from_config(config)?),
+        "SimpleRNN" => Box::new(crate::rnn::simple_rnn::SimpleRNN::from_config(config)?),
+        other => {
+            return Err(LayerError::config(
+                "layer_from_config",
+                format!(
+                    "unknown layer class '{other}'; kerust knows {}",
+                    REGISTERED.join(", ")
+                ),
+            ))
+        }
+    })
+}
+
+/// Upper estimate of how many weights `class` with `config` creates for these input shapes,
+/// computed before `build` allocates them, so a loader can refuse a file whose config claims
+/// far more weights than it stores. `None` for classes without a known formula.
+pub fn estimate_params(
+    class: &str,
+    config: &Json,
+    input_shapes: &[crate::layer::Shape],
+) -> Option<u64> {
+    let int = |k: &str| config.get(k).and_then(Json::as_u64).unwrap_or(0);
+    let last = input_shapes
+        .first()
+        .and_then(|s| s.last().copied().flatten())
+        .unwrap_or(1) as u64;
+    let rnn = |gates: u64, u: u64| {
+        gates.saturating_mul(last.saturating_add(u).saturating_add(2).saturating_mul(u))
+    };
+    Some(match class.rsplit(['>', '.']).next().unwrap_or(class) {
+        "Dense" => last.saturating_add(1).saturating_mul(int("units")),
+        "Embedding" => int("input_dim").saturating_mul(int("output_dim")),
+        "SimpleRNN" => rnn(1, int("units")),
+        "LSTM" => rnn(4, int("units")),
+        "GRU" => rnn(3, int("units")),
+        "Conv1D" | "Conv2D" | "Conv3D" => {
+            let k: u64 = config
+                .get("kernel_size")
+                .and_then(Json::as_array)
+                .map(|a| {
+                    a.iter()
+                        .map(|x| x.as_u64().unwrap_or(0))
+                        .fold(1u64, u64::saturating_mul)
+                })
+                .unwrap_or_else(|| int("kernel_size"));
+            k.saturating_mul(last)
+                .saturating_add(1)
+                .saturating_mul(int("filters"))
+        }
+        "Bidirectional" => {
+            let inner = config.get("layer")?;
+            let c = inner.get("class_name").and_then(Json::as_str)?;
+            estimate_params(c, inner.get("config")?, input_shapes)?.saturating_mul(2)
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::Shape;
+    use kerust_tensor::Rng;
+    use serde_json::json;
+
+    /// A small valid config for each registered class.
+    fn sample(class: &str) -> (Json, Shape) {
+        let f = |d: &[usize]| -> Shape {
+            std::iter::once(None)
+                .chain(d.iter().map(|&x| Some(x)))
+                .collect()
+        };
+        match class {
+            "InputLayer" => (json!({"batch_shape": [null, 3], "name": "in"}), f(&[3])),
+            "Dense" => (json!({"units": 2, "activation": "relu"}), f(&[3])),
+            "Embedding" => (json!({"input_dim": 5, "output_dim": 2}), f(&[4])),
+            "Dropout" => (json!({"rate": 0.5}), f(&[3])),
+            "Flatten" => (json!({}), f(&[2, 3])),
+            "Reshape" => (json!({"target_shape": [3, 2]}), f(&[6])),
+            "Activation" => (json!({"activation": "tanh"}), f(&[3])),
+            "SimpleRNN" => (json!({"units": 2}), f(&[4, 3])),
+            other => panic!("no sample for {other}"),
+        }
+    }
+
+    #[test]
+    fn every_registered_class_rebuilds_from_its_own_config() {
+        for class in REGISTERED {
+            let (cfg, shape) = sample(class);
+            let mut layer = layer_from_config(class, &cfg).unwrap();
+            assert_eq!(layer.class_name(), *class);
+            layer
+                .build(std::slice::from_ref(&shape), &mut Rng::seed(1))
+                .unwrap();
+            let again = layer_from_config(class, &layer.get_config()).unwrap();
+            assert_eq!(again.get_config(), layer.get_config(), "{class}");
+        }
+    }
+
+    #[test]
+    fn param_estimates_bound_what_build_creates() {
+        for class in REGISTERED {
+            let (cfg, shape) = sample(class);
+            let mut layer = layer_from_config(class, &cfg).unwrap();
+            layer
+                .build(std::slice::from_ref(&shape), &mut Rng::seed(1))
+                .unwrap();
+            if let Some(e) = estimate_params(class, &cfg, &[shape]) {
+                assert!(
+                    e >= layer.count_params() as u64,
+                    "{class}: {e} < {}",
+                    layer.count_params()
+                );
+            }
+        }
+        let huge = json!({"input_dim": 1u64 << 40, "output_dim": 1u64 << 40});
+        assert_eq!(estimate_params("Embedding", &huge, &[]), Some(u64::MAX));
+    }
+
+    #[test]
+    fn unknown_class_is_a_typed_error_listing_known_ones() {
+        let e = layer_from_config("Transformer", &json!({}))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("Transformer") && e.contains("Dense"), "{e}");
+        assert!(layer_from_config("Dense", &json!({"units": -1})).is_err());
+    }
+}
