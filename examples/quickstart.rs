@@ -1,5 +1,5 @@
 //! Quickstart: no download. Draw curves of the three shapes of BT-AI Lab 8 (square, triangle,
-//! ellipse) with kerust's seeded generator, train a small recurrent classifier on them, and print
+//! ellipse) with kerust's seeded generator, train a stacked SimpleRNN classifier on them, and print
 //! the summary, the Keras-style progress bar and the test accuracy.
 //!
 //! ```sh
@@ -47,17 +47,18 @@ fn main() -> AnyResult<()> {
     let mut model = Sequential::new();
     model.add(Input::new(&[55]))?;
     model.add(Reshape::new(&[55, 1]))?;
+    model.add(SimpleRNN::new(32).return_sequences(true))?;
     model.add(SimpleRNN::new(32))?;
     model.add(Dense::new(3).activation("softmax"))?;
     model.compile(
-        Adam::new().learning_rate(0.01),
+        Adam::new().learning_rate(0.001),
         "sparse_categorical_crossentropy",
         &["accuracy"],
     )?;
     model.summary();
 
     section("fit");
-    let epochs = a.epochs(15, 2);
+    let epochs = a.epochs(60, 2);
     let started = std::time::Instant::now();
     let history = model.fit(
         &x_train,

@@ -30,8 +30,8 @@ pub struct CommonArgs {
     /// Reduced run (few epochs / samples) that only proves the example still works.
     #[arg(long)]
     pub quick: bool,
-    /// Seed for weight initialisation and shuffling (`keras.utils.set_random_seed`).
-    #[arg(long, default_value_t = 42)]
+    /// Seed for weight initialisation and shuffling (`keras.utils.set_random_seed`; 0 is kerust's default).
+    #[arg(long, default_value_t = 0)]
     pub seed: u64,
 }
 
