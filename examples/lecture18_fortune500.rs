@@ -145,10 +145,23 @@ fn main() -> AnyResult<()> {
     let y32: Vec<f32> = y64.iter().map(|&v| v as f32).collect();
     let single_pred: Vec<f32> = y_pred_arr.column(t).iter().map(|&v| v as f32).collect();
     save_plot(a, "single_neuron_loss.png", |p| {
-        plot::lines(p, "Single-neuron RNN", "Epoch", "MSE-Loss", &[("", &mses32)])
+        plot::lines(
+            p,
+            "Single-neuron RNN",
+            "Epoch",
+            "MSE-Loss",
+            &[("", &mses32)],
+        )
     })?;
     save_plot(a, "single_neuron_scatter.png", |p| {
-        plot::scatter(p, "Single-neuron RNN", "y_true", "y_pred", &y32, &single_pred)
+        plot::scatter(
+            p,
+            "Single-neuron RNN",
+            "y_true",
+            "y_pred",
+            &y32,
+            &single_pred,
+        )
     })?;
 
     // Keras part: X[:, :, np.newaxis], y[:, np.newaxis].
@@ -181,7 +194,13 @@ fn main() -> AnyResult<()> {
     let loss = history.get("loss").unwrap_or(&[]).to_vec();
     report.set_list("simple_rnn.loss", &loss);
     save_plot(a, "simple_rnn_loss.png", |p| {
-        plot::lines(p, "Keras SimpleRNN(1)", "Epoch", "loss (mse)", &[("", &loss)])
+        plot::lines(
+            p,
+            "Keras SimpleRNN(1)",
+            "Epoch",
+            "loss (mse)",
+            &[("", &loss)],
+        )
     })?;
     save_plot(a, "simple_rnn_scatter.png", |p| {
         plot::scatter(p, "Keras SimpleRNN(1)", "y_true", "y_pred", &y32, &y_pred)

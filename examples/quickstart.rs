@@ -77,7 +77,9 @@ fn main() -> AnyResult<()> {
     let truth: Vec<i64> = test.y.to_vec();
     let acc = accuracy_score(&truth, &pred)?;
     println!("test loss {:.4}", logs.get("loss").unwrap_or(f32::NAN));
-    println!("test accuracy {acc:.4} on {n_test} new curves ({epochs} epochs, {secs:.1}s training)");
+    println!(
+        "test accuracy {acc:.4} on {n_test} new curves ({epochs} epochs, {secs:.1}s training)"
+    );
     let cm = confusion_matrix(&truth, &pred, None)?;
     println!("confusion matrix (rows: true {SHAPE_CLASSES:?}):");
     for (name, row) in SHAPE_CLASSES.iter().zip(&cm) {

@@ -39,7 +39,7 @@ pub mod prelude {
     };
     // Losses, optimizers, regularizers, initializers.
     pub use kerust_layers::{
-        l1, l1_l2, l2, Adagrad, Adam, Initializer, Loss, Optimizer, Regularizer, RMSprop, SGD,
+        l1, l1_l2, l2, Adagrad, Adam, Initializer, Loss, Optimizer, RMSprop, Regularizer, SGD,
     };
     // Callbacks.
     pub use kerust_layers::{Callback, History};

@@ -41,7 +41,12 @@ pub fn lines(
 ) -> AnyResult<()> {
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
-    let n = series.iter().map(|(_, s)| s.len()).max().unwrap_or(1).max(2);
+    let n = series
+        .iter()
+        .map(|(_, s)| s.len())
+        .max()
+        .unwrap_or(1)
+        .max(2);
     let (lo, hi) = range(series.iter().flat_map(|(_, s)| s.iter().copied()));
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 24))
@@ -158,12 +163,7 @@ pub fn series_with_target(path: &Path, title: &str, series: &[f32], target: f32)
 pub fn bars(path: &Path, title: &str, y_label: &str, items: &[(&str, f32)]) -> AnyResult<()> {
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
-    let hi = items
-        .iter()
-        .map(|(_, v)| *v)
-        .fold(0f32, f32::max)
-        .max(1e-6)
-        * 1.1;
+    let hi = items.iter().map(|(_, v)| *v).fold(0f32, f32::max).max(1e-6) * 1.1;
     let names: Vec<String> = items.iter().map(|(n, _)| n.to_string()).collect();
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 24))
