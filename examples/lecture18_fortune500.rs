@@ -246,5 +246,19 @@ fn main() -> AnyResult<()> {
     println!("single neuron         {single_mse:.5}    {LECTURE_SINGLE_MSE:.5}");
     println!("Keras SimpleRNN(1)    {keras_mse:.5}    {LECTURE_KERAS_MSE:.5}");
     println!("SimpleRNN 10/5/1      {stacked_mse:.5}    {LECTURE_STACKED_MSE:.5}");
+    save_plot(a, "mse_comparison.png", |p| {
+        plot::bars(
+            p,
+            "Fortune500: MSE of the 101st day",
+            "MSE",
+            &[
+                ("mean", mean_mse as f32),
+                ("last day", last_mse as f32),
+                ("single neuron", single_mse as f32),
+                ("SimpleRNN(1)", keras_mse as f32),
+                ("SimpleRNN 10/5/1", stacked_mse as f32),
+            ],
+        )
+    })?;
     report.write(a)
 }

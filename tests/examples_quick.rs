@@ -149,6 +149,7 @@ fn lecture18_fortune500_reproduces_the_deterministic_figures() {
         "single_neuron_scatter.png",
         "simple_rnn_scatter.png",
         "stacked_scatter.png",
+        "mse_comparison.png",
     ] {
         assert_plot(&run, f);
     }

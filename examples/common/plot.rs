@@ -170,27 +170,28 @@ pub fn bars(path: &Path, title: &str, y_label: &str, items: &[(&str, f32)]) -> A
         .margin(15)
         .x_label_area_size(45)
         .y_label_area_size(60)
-        .build_cartesian_2d((0..items.len()).into_segmented(), 0f32..hi)
+        .build_cartesian_2d(-0.5f32..items.len() as f32 - 0.5, 0f32..hi)
         .map_err(err)?;
     chart
         .configure_mesh()
+        .disable_x_mesh()
         .y_desc(y_label)
-        .x_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
-            _ => String::new(),
+        .x_labels(items.len() * 2 + 1)
+        .x_label_formatter(&|v| {
+            let i = v.round();
+            if (v - i).abs() < 1e-3 && i >= 0.0 {
+                names.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
         })
         .draw()
         .map_err(err)?;
     chart
         .draw_series(items.iter().enumerate().map(|(i, (_, v))| {
             let color = COLORS[i % COLORS.len()];
-            Rectangle::new(
-                [
-                    (SegmentValue::Exact(i), 0.0),
-                    (SegmentValue::Exact(i + 1), *v),
-                ],
-                color.filled(),
-            )
+            let x = i as f32;
+            Rectangle::new([(x - 0.35, 0.0), (x + 0.35, *v)], color.filled())
         }))
         .map_err(err)?;
     root.present().map_err(err)?;
