@@ -29,6 +29,23 @@ fn build_examples() {
         if profile_dir().file_name().and_then(|s| s.to_str()) == Some("release") {
             cmd.arg("--release");
         }
+        // Cargo gives this test package-specific variables (CARGO_PKG_NAME, CARGO_MANIFEST_DIR, …);
+        // build scripts that watch them (ring's does) would see a change and rebuild every time.
+        for (key, _) in std::env::vars_os() {
+            let k = key.to_string_lossy();
+            if k.starts_with("CARGO_PKG_")
+                || k.starts_with("CARGO_MANIFEST_")
+                || matches!(
+                    k.as_ref(),
+                    "CARGO_CRATE_NAME"
+                        | "CARGO_PRIMARY_PACKAGE"
+                        | "CARGO_TARGET_TMPDIR"
+                        | "OUT_DIR"
+                )
+            {
+                cmd.env_remove(&key);
+            }
+        }
         let status = cmd
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
