@@ -67,7 +67,10 @@ fn run_example(name: &str, extra: &[&str]) -> Run {
         .join("examples")
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(exe.exists(), "example binary {} missing", exe.display());
-    let dir = std::env::temp_dir().join(format!("kerust-quick-{}-{name}", std::process::id()));
+    // Two tests may run the same example at once: give each run its own folder.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let k = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("kerust-quick-{}-{name}-{k}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let report = dir.join("report.json");
@@ -202,4 +205,32 @@ fn lecture18_text_intro_matches_the_tokenizer_slides() {
     assert_eq!(num(r, "embedding_params"), 33.0);
     assert_eq!(r["embedding_shared_rows_equal"], Value::Bool(true));
     assert!(num(r, "embedding_max_abs") <= 0.05);
+}
+
+#[test]
+fn bst261_imdb_prints_the_lecture_summaries() {
+    let run = run_example("bst261_imdb", &[]);
+    let r = run.report.as_ref().expect("summaries need no data");
+    assert_eq!(num(r, "flatten.params"), 80_161.0);
+    assert_eq!(num(r, "simple_rnn.params"), 322_080.0);
+    assert_eq!(num(r, "simple_rnn_sequences.params"), 322_080.0);
+    assert_eq!(num(r, "stacked.params"), 328_320.0);
+    assert!(run.stdout.contains("(None, None, 32)"), "{}", run.stdout);
+}
+
+#[test]
+fn bst261_imdb_trains_on_an_imdb_npz() {
+    // The datasets crate's tiny imdb.npz (same format as Keras's) stands in for the download.
+    let dir = std::env::temp_dir().join(format!("kerust-quick-{}-imdb-data", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/datasets/tests/fixtures/imdb_tiny.npz");
+    std::fs::copy(&fixture, dir.join("imdb.npz")).expect("copy fixture");
+    let data = dir.to_string_lossy().to_string();
+    let run = run_example("bst261_imdb", &["--data", &data]);
+    let r = run.report.as_ref().expect("report");
+    let acc = num(r, "flatten.test_accuracy");
+    assert!((0.0..=1.0).contains(&acc), "{acc}");
+    assert!(num(r, "simple_rnn.best_val_accuracy").is_finite());
+    assert_plot(&run, "imdb_val_accuracy.png");
 }
