@@ -234,3 +234,22 @@ fn bst261_imdb_trains_on_an_imdb_npz() {
     assert!(num(r, "simple_rnn.best_val_accuracy").is_finite());
     assert_plot(&run, "imdb_val_accuracy.png");
 }
+
+#[test]
+fn nlp_disaster_tweets_baseline_matches_the_notebook() {
+    let run = run_example("nlp_disaster_tweets", &[]);
+    let Some(r) = ran_or_skipped(&run, "nlp_disaster_tweets") else {
+        return;
+    };
+    assert_eq!(num(&r, "n_train"), 6851.0);
+    assert_eq!(num(&r, "n_val"), 762.0);
+    assert!((num(&r, "baseline.accuracy") - 79.26509186351706).abs() < 1e-9);
+    assert!((num(&r, "baseline.precision") - 0.8111390004213173).abs() < 1e-9);
+    assert!((num(&r, "baseline.recall") - 0.7926509186351706).abs() < 1e-9);
+    assert!((num(&r, "baseline.f1") - 0.7862189758049549).abs() < 1e-9);
+    assert_eq!(
+        r["baseline.preds_first20"],
+        serde_json::json!([1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1])
+    );
+    assert_plot(&run, "tweets_results.png");
+}
