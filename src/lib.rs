@@ -1,6 +1,15 @@
 //! kerust — Keras for Rust, built first for sequence models and text.
 //!
-//! This facade re-exports the workspace crates; `use kerust::prelude::*` brings the Keras names in.
+//! This facade re-exports the workspace crates; `use kerust::prelude::*` brings the Keras names in:
+//!
+//! ```
+//! use kerust::prelude::*;
+//! let mut model = Sequential::new();
+//! model.add(SimpleRNN::new(8).input_shape(&[None, Some(1)])).unwrap();
+//! model.add(Dense::new(3).activation("softmax")).unwrap();
+//! model.compile(Adam::new().learning_rate(0.01), "sparse_categorical_crossentropy", &["accuracy"]).unwrap();
+//! assert_eq!(model.count_params(), 8 * (1 + 8 + 1) + 8 * 3 + 3);
+//! ```
 pub use kerust_autograd as autograd;
 pub use kerust_datasets as datasets;
 pub use kerust_io as io;
@@ -10,4 +19,81 @@ pub use kerust_tensor as tensor;
 pub use kerust_text as text;
 
 /// The names a Keras user reaches for, in one import.
-pub mod prelude {}
+///
+/// Listed explicitly (no glob re-exports) so that two crates exporting the same name can never
+/// make a user's `use kerust::prelude::*` ambiguous; each crate's full API stays one path away
+/// (`kerust::layers::…`, `kerust::text::…`, …).
+pub mod prelude {
+    // Tensors and the autograd tape.
+    pub use kerust_autograd::{Tape, Var};
+    pub use kerust_tensor::{Device, IntTensor, Rng, Tensor, TensorError};
+
+    // Layers.
+    pub use kerust_layers::{
+        Activation, Dense, Dropout, Embedding, Flatten, Input, Layer, Reshape, SimpleRNN,
+    };
+    // Models and training.
+    pub use kerust_layers::{
+        set_random_seed, Data, FitArgs, Inputs, KerasTensor, LayerError, LayerHandle, Logs, Model,
+        ModelCore, Sequential,
+    };
+    // Losses, optimizers, regularizers, initializers.
+    pub use kerust_layers::{
+        l1, l1_l2, l2, Adagrad, Adam, Initializer, Loss, Optimizer, RMSprop, Regularizer, SGD,
+    };
+    // Callbacks.
+    pub use kerust_layers::{Callback, History};
+
+    // Text preprocessing (Keras `preprocessing.text` / `sequence` and `TextVectorization`).
+    pub use kerust_text::{
+        hashing_trick, one_hot, pad_sequences, text_to_word_sequence, OutputMode, PadSequences,
+        TextError, TextVectorization, Tokenizer,
+    };
+
+    // Datasets: loaders, the cache with verified downloads, and scikit-learn's split.
+    pub use kerust_datasets::{
+        get_word_index, train_test_split, Cache, DatasetsError, Fortune500, GloveVectors,
+        ImdbLoadData, MnistCsv, Quora, QuoraPair, RandomState, ShapeCurves, SstReviews, Tweets,
+        Vocabulary, SHAPE_CLASSES, SST_CLASSES,
+    };
+
+    // Metrics: scikit-learn style functions and Keras streaming metrics.
+    pub use kerust_metrics::{
+        accuracy_score, classification_report, confusion_matrix, f1_score, mean_absolute_error,
+        mean_squared_error, precision_recall_fscore_support, precision_score, r2_score,
+        recall_score, roc_auc_score, Average, Metric, MetricsError, Precision, Recall, AUC,
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prelude::*;
+
+    #[test]
+    fn prelude_builds_and_trains_a_model() {
+        let mut m = Sequential::new();
+        m.add(Dense::new(4).activation("tanh").input_shape(&[2]))
+            .unwrap();
+        m.add(Dense::new(1)).unwrap();
+        m.compile(Adam::new().learning_rate(0.05), "mse", &[])
+            .unwrap();
+        let x = Tensor::from_vec(vec![0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0], &[4, 2]).unwrap();
+        let y = Tensor::from_vec(vec![1.0, 1.0, 2.0, 0.0], &[4, 1]).unwrap();
+        let h = m
+            .fit(&x, &y, FitArgs::new().epochs(60).batch_size(4).verbose(0))
+            .unwrap();
+        let loss = h.get("loss").unwrap();
+        assert!(loss.last().unwrap() < &(loss[0] * 0.5), "{loss:?}");
+    }
+
+    #[test]
+    fn prelude_text_and_metrics_work_together() {
+        let mut tok = Tokenizer::new().num_words(10);
+        tok.fit_on_texts(&["I love Stats so much", "I love ML too"])
+            .unwrap();
+        let seqs = tok.texts_to_sequences(&["I love ML"]).unwrap();
+        assert_eq!(seqs, vec![vec![1, 2, 6]]);
+        let acc = accuracy_score(&[1i64, 0, 1], &[1i64, 1, 1]).unwrap();
+        assert!((acc - 2.0 / 3.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,138 @@
+//! BT-AI Lab 8, Unit B: SST-2 sentiment. The lab's `word2id` over the token columns of train then
+//! test (vocab 4,823), then
+//! * the "wrong" model the lab shows first: Dense(2, softmax) straight on the word ids as numbers
+//!   (112 params, lecture test accuracy 0.49 — ids are not magnitudes);
+//! * Embedding(vocab, 32) → LSTM(32) → Dense(2, softmax): 162,722 params, 6 epochs, batch 150
+//!   (lecture test accuracy 0.80).
+//!
+//! ```sh
+//! cargo run --release --example lab8_sst -- --data ../shared/data --out plots --report sst.json
+//! ```
+mod common;
+
+use clap::Parser;
+use common::{argmax_rows, plot, save_plot, section, AnyResult, CommonArgs, Report};
+use kerust::prelude::*;
+
+#[derive(Parser)]
+#[command(about = "Lab 8: SST-2 sentiment with Embedding + LSTM")]
+struct Args {
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+struct Split {
+    ids: IntTensor,
+    ids_f: Tensor,
+    y: Tensor,
+    labels: Vec<i64>,
+}
+
+fn split(r: &SstReviews, vocab: &Vocabulary, limit: usize) -> AnyResult<Split> {
+    let ids = r.to_ids(vocab)?;
+    let n = ids.nrows().min(limit);
+    let len = ids.ncols();
+    let flat: Vec<i64> = ids.rows().into_iter().take(n).flatten().copied().collect();
+    let labels: Vec<i64> = r.y.iter().take(n).copied().collect();
+    Ok(Split {
+        ids_f: Tensor::from_vec(flat.iter().map(|&v| v as f32).collect(), &[n, len])?,
+        ids: IntTensor::from_vec(flat, &[n, len])?,
+        y: Tensor::from_vec(labels.iter().map(|&v| v as f32).collect(), &[n])?,
+        labels,
+    })
+}
+
+fn test_accuracy(model: &mut Sequential, x: impl Into<Inputs>, labels: &[i64]) -> AnyResult<f64> {
+    let probs = model.predict(x)?.to_vec()?;
+    Ok(accuracy_score(labels, &argmax_rows(&probs, 2))?)
+}
+
+fn main() -> AnyResult<()> {
+    let args = Args::parse();
+    let a = &args.common;
+    let (Some(train_path), Some(test_path)) = (
+        a.data_file("lab8_sst", "sst_movie_reviews_processed_train.csv.gz"),
+        a.data_file("lab8_sst", "sst_movie_reviews_processed_test.csv.gz"),
+    ) else {
+        return Ok(());
+    };
+    set_random_seed(a.seed);
+    let mut report = Report::new("lab8_sst", a);
+    let train_r = SstReviews::load(&train_path)?;
+    let test_r = SstReviews::load(&test_path)?;
+    let vocab = Vocabulary::build(&[&train_r, &test_r]);
+    println!(
+        "train {} reviews, test {} reviews, {} tokens each; vocab_size = {} (lecture 4823)",
+        train_r.tokens.len(),
+        test_r.tokens.len(),
+        train_r.tokens.first().map_or(0, Vec::len),
+        vocab.len()
+    );
+    report.set("vocab_size", vocab.len());
+    let limit = if a.quick { 300 } else { usize::MAX };
+    let train = split(&train_r, &vocab, limit)?;
+    let test = split(&test_r, &vocab, limit)?;
+    let epochs = a.epochs(6, 1);
+
+    section("Wrong: Dense(2, softmax) on the raw word ids");
+    let mut wrong = Sequential::new();
+    wrong.add(Input::new(&[train.ids_f.shape()[1]]))?;
+    wrong.add(Dense::new(2).activation("softmax"))?;
+    wrong.compile("adam", "sparse_categorical_crossentropy", &["accuracy"])?;
+    wrong.fit(
+        &train.ids_f,
+        &train.y,
+        FitArgs::new().epochs(epochs).batch_size(150),
+    )?;
+    wrong.summary();
+    let wrong_acc = test_accuracy(&mut wrong, &test.ids_f, &test.labels)?;
+    println!("accuracy:  {wrong_acc}   (lecture 112 params, 0.4909)");
+    report.set("wrong.params", wrong.count_params());
+    report.set_f("wrong.test_accuracy", wrong_acc);
+
+    section("Embedding(vocab_size, 32) → LSTM(32) → Dense(2, softmax), 6 epochs, batch 150");
+    let mut model = Sequential::new();
+    model.add(Input::new(&[train.ids.shape()[1]]).dtype("int32"))?;
+    model.add(Embedding::new(vocab.len(), 32))?;
+    model.add(LSTM::new(32))?;
+    model.add(Dense::new(2).activation("softmax"))?;
+    model.compile("adam", "sparse_categorical_crossentropy", &["accuracy"])?;
+    let started = std::time::Instant::now();
+    let history = model.fit(
+        &train.ids,
+        &train.y,
+        FitArgs::new().epochs(epochs).batch_size(150),
+    )?;
+    let secs = started.elapsed().as_secs_f64();
+    model.summary();
+    let acc = test_accuracy(&mut model, &test.ids, &test.labels)?;
+    println!("accuracy:  {acc}   (lecture 162,722 params, 0.8034)   [{epochs} epochs, {secs:.1}s]");
+    report.set("lstm.params", model.count_params());
+    report.set_f("lstm.test_accuracy", acc);
+    report.set_f("lstm.seconds", secs);
+    let curve = history.get("accuracy").unwrap_or(&[]).to_vec();
+    let loss = history.get("loss").unwrap_or(&[]).to_vec();
+    report.set_list("lstm.accuracy", &curve);
+    report.set_list("lstm.loss", &loss);
+    save_plot(a, "sst_training.png", |p| {
+        plot::lines(
+            p,
+            "SST-2: Embedding + LSTM",
+            "Epoch",
+            "value",
+            &[("loss", &loss), ("accuracy", &curve)],
+        )
+    })?;
+    save_plot(a, "sst_test_accuracy.png", |p| {
+        plot::bars(
+            p,
+            "SST-2 test accuracy",
+            "accuracy",
+            &[
+                ("Dense on ids", wrong_acc as f32),
+                ("Embedding+LSTM", acc as f32),
+            ],
+        )
+    })?;
+    report.write(a)
+}

@@ -1,0 +1,255 @@
+//! Every example still runs: each is run with `--quick` (few epochs / samples), and the figures it
+//! writes with `--report` are checked — exact where the lecture's numbers are deterministic
+//! (baselines, the single-neuron RNN, tokenizer output, parameter counts).
+//!
+//! Examples that need the lecture datasets read `KERUST_DATA`; without it they print a skip reason
+//! and exit successfully, and the test says so.
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The profile folder this test binary was built into (`target/release` or `target/debug`).
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/examples_quick-<hash>
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("test binary lives in target/<profile>/deps")
+        .to_path_buf()
+}
+
+/// Build all examples once, with the same profile as this test (a no-op after `cargo test --workspace`).
+fn build_examples() {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "--examples", "-p", "kerust"]);
+        if profile_dir().file_name().and_then(|s| s.to_str()) == Some("release") {
+            cmd.arg("--release");
+        }
+        // Cargo gives this test package-specific variables (CARGO_PKG_NAME, CARGO_MANIFEST_DIR, …);
+        // build scripts that watch them (ring's does) would see a change and rebuild every time.
+        for (key, _) in std::env::vars_os() {
+            let k = key.to_string_lossy();
+            if k.starts_with("CARGO_PKG_")
+                || k.starts_with("CARGO_MANIFEST_")
+                || matches!(
+                    k.as_ref(),
+                    "CARGO_CRATE_NAME"
+                        | "CARGO_PRIMARY_PACKAGE"
+                        | "CARGO_TARGET_TMPDIR"
+                        | "OUT_DIR"
+                )
+            {
+                cmd.env_remove(&key);
+            }
+        }
+        let status = cmd
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("run cargo build --examples");
+        assert!(status.success(), "cargo build --examples failed");
+    });
+}
+
+struct Run {
+    stdout: String,
+    report: Option<Value>,
+    out_dir: PathBuf,
+}
+
+/// Run one example with `--quick --report --out` in a fresh temporary folder.
+fn run_example(name: &str, extra: &[&str]) -> Run {
+    build_examples();
+    let exe = profile_dir()
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(exe.exists(), "example binary {} missing", exe.display());
+    // Two tests may run the same example at once: give each run its own folder.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let k = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("kerust-quick-{}-{name}-{k}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let report = dir.join("report.json");
+    let out_dir = dir.join("plots");
+    let started = std::time::Instant::now();
+    let output = Command::new(&exe)
+        .arg("--quick")
+        .arg("--report")
+        .arg(&report)
+        .arg("--out")
+        .arg(&out_dir)
+        .args(extra)
+        .output()
+        .expect("run example");
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(
+        output.status.success(),
+        "{name} --quick failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    eprintln!("{name} --quick: {:.1}s", started.elapsed().as_secs_f64());
+    let report = std::fs::read_to_string(&report)
+        .ok()
+        .map(|t| serde_json::from_str(&t).expect("--report writes valid JSON"));
+    Run {
+        stdout,
+        report,
+        out_dir,
+    }
+}
+
+/// A skipped data example must say why; returns the report when it ran.
+fn ran_or_skipped(run: &Run, name: &str) -> Option<Value> {
+    match &run.report {
+        Some(r) => Some(r.clone()),
+        None => {
+            assert!(
+                run.stdout.contains("SKIP"),
+                "{name} wrote no report and printed no skip reason:\n{}",
+                run.stdout
+            );
+            eprintln!("{name}: skipped by the example: {}", run.stdout.trim());
+            None
+        }
+    }
+}
+
+fn num(r: &Value, key: &str) -> f64 {
+    r.get(key)
+        .and_then(Value::as_f64)
+        .unwrap_or_else(|| panic!("report lacks number {key}: {r}"))
+}
+
+fn assert_plot(run: &Run, file: &str) {
+    let p = run.out_dir.join(file);
+    let meta = std::fs::metadata(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    assert!(meta.len() > 1000, "{} is suspiciously small", p.display());
+}
+
+#[test]
+fn quickstart_runs_without_data() {
+    let run = run_example("quickstart", &[]);
+    let r = run.report.as_ref().expect("quickstart always reports");
+    let acc = num(r, "test_accuracy");
+    assert!((0.0..=1.0).contains(&acc), "accuracy {acc}");
+    assert!(num(r, "params") > 0.0);
+    assert!(run.stdout.contains("Total params"), "{}", run.stdout);
+    assert_plot(&run, "quickstart_accuracy.png");
+}
+
+#[test]
+fn lecture18_fortune500_reproduces_the_deterministic_figures() {
+    let run = run_example("lecture18_fortune500", &[]);
+    let Some(r) = ran_or_skipped(&run, "lecture18_fortune500") else {
+        return;
+    };
+    assert!((num(&r, "baselines.mean_mse") - 0.3516210190443937).abs() < 1e-12);
+    assert!((num(&r, "baselines.last_value_mse") - 0.033289150367058463).abs() < 1e-12);
+    assert!((num(&r, "single_neuron.mse") - 0.03900926352398098).abs() < 1e-6);
+    let w: Vec<f64> = r["single_neuron.w"]
+        .as_array()
+        .expect("w list")
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    for (got, want) in w.iter().zip([-0.07161043, 1.15476269, 0.25800392]) {
+        assert!((got - want).abs() < 1e-6, "w {w:?}");
+    }
+    assert_eq!(num(&r, "simple_rnn.params"), 3.0);
+    assert_eq!(num(&r, "stacked.params"), 207.0);
+    assert!(num(&r, "simple_rnn.mse").is_finite());
+    assert!(run.stdout.contains("Total params: 207"), "{}", run.stdout);
+    for f in [
+        "single_neuron_loss.png",
+        "single_neuron_scatter.png",
+        "simple_rnn_scatter.png",
+        "stacked_scatter.png",
+        "mse_comparison.png",
+    ] {
+        assert_plot(&run, f);
+    }
+}
+
+#[test]
+fn lecture18_text_intro_matches_the_tokenizer_slides() {
+    let run = run_example("lecture18_text_intro", &[]);
+    let r = run.report.as_ref().expect("text intro always reports");
+    let wi = &r["word_index"];
+    for (w, i) in [
+        ("i", 1),
+        ("love", 2),
+        ("stats", 3),
+        ("so", 4),
+        ("much", 5),
+        ("ml", 6),
+        ("too", 7),
+        ("ds", 8),
+        ("nn", 9),
+    ] {
+        assert_eq!(wi[w].as_i64(), Some(i), "word_index {wi}");
+    }
+    assert_eq!(
+        r["text_sequences"],
+        serde_json::json!([[1, 2, 3, 4, 5], [1, 2, 6, 7], [1, 2, 8], [1, 2, 9]])
+    );
+    assert_eq!(
+        r["padded"],
+        serde_json::json!([[1, 2, 3, 4], [1, 2, 6, 7], [1, 2, 8, 0], [1, 2, 9, 0]])
+    );
+    assert_eq!(r["embedded_shape"], serde_json::json!([4, 4, 3]));
+    assert_eq!(num(r, "embedding_params"), 33.0);
+    assert_eq!(r["embedding_shared_rows_equal"], Value::Bool(true));
+    assert!(num(r, "embedding_max_abs") <= 0.05);
+}
+
+#[test]
+fn bst261_imdb_prints_the_lecture_summaries() {
+    let run = run_example("bst261_imdb", &[]);
+    let r = run.report.as_ref().expect("summaries need no data");
+    assert_eq!(num(r, "flatten.params"), 80_161.0);
+    assert_eq!(num(r, "simple_rnn.params"), 322_080.0);
+    assert_eq!(num(r, "simple_rnn_sequences.params"), 322_080.0);
+    assert_eq!(num(r, "stacked.params"), 328_320.0);
+    assert!(run.stdout.contains("(None, None, 32)"), "{}", run.stdout);
+}
+
+#[test]
+fn bst261_imdb_trains_on_an_imdb_npz() {
+    // The datasets crate's tiny imdb.npz (same format as Keras's) stands in for the download.
+    let dir = std::env::temp_dir().join(format!("kerust-quick-{}-imdb-data", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/datasets/tests/fixtures/imdb_tiny.npz");
+    std::fs::copy(&fixture, dir.join("imdb.npz")).expect("copy fixture");
+    let data = dir.to_string_lossy().to_string();
+    let run = run_example("bst261_imdb", &["--data", &data]);
+    let r = run.report.as_ref().expect("report");
+    let acc = num(r, "flatten.test_accuracy");
+    assert!((0.0..=1.0).contains(&acc), "{acc}");
+    assert!(num(r, "simple_rnn.best_val_accuracy").is_finite());
+    assert_plot(&run, "imdb_val_accuracy.png");
+}
+
+#[test]
+fn nlp_disaster_tweets_baseline_matches_the_notebook() {
+    let run = run_example("nlp_disaster_tweets", &[]);
+    let Some(r) = ran_or_skipped(&run, "nlp_disaster_tweets") else {
+        return;
+    };
+    assert_eq!(num(&r, "n_train"), 6851.0);
+    assert_eq!(num(&r, "n_val"), 762.0);
+    assert!((num(&r, "baseline.accuracy") - 79.26509186351706).abs() < 1e-9);
+    assert!((num(&r, "baseline.precision") - 0.8111390004213173).abs() < 1e-9);
+    assert!((num(&r, "baseline.recall") - 0.7926509186351706).abs() < 1e-9);
+    assert!((num(&r, "baseline.f1") - 0.7862189758049549).abs() < 1e-9);
+    assert_eq!(
+        r["baseline.preds_first20"],
+        serde_json::json!([1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1])
+    );
+    assert_plot(&run, "tweets_results.png");
+}
