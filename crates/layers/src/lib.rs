@@ -37,4 +37,8 @@ pub use optimizers::{Adagrad, Adam, Optimizer, RMSprop, SGD};
 pub use param::Param;
 pub use random::set_random_seed;
 pub use regularizers::{l1, l1_l2, l2, Regularizer};
+pub use rnn::bidirectional::Bidirectional;
+pub use rnn::gru::GRU;
+pub use rnn::lstm::LSTM;
+pub use rnn::masking::Masking;
 pub use rnn::simple_rnn::SimpleRNN;

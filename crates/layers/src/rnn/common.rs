@@ -1,8 +1,12 @@
-//! What the recurrent layers share: sequence options, mask handling, and input checks.
+//! What the recurrent layers share: sequence options, mask handling, dropout masks, initial
+//! states, scalar gate activations and input checks.
+use crate::activations::Activation;
 use crate::config::Cfg;
 use crate::error::{LayerError, Result};
+use crate::flow::{Flow, Value};
 use crate::layer::Shape;
-use kerust_tensor::Tensor;
+use kerust_autograd::Var;
+use kerust_tensor::{Rng, Tensor};
 use serde_json::{json, Map, Value as Json};
 
 /// Keras `RNN` base options.
@@ -14,6 +18,8 @@ pub struct SequenceOptions {
     pub return_state: bool,
     /// Process the sequence in reverse (outputs stay in reversed order, like Keras).
     pub go_backwards: bool,
+    /// Output zeros (instead of the previous output) at masked steps; `Bidirectional` sets it.
+    pub zero_output_for_mask: bool,
 }
 
 impl SequenceOptions {
@@ -22,6 +28,7 @@ impl SequenceOptions {
             return_sequences: c.bool_or("return_sequences", false),
             return_state: c.bool_or("return_state", false),
             go_backwards: c.bool_or("go_backwards", false),
+            zero_output_for_mask: c.bool_or("zero_output_for_mask", false),
         }
     }
     pub fn write(&self, m: &mut Map<String, Json>) {
@@ -30,6 +37,10 @@ impl SequenceOptions {
         m.insert("go_backwards".into(), json!(self.go_backwards));
         m.insert("stateful".into(), json!(false));
         m.insert("unroll".into(), json!(false));
+        m.insert(
+            "zero_output_for_mask".into(),
+            json!(self.zero_output_for_mask),
+        );
     }
     /// Output shapes: the output, then `n_states` states of `[batch, units]`.
     pub fn output_shapes(&self, input: &Shape, units: usize, n_states: usize) -> Vec<Shape> {
@@ -43,6 +54,99 @@ impl SequenceOptions {
             v.extend((0..n_states).map(|_| vec![input[0], Some(units)]));
         }
         v
+    }
+    /// Reading order of the time steps (reversed for `go_backwards`).
+    pub fn steps(&self, t: usize) -> Vec<usize> {
+        if self.go_backwards {
+            (0..t).rev().collect()
+        } else {
+            (0..t).collect()
+        }
+    }
+}
+
+/// Keras `dropout` / `recurrent_dropout` / `seed` of the recurrent layers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DropoutOptions {
+    /// Fraction of the input features dropped (one mask per sequence, reused at every step).
+    pub dropout: f32,
+    /// Fraction of the recurrent state dropped before `h·U` (one mask per sequence).
+    pub recurrent_dropout: f32,
+    pub seed: Option<u64>,
+}
+
+impl DropoutOptions {
+    pub fn read(c: &Cfg) -> Result<Self> {
+        let d = Self {
+            dropout: c.f32_or("dropout", 0.0),
+            recurrent_dropout: c.f32_or("recurrent_dropout", 0.0),
+            seed: c.opt_usize("seed")?.map(|s| s as u64),
+        };
+        d.check(c.class)?;
+        Ok(d)
+    }
+    pub fn write(&self, m: &mut Map<String, Json>) {
+        m.insert("dropout".into(), json!(self.dropout));
+        m.insert("recurrent_dropout".into(), json!(self.recurrent_dropout));
+        m.insert("seed".into(), json!(self.seed));
+    }
+    /// Rates must lie in `[0, 1)`.
+    pub fn check(&self, layer: &str) -> Result<()> {
+        for (k, v) in [
+            ("dropout", self.dropout),
+            ("recurrent_dropout", self.recurrent_dropout),
+        ] {
+            if !(0.0..1.0).contains(&v) {
+                return Err(LayerError::config(
+                    format!("{layer} {k}"),
+                    format!("must be in [0, 1), got {v}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+    /// The scaled keep masks `[b, d]` and `[b, u]` for one call (only while training).
+    pub fn masks(
+        &self,
+        training: bool,
+        b: usize,
+        d: usize,
+        u: usize,
+        rng: &mut Rng,
+    ) -> (Option<Vec<f32>>, Option<Vec<f32>>) {
+        if !training {
+            return (None, None);
+        }
+        let make = |rate: f32, n: usize, rng: &mut Rng| {
+            (rate > 0.0).then(|| {
+                let keep = 1.0 / (1.0 - rate);
+                (0..n)
+                    .map(|_| {
+                        if rng.uniform(0.0, 1.0) < rate {
+                            0.0
+                        } else {
+                            keep
+                        }
+                    })
+                    .collect()
+            })
+        };
+        let dm = make(self.dropout, b * d, rng);
+        let rm = make(self.recurrent_dropout, b * u, rng);
+        (dm, rm)
+    }
+}
+
+/// Multiply every `[d]` row of a `[b, t, d]` buffer by the sample's `[b, d]` dropout mask.
+pub fn apply_sequence_mask(x: &mut [f32], mask: &[f32], b: usize, t: usize, d: usize) {
+    for bi in 0..b {
+        let m = &mask[bi * d..(bi + 1) * d];
+        for ti in 0..t {
+            x[(bi * t + ti) * d..(bi * t + ti + 1) * d]
+                .iter_mut()
+                .zip(m)
+                .for_each(|(v, k)| *v *= k);
+        }
     }
 }
 
@@ -67,5 +171,343 @@ pub fn step_mask(mask: Option<&Tensor>, b: usize, t: usize) -> Result<Option<Vec
             "mask of shape {:?} does not match a [{b}, {t}] sequence",
             m.shape()
         ))),
+    }
+}
+
+/// The `[b, t, d]` input of a recurrent call, checked against the kernel's `d`.
+pub fn sequence_input<'a>(
+    layer: &str,
+    inputs: &'a [Flow],
+    d: usize,
+) -> Result<(&'a Var, usize, usize)> {
+    let x = inputs
+        .first()
+        .ok_or_else(|| LayerError::input(layer, "a sequence input", "no inputs"))?
+        .var(layer)?;
+    match *x.shape() {
+        [b, t, dd] if dd == d && t > 0 => Ok((x, b, t)),
+        _ => Err(LayerError::input(
+            layer,
+            format!("input of shape [batch, time >= 1, {d}]"),
+            x.shape(),
+        )),
+    }
+}
+
+/// Initial states passed as extra inputs (`layer.call([x, h0, c0])`): either none or exactly
+/// `n`, each `[b, units]`.
+pub fn initial_states<'a>(
+    layer: &str,
+    inputs: &'a [Flow],
+    n: usize,
+    b: usize,
+    units: usize,
+) -> Result<Vec<&'a Var>> {
+    let extra = &inputs[1.min(inputs.len())..];
+    if extra.is_empty() {
+        return Ok(Vec::new());
+    }
+    if extra.len() != n {
+        return Err(LayerError::input(
+            layer,
+            format!("{n} initial state tensor(s) after the sequence"),
+            format!("{} extra inputs", extra.len()),
+        ));
+    }
+    extra
+        .iter()
+        .map(|f| {
+            let v = f.var(layer)?;
+            if v.shape() != [b, units] {
+                return Err(LayerError::input(
+                    layer,
+                    format!("initial state of shape [{b}, {units}]"),
+                    v.shape(),
+                ));
+            }
+            Ok(v)
+        })
+        .collect()
+}
+
+/// An activation or its derivative on one scalar.
+pub type ScalarFn = fn(f32) -> f32;
+
+/// `(f(x), f'(x) written in terms of y = f(x))` for the activations a fused recurrent loop supports.
+pub fn scalar_activation(layer: &str, a: Activation) -> Result<(ScalarFn, ScalarFn)> {
+    Ok(match a {
+        Activation::Tanh => (f32::tanh, |y| 1.0 - y * y),
+        Activation::Relu => (|x| x.max(0.0), |y| if y > 0.0 { 1.0 } else { 0.0 }),
+        Activation::Sigmoid => (kerust_tensor::sigmoid, |y| y * (1.0 - y)),
+        Activation::HardSigmoid => (
+            |x| (x / 6.0 + 0.5).clamp(0.0, 1.0),
+            |y| if y > 0.0 && y < 1.0 { 1.0 / 6.0 } else { 0.0 },
+        ),
+        Activation::Linear => (|x| x, |_| 1.0),
+        other => {
+            return Err(LayerError::config(
+                format!("recurrent layer '{layer}'"),
+                format!(
+                    "activation '{}' is not supported in recurrent layers; use tanh, sigmoid, hard_sigmoid, relu or linear",
+                    other.name()
+                ),
+            ))
+        }
+    })
+}
+
+/// Flows a recurrent layer returns: the output (keeping the input mask when it returns
+/// sequences, like Keras `compute_mask`), then the states when `return_state`.
+pub fn result_flows(seq: &SequenceOptions, input_mask: Option<&Tensor>, outs: &[Var]) -> Vec<Flow> {
+    let mut result = vec![Flow {
+        value: Value::Float(outs[0].clone()),
+        mask: if seq.return_sequences {
+            input_mask.cloned()
+        } else {
+            None
+        },
+    }];
+    if seq.return_state {
+        result.extend(outs[1..].iter().cloned().map(Flow::float));
+    }
+    result
+}
+
+/// Add a `[b, u]` gradient (if any) into `acc`.
+pub fn add_into(acc: &mut [f32], g: Option<&Vec<f32>>) {
+    if let Some(g) = g {
+        acc.iter_mut().zip(g).for_each(|(a, v)| *a += v);
+    }
+}
+
+/// Whether sample `bi` is kept at time `step`.
+#[inline]
+pub fn kept(mask: &Option<Vec<f32>>, bi: usize, t: usize, step: usize) -> bool {
+    mask.as_ref().is_none_or(|m| m[bi * t + step] != 0.0)
+}
+
+/// Builder setters shared by the recurrent layers (Keras kwarg names), for a struct with the
+/// fields `base`, `activation`, `use_bias`, the three initializers and regularizers, `seq`,
+/// `drop` and `input_shape`.
+macro_rules! recurrent_setters {
+    () => {
+        pub fn activation(mut self, a: impl Into<$crate::activations::Activation>) -> Self {
+            self.activation = a.into();
+            self
+        }
+        pub fn use_bias(mut self, b: bool) -> Self {
+            self.use_bias = b;
+            self
+        }
+        pub fn return_sequences(mut self, r: bool) -> Self {
+            self.seq.return_sequences = r;
+            self
+        }
+        pub fn return_state(mut self, r: bool) -> Self {
+            self.seq.return_state = r;
+            self
+        }
+        pub fn go_backwards(mut self, g: bool) -> Self {
+            self.seq.go_backwards = g;
+            self
+        }
+        pub fn zero_output_for_mask(mut self, z: bool) -> Self {
+            self.seq.zero_output_for_mask = z;
+            self
+        }
+        pub fn dropout(mut self, rate: f32) -> Self {
+            self.drop.dropout = rate;
+            self
+        }
+        pub fn recurrent_dropout(mut self, rate: f32) -> Self {
+            self.drop.recurrent_dropout = rate;
+            self
+        }
+        pub fn seed(mut self, seed: u64) -> Self {
+            self.drop.seed = Some(seed);
+            self
+        }
+        pub fn kernel_initializer(
+            mut self,
+            i: impl Into<$crate::initializers::Initializer>,
+        ) -> Self {
+            self.kernel_initializer = i.into();
+            self
+        }
+        pub fn recurrent_initializer(
+            mut self,
+            i: impl Into<$crate::initializers::Initializer>,
+        ) -> Self {
+            self.recurrent_initializer = i.into();
+            self
+        }
+        pub fn bias_initializer(mut self, i: impl Into<$crate::initializers::Initializer>) -> Self {
+            self.bias_initializer = i.into();
+            self
+        }
+        pub fn kernel_regularizer(mut self, r: $crate::regularizers::Regularizer) -> Self {
+            self.kernel_regularizer = Some(r);
+            self
+        }
+        pub fn recurrent_regularizer(mut self, r: $crate::regularizers::Regularizer) -> Self {
+            self.recurrent_regularizer = Some(r);
+            self
+        }
+        pub fn bias_regularizer(mut self, r: $crate::regularizers::Regularizer) -> Self {
+            self.bias_regularizer = Some(r);
+            self
+        }
+        pub fn name(mut self, name: &str) -> Self {
+            self.base.name = Some(name.to_string());
+            self
+        }
+        /// Per-sample input shape (`input_shape=(None, 1)` in Keras).
+        pub fn input_shape(mut self, shape: &[Option<usize>]) -> Self {
+            self.input_shape = Some(shape.to_vec());
+            self
+        }
+    };
+}
+pub(crate) use recurrent_setters;
+
+/// Initializers and regularizers of a recurrent layer, as read from or written to a config.
+pub struct WeightOptions<'a> {
+    pub kernel_initializer: &'a mut crate::initializers::Initializer,
+    pub recurrent_initializer: &'a mut crate::initializers::Initializer,
+    pub bias_initializer: &'a mut crate::initializers::Initializer,
+    pub kernel_regularizer: &'a mut Option<crate::regularizers::Regularizer>,
+    pub recurrent_regularizer: &'a mut Option<crate::regularizers::Regularizer>,
+    pub bias_regularizer: &'a mut Option<crate::regularizers::Regularizer>,
+}
+
+impl WeightOptions<'_> {
+    pub fn read(self, c: &Cfg) -> Result<()> {
+        use crate::initializers::Initializer;
+        use crate::regularizers::Regularizer;
+        for (key, slot) in [
+            ("kernel_initializer", self.kernel_initializer),
+            ("recurrent_initializer", self.recurrent_initializer),
+            ("bias_initializer", self.bias_initializer),
+        ] {
+            if !c.get(key).is_null() {
+                *slot = Initializer::from_config(c.get(key))?;
+            }
+        }
+        *self.kernel_regularizer = Regularizer::from_config(c.get("kernel_regularizer"))?;
+        *self.recurrent_regularizer = Regularizer::from_config(c.get("recurrent_regularizer"))?;
+        *self.bias_regularizer = Regularizer::from_config(c.get("bias_regularizer"))?;
+        Ok(())
+    }
+}
+
+/// `WeightOptions` borrowing the same-named fields of `$s`.
+macro_rules! weight_options {
+    ($s:expr) => {
+        $crate::rnn::common::WeightOptions {
+            kernel_initializer: &mut $s.kernel_initializer,
+            recurrent_initializer: &mut $s.recurrent_initializer,
+            bias_initializer: &mut $s.bias_initializer,
+            kernel_regularizer: &mut $s.kernel_regularizer,
+            recurrent_regularizer: &mut $s.recurrent_regularizer,
+            bias_regularizer: &mut $s.bias_regularizer,
+        }
+    };
+}
+pub(crate) use weight_options;
+
+/// Write the initializers and regularizers of `$s` (and the constraints Keras lists) into `$m`.
+macro_rules! write_weight_options {
+    ($m:expr, $s:expr) => {{
+        let reg = |r: &Option<$crate::regularizers::Regularizer>| {
+            r.map_or(serde_json::Value::Null, |r| r.to_config())
+        };
+        $m.insert(
+            "kernel_initializer".into(),
+            $s.kernel_initializer.to_config(),
+        );
+        $m.insert(
+            "recurrent_initializer".into(),
+            $s.recurrent_initializer.to_config(),
+        );
+        $m.insert("bias_initializer".into(), $s.bias_initializer.to_config());
+        $m.insert("kernel_regularizer".into(), reg(&$s.kernel_regularizer));
+        $m.insert(
+            "recurrent_regularizer".into(),
+            reg(&$s.recurrent_regularizer),
+        );
+        $m.insert("bias_regularizer".into(), reg(&$s.bias_regularizer));
+        $m.insert("activity_regularizer".into(), serde_json::Value::Null);
+        $m.insert("kernel_constraint".into(), serde_json::Value::Null);
+        $m.insert("recurrent_constraint".into(), serde_json::Value::Null);
+        $m.insert("bias_constraint".into(), serde_json::Value::Null);
+    }};
+}
+pub(crate) use write_weight_options;
+
+/// `exp(x)` in f32 (Cephes polynomial, ~1 ulp), branch-free so gate loops vectorize; libm's
+/// `expf`/`tanhf` calls were a sixth of an LSTM training step.
+#[inline(always)]
+pub fn fast_exp(x: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0; // 1.5·2²³: adding it rounds to the nearest integer
+    let x = x.clamp(-87.0, 88.0);
+    let n = (x * std::f32::consts::LOG2_E + MAGIC) - MAGIC;
+    let r = x - n * 0.693_359_4 - n * -2.121_944_4e-4;
+    let mut p = 1.987_569_1e-4f32;
+    p = p * r + 1.398_2e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 1.666_666_5e-1;
+    p = p * r + 0.5;
+    let y = p * r * r + r + 1.0;
+    y * f32::from_bits(((n as i32 + 127) as u32) << 23)
+}
+
+/// `tanh(x) = 1 − 2 / (e^{2x} + 1)` on [`fast_exp`].
+#[inline(always)]
+pub fn fast_tanh(x: f32) -> f32 {
+    1.0 - 2.0 / (fast_exp(2.0 * x) + 1.0)
+}
+
+/// `sigmoid(x) = 1 / (1 + e^{−x})` on [`fast_exp`].
+#[inline(always)]
+pub fn fast_sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + fast_exp(-x))
+}
+
+/// Apply activation `a` (scalar form `f`) to a slice in place, with vectorizable loops for the
+/// common gate activations.
+#[inline]
+pub fn apply_act(a: Activation, f: ScalarFn, xs: &mut [f32]) {
+    match a {
+        Activation::Tanh => xs.iter_mut().for_each(|v| *v = fast_tanh(*v)),
+        Activation::Sigmoid => xs.iter_mut().for_each(|v| *v = fast_sigmoid(*v)),
+        Activation::Linear => {}
+        _ => xs.iter_mut().for_each(|v| *v = f(*v)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_activations_match_libm() {
+        let mut worst = (0.0f32, 0.0f32, 0.0f32);
+        for i in -20000..=20000 {
+            let x = i as f32 * 1e-3;
+            let e = (fast_exp(x) - x.exp()).abs() / x.exp();
+            worst.0 = worst.0.max(e);
+            worst.1 = worst.1.max((fast_tanh(x) - x.tanh()).abs());
+            worst.2 = worst
+                .2
+                .max((fast_sigmoid(x) - kerust_tensor::sigmoid(x)).abs());
+        }
+        assert!(
+            worst.0 < 1e-6 && worst.1 < 2e-7 && worst.2 < 2e-7,
+            "{worst:?}"
+        );
+        assert_eq!(fast_tanh(100.0), 1.0);
+        assert_eq!(fast_tanh(-100.0), -1.0);
+        assert!(fast_sigmoid(-200.0) >= 0.0 && fast_sigmoid(200.0) == 1.0);
     }
 }

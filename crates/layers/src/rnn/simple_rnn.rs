@@ -1,10 +1,15 @@
 //! `SimpleRNN`: `h_t = activation(x_t·W + h_{t-1}·U + b)`, the whole sequence as one tape node.
-use super::common::{input_features, step_mask, SequenceOptions};
+use super::common::{
+    add_into, apply_act, apply_sequence_mask, initial_states, input_features, kept,
+    recurrent_setters, result_flows, scalar_activation, sequence_input, step_mask, weight_options,
+    write_weight_options, DropoutOptions, ScalarFn, SequenceOptions,
+};
+use super::lstm::input_grads;
 use crate::activations::Activation;
 use crate::config::Cfg;
 use crate::ctx::Ctx;
 use crate::error::{LayerError, Result};
-use crate::flow::{Flow, Value};
+use crate::flow::Flow;
 use crate::initializers::Initializer;
 use crate::layer::{Layer, LayerBase, Shape};
 use crate::param::Param;
@@ -12,12 +17,13 @@ use crate::regularizers::Regularizer;
 use kerust_tensor::{sgemm, Rng, Tensor};
 use serde_json::{json, Value as Json};
 
-/// Keras `SimpleRNN(units, activation="tanh", use_bias=True, return_sequences=False, ...)`.
+/// Keras `SimpleRNN(units, activation="tanh", use_bias=True, dropout=0, recurrent_dropout=0,
+/// return_sequences=False, ...)`. Weights: `kernel [in, u]`, `recurrent_kernel [u, u]`, `bias [u]`.
 #[derive(Debug, Clone)]
 pub struct SimpleRNN {
     pub base: LayerBase,
     pub units: usize,
-    /// `tanh`, `relu`, `sigmoid` or `linear`.
+    /// `tanh`, `relu`, `sigmoid`, `hard_sigmoid` or `linear`.
     pub activation: Activation,
     pub use_bias: bool,
     pub kernel_initializer: Initializer,
@@ -26,6 +32,7 @@ pub struct SimpleRNN {
     pub kernel_regularizer: Option<Regularizer>,
     pub recurrent_regularizer: Option<Regularizer>,
     pub bias_regularizer: Option<Regularizer>,
+    pub drop: DropoutOptions,
     pub seq: SequenceOptions,
     /// Input shape without batch when first in a `Sequential` (`input_shape=(None, 1)`).
     pub input_shape: Option<Shape>,
@@ -47,6 +54,7 @@ impl SimpleRNN {
             kernel_regularizer: None,
             recurrent_regularizer: None,
             bias_regularizer: None,
+            drop: DropoutOptions::default(),
             seq: SequenceOptions::default(),
             input_shape: None,
             kernel: None,
@@ -54,55 +62,7 @@ impl SimpleRNN {
             bias: None,
         }
     }
-    pub fn activation(mut self, a: impl Into<Activation>) -> Self {
-        self.activation = a.into();
-        self
-    }
-    pub fn use_bias(mut self, b: bool) -> Self {
-        self.use_bias = b;
-        self
-    }
-    pub fn return_sequences(mut self, r: bool) -> Self {
-        self.seq.return_sequences = r;
-        self
-    }
-    pub fn return_state(mut self, r: bool) -> Self {
-        self.seq.return_state = r;
-        self
-    }
-    pub fn go_backwards(mut self, g: bool) -> Self {
-        self.seq.go_backwards = g;
-        self
-    }
-    pub fn kernel_initializer(mut self, i: impl Into<Initializer>) -> Self {
-        self.kernel_initializer = i.into();
-        self
-    }
-    pub fn recurrent_initializer(mut self, i: impl Into<Initializer>) -> Self {
-        self.recurrent_initializer = i.into();
-        self
-    }
-    pub fn bias_initializer(mut self, i: impl Into<Initializer>) -> Self {
-        self.bias_initializer = i.into();
-        self
-    }
-    pub fn kernel_regularizer(mut self, r: Regularizer) -> Self {
-        self.kernel_regularizer = Some(r);
-        self
-    }
-    pub fn recurrent_regularizer(mut self, r: Regularizer) -> Self {
-        self.recurrent_regularizer = Some(r);
-        self
-    }
-    pub fn name(mut self, name: &str) -> Self {
-        self.base.name = Some(name.to_string());
-        self
-    }
-    /// Per-sample input shape; `None` entries (e.g. variable time) as `0`-free `Option`s.
-    pub fn input_shape(mut self, shape: &[Option<usize>]) -> Self {
-        self.input_shape = Some(shape.to_vec());
-        self
-    }
+    recurrent_setters!();
 
     pub fn from_config(cfg: &Json) -> Result<Self> {
         let c = Cfg::new("SimpleRNN", cfg);
@@ -110,48 +70,13 @@ impl SimpleRNN {
         l.base = LayerBase::from_config(cfg);
         l.activation = Activation::from_name(c.str_or("activation", "tanh"))?;
         l.use_bias = c.bool_or("use_bias", true);
-        for (key, slot) in [
-            ("kernel_initializer", &mut l.kernel_initializer),
-            ("recurrent_initializer", &mut l.recurrent_initializer),
-            ("bias_initializer", &mut l.bias_initializer),
-        ] {
-            if !c.get(key).is_null() {
-                *slot = Initializer::from_config(c.get(key))?;
-            }
-        }
-        l.kernel_regularizer = Regularizer::from_config(c.get("kernel_regularizer"))?;
-        l.recurrent_regularizer = Regularizer::from_config(c.get("recurrent_regularizer"))?;
-        l.bias_regularizer = Regularizer::from_config(c.get("bias_regularizer"))?;
+        weight_options!(l).read(&c)?;
+        l.drop = DropoutOptions::read(&c)?;
         l.seq = SequenceOptions::read(&c);
         l.input_shape = c.declared_input_shape();
-        if c.f32_or("dropout", 0.0) != 0.0 || c.f32_or("recurrent_dropout", 0.0) != 0.0 {
-            return Err(LayerError::config(
-                "SimpleRNN config",
-                "dropout / recurrent_dropout are not supported yet; use a Dropout layer",
-            ));
-        }
         Ok(l)
     }
-
-    fn act(&self) -> Result<(ScalarFn, ScalarFn)> {
-        // (f(x), f'(x) written in terms of y = f(x))
-        Ok(match self.activation {
-            Activation::Tanh => (f32::tanh, |y| 1.0 - y * y),
-            Activation::Relu => (|x| x.max(0.0), |y| if y > 0.0 { 1.0 } else { 0.0 }),
-            Activation::Sigmoid => (kerust_tensor::sigmoid, |y| y * (1.0 - y)),
-            Activation::Linear => (|x| x, |_| 1.0),
-            other => {
-                return Err(LayerError::config(
-                    format!("SimpleRNN '{}'", self.base.name()),
-                    format!("activation '{}' is not supported in recurrent layers; use tanh, relu, sigmoid or linear", other.name()),
-                ))
-            }
-        })
-    }
 }
-
-/// An activation or its derivative on one scalar.
-type ScalarFn = fn(f32) -> f32;
 
 /// Saved forward state of one SimpleRNN call, used by its backward.
 struct Saved {
@@ -159,16 +84,23 @@ struct Saved {
     t: usize,
     d: usize,
     h: usize,
-    x: Tensor,
+    xd: Tensor,
     w: Tensor,
     u: Tensor,
     /// Post-activation value of every step `[t][b][h]` (before masking).
     y: Vec<f32>,
-    /// State entering every step `[t][b][h]` (after masking of the previous step).
+    /// State entering every step after recurrent dropout `[t][b][h]`.
     h_prev: Vec<f32>,
     mask: Option<Vec<f32>>,
+    dmask: Option<Vec<f32>>,
+    rmask: Option<Vec<f32>>,
     /// Reading order of time steps (reversed for go_backwards).
     steps: Vec<usize>,
+    return_sequences: bool,
+    zero_output: bool,
+    has_bias: bool,
+    n_init: usize,
+    df: ScalarFn,
 }
 
 impl Layer for SimpleRNN {
@@ -180,7 +112,14 @@ impl Layer for SimpleRNN {
 
     fn build(&mut self, input_shapes: &[Shape], rng: &mut Rng) -> Result<()> {
         let d = input_features(self.base.name(), &input_shapes[0])?;
-        self.act()?;
+        if self.units == 0 {
+            return Err(LayerError::config(
+                format!("SimpleRNN '{}'", self.base.name()),
+                "units must be at least 1",
+            ));
+        }
+        scalar_activation(self.base.name(), self.activation)?;
+        self.drop.check(self.base.name())?;
         let h = self.units;
         self.kernel = Some(
             Param::new("kernel", self.kernel_initializer.init(&[d, h], rng)?)
@@ -212,28 +151,14 @@ impl Layer for SimpleRNN {
     }
 
     fn call(&self, inputs: &[Flow], ctx: &mut Ctx) -> Result<Vec<Flow>> {
-        let x = inputs[0].var(self.base.name())?;
-        let not_built = || LayerError::NotBuilt(format!("layer '{}'", self.base.name()));
-        let (kp, up) = (
-            self.kernel.as_ref().ok_or_else(not_built)?,
-            self.recurrent_kernel.as_ref().ok_or_else(not_built)?,
-        );
-        let [b, t, d] = *x.shape() else {
-            return Err(LayerError::input(
-                self.base.name(),
-                "input of rank 3 [batch, time, features]",
-                x.shape(),
-            ));
-        };
-        if d != kp.value.shape()[0] {
-            return Err(LayerError::input(
-                self.base.name(),
-                format!("{} features per step", kp.value.shape()[0]),
-                x.shape(),
-            ));
-        }
-        let h = self.units;
-        let (f, df) = self.act()?;
+        let name = self.base.name();
+        let not_built = || LayerError::NotBuilt(format!("layer '{name}'"));
+        let kp = self.kernel.as_ref().ok_or_else(not_built)?;
+        let up = self.recurrent_kernel.as_ref().ok_or_else(not_built)?;
+        let (d, h) = (kp.value.shape()[0], self.units);
+        let (x, b, t) = sequence_input(name, inputs, d)?;
+        let init = initial_states(name, inputs, 1, b, h)?;
+        let (f, df) = scalar_activation(name, self.activation)?;
         let w = ctx.param(kp)?;
         let u = ctx.param(up)?;
         let bias = match &self.bias {
@@ -241,14 +166,18 @@ impl Layer for SimpleRNN {
             None => None,
         };
         let mask = step_mask(inputs[0].mask.as_ref(), b, t)?;
-        let steps: Vec<usize> = if self.seq.go_backwards {
-            (0..t).rev().collect()
-        } else {
-            (0..t).collect()
+        let steps = self.seq.steps(t);
+        let (dmask, rmask) = self.drop.masks(ctx.training, b, d, h, ctx.rng);
+        let xd = match &dmask {
+            None => x.value().clone(),
+            Some(m) => {
+                let mut v = x.value().to_vec()?;
+                apply_sequence_mask(&mut v, m, b, t, d);
+                Tensor::from_vec(v, &[b, t, d])?
+            }
         };
 
         // X·W (+b) for every step at once: [b*t, h].
-        let xs = x.value().as_slice()?;
         let mut xw = vec![0.0f32; b * t * h];
         sgemm(
             false,
@@ -257,7 +186,7 @@ impl Layer for SimpleRNN {
             h,
             d,
             1.0,
-            xs,
+            xd.as_slice()?,
             w.value().as_slice()?,
             0.0,
             &mut xw,
@@ -268,42 +197,51 @@ impl Layer for SimpleRNN {
                 .for_each(|row| row.iter_mut().zip(bs).for_each(|(v, b)| *v += b));
         }
         let us = u.value().as_slice()?;
-        let mut hcur = vec![0.0f32; b * h];
+        let mut hcur = match init.first() {
+            Some(v) => v.value().to_vec()?,
+            None => vec![0.0f32; b * h],
+        };
         let mut y = vec![0.0f32; t * b * h];
         let mut h_prev = vec![0.0f32; t * b * h];
-        let mut seq_out = if self.seq.return_sequences {
+        let mut prev_out = vec![0.0f32; b * h];
+        let rs = self.seq.return_sequences;
+        let zero_output = self.seq.zero_output_for_mask;
+        let mut seq_out = if rs {
             vec![0.0f32; b * t * h]
         } else {
             Vec::new()
         };
-        let mut pre = vec![0.0f32; b * h];
         for (k, &step) in steps.iter().enumerate() {
-            h_prev[k * b * h..(k + 1) * b * h].copy_from_slice(&hcur);
+            let hp = &mut h_prev[k * b * h..(k + 1) * b * h];
+            hp.copy_from_slice(&hcur);
+            if let Some(rm) = &rmask {
+                hp.iter_mut().zip(rm).for_each(|(v, m)| *v *= m);
+            }
+            let yk = &mut y[k * b * h..(k + 1) * b * h];
             for bi in 0..b {
-                pre[bi * h..(bi + 1) * h]
+                yk[bi * h..(bi + 1) * h]
                     .copy_from_slice(&xw[(bi * t + step) * h..(bi * t + step + 1) * h]);
             }
-            sgemm(false, false, b, h, h, 1.0, &hcur, us, 1.0, &mut pre)?;
-            let yk = &mut y[k * b * h..(k + 1) * b * h];
-            for i in 0..b * h {
-                yk[i] = f(pre[i]);
-            }
+            sgemm(false, false, b, h, h, 1.0, hp, us, 1.0, yk)?;
+            apply_act(self.activation, f, yk);
             for bi in 0..b {
-                let keep = mask.as_ref().is_none_or(|m| m[bi * t + step] != 0.0);
-                if keep {
+                let po = &mut prev_out[bi * h..(bi + 1) * h];
+                if kept(&mask, bi, t, step) {
                     hcur[bi * h..(bi + 1) * h].copy_from_slice(&yk[bi * h..(bi + 1) * h]);
+                    po.copy_from_slice(&yk[bi * h..(bi + 1) * h]);
+                } else if zero_output {
+                    po.fill(0.0);
                 }
-                if self.seq.return_sequences {
+                if rs {
                     // Output position k: Keras keeps outputs in processing order.
-                    seq_out[(bi * t + k) * h..(bi * t + k + 1) * h]
-                        .copy_from_slice(&hcur[bi * h..(bi + 1) * h]);
+                    seq_out[(bi * t + k) * h..(bi * t + k + 1) * h].copy_from_slice(po);
                 }
             }
         }
-        let out = if self.seq.return_sequences {
+        let out = if rs {
             Tensor::from_vec(seq_out, &[b, t, h])?
         } else {
-            Tensor::from_vec(hcur.clone(), &[b, h])?
+            Tensor::from_vec(prev_out, &[b, h])?
         };
         let state = Tensor::from_vec(hcur, &[b, h])?;
         let saved = Saved {
@@ -311,40 +249,32 @@ impl Layer for SimpleRNN {
             t,
             d,
             h,
-            x: x.value().clone(),
+            xd,
             w: w.value().clone(),
             u: u.value().clone(),
             y,
             h_prev,
             mask,
+            dmask,
+            rmask,
             steps,
+            return_sequences: rs,
+            zero_output,
+            has_bias: bias.is_some(),
+            n_init: init.len(),
+            df,
         };
-        let return_sequences = self.seq.return_sequences;
-        let has_bias = bias.is_some();
         let mut ins = vec![x, &w, &u];
         if let Some(bv) = &bias {
             ins.push(bv);
         }
+        ins.extend(init.iter().copied());
         let outs = ctx.tape.record(
             &ins,
             vec![out, state],
-            Box::new(move |g: &[Option<Tensor>]| {
-                backward(&saved, g, return_sequences, has_bias, df)
-            }),
+            Box::new(move |g: &[Option<Tensor>]| backward(&saved, g)),
         )?;
-        let out_mask = if return_sequences {
-            inputs[0].mask.clone()
-        } else {
-            None
-        };
-        let mut result = vec![Flow {
-            value: Value::Float(outs[0].clone()),
-            mask: out_mask,
-        }];
-        if self.seq.return_state {
-            result.push(Flow::float(outs[1].clone()));
-        }
-        Ok(result)
+        Ok(result_flows(&self.seq, inputs[0].mask.as_ref(), &outs))
     }
 
     fn params(&self) -> Vec<&Param> {
@@ -367,36 +297,8 @@ impl Layer for SimpleRNN {
         m.insert("units".into(), json!(self.units));
         m.insert("activation".into(), json!(self.activation.name()));
         m.insert("use_bias".into(), json!(self.use_bias));
-        m.insert(
-            "kernel_initializer".into(),
-            self.kernel_initializer.to_config(),
-        );
-        m.insert(
-            "recurrent_initializer".into(),
-            self.recurrent_initializer.to_config(),
-        );
-        m.insert("bias_initializer".into(), self.bias_initializer.to_config());
-        m.insert(
-            "kernel_regularizer".into(),
-            self.kernel_regularizer
-                .map_or(Json::Null, |r| r.to_config()),
-        );
-        m.insert(
-            "recurrent_regularizer".into(),
-            self.recurrent_regularizer
-                .map_or(Json::Null, |r| r.to_config()),
-        );
-        m.insert(
-            "bias_regularizer".into(),
-            self.bias_regularizer.map_or(Json::Null, |r| r.to_config()),
-        );
-        m.insert("activity_regularizer".into(), Json::Null);
-        m.insert("kernel_constraint".into(), Json::Null);
-        m.insert("recurrent_constraint".into(), Json::Null);
-        m.insert("bias_constraint".into(), Json::Null);
-        m.insert("dropout".into(), json!(0.0));
-        m.insert("recurrent_dropout".into(), json!(0.0));
-        m.insert("seed".into(), Json::Null);
+        write_weight_options!(m, self);
+        self.drop.write(&mut m);
         self.seq.write(&mut m);
         crate::config::insert_input_shape(&mut m, &self.input_shape);
         Json::Object(m)
@@ -404,101 +306,90 @@ impl Layer for SimpleRNN {
 }
 
 /// Backpropagation through time for one SimpleRNN call.
-fn backward(
-    s: &Saved,
-    g: &[Option<Tensor>],
-    return_sequences: bool,
-    has_bias: bool,
-    df: fn(f32) -> f32,
-) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
+fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
     let (b, t, d, h) = (s.b, s.t, s.d, s.h);
     let g_out = g[0].as_ref().map(|x| x.to_vec()).transpose()?;
-    let g_state = g[1].as_ref().map(|x| x.to_vec()).transpose()?;
     let mut dh = vec![0.0f32; b * h];
-    if let Some(gs) = &g_state {
-        dh.iter_mut().zip(gs).for_each(|(a, v)| *a += v);
-    }
-    if !return_sequences {
-        if let Some(go) = &g_out {
-            dh.iter_mut().zip(go).for_each(|(a, v)| *a += v);
-        }
+    add_into(
+        &mut dh,
+        g[1].as_ref().map(|x| x.to_vec()).transpose()?.as_ref(),
+    );
+    // Gradient reaching the "previous output" a masked step repeats.
+    let mut dout = vec![0.0f32; b * h];
+    if !s.return_sequences {
+        add_into(&mut dout, g_out.as_ref());
     }
     let mut dxw = vec![0.0f32; b * t * h];
     let mut du = vec![0.0f32; h * h];
-    let mut dpre = vec![0.0f32; b * h];
+    // Per-step gradients kept time-major so dU is one GEMM after the loop.
+    let mut dpre_all = vec![0.0f32; t * b * h];
     let mut carry = vec![0.0f32; b * h];
     let us = s.u.as_slice()?;
     for k in (0..t).rev() {
         let step = s.steps[k];
-        if return_sequences {
-            if let Some(go) = &g_out {
-                for bi in 0..b {
-                    let src = &go[(bi * t + k) * h..(bi * t + k + 1) * h];
-                    dh[bi * h..(bi + 1) * h]
-                        .iter_mut()
-                        .zip(src)
+        let yk = &s.y[k * b * h..(k + 1) * b * h];
+        let dpre = &mut dpre_all[k * b * h..(k + 1) * b * h];
+        for bi in 0..b {
+            let dor = &mut dout[bi * h..(bi + 1) * h];
+            if s.return_sequences {
+                if let Some(go) = &g_out {
+                    dor.iter_mut()
+                        .zip(&go[(bi * t + k) * h..(bi * t + k + 1) * h])
                         .for_each(|(a, v)| *a += v);
                 }
             }
-        }
-        let yk = &s.y[k * b * h..(k + 1) * b * h];
-        for bi in 0..b {
-            let keep = s.mask.as_ref().is_none_or(|m| m[bi * t + step] != 0.0);
-            for j in 0..h {
-                let i = bi * h + j;
-                if keep {
-                    dpre[i] = dh[i] * df(yk[i]);
-                    carry[i] = 0.0;
-                } else {
-                    dpre[i] = 0.0;
-                    carry[i] = dh[i];
+            let r = bi * h..(bi + 1) * h;
+            if kept(&s.mask, bi, t, step) {
+                for j in r.clone() {
+                    dpre[j] = (dh[j] + dor[j - bi * h]) * (s.df)(yk[j]);
+                    carry[j] = 0.0;
+                }
+                dor.fill(0.0);
+            } else {
+                dpre[r.clone()].fill(0.0);
+                carry[r.clone()].copy_from_slice(&dh[r]);
+                if s.zero_output {
+                    dor.fill(0.0);
                 }
             }
             dxw[(bi * t + step) * h..(bi * t + step + 1) * h]
                 .copy_from_slice(&dpre[bi * h..(bi + 1) * h]);
         }
-        let hp = &s.h_prev[k * b * h..(k + 1) * b * h];
-        sgemm(true, false, h, h, b, 1.0, hp, &dpre, 1.0, &mut du)?;
-        // dh_{prev} = dpre·Uᵀ + carry
-        dh.copy_from_slice(&carry);
-        sgemm(false, true, b, h, h, 1.0, &dpre, us, 1.0, &mut dh)?;
+        // dh_prev = (dpre·Uᵀ) ⊙ recurrent mask + carry of masked rows.
+        sgemm(false, true, b, h, h, 1.0, dpre, us, 0.0, &mut dh)?;
+        if let Some(rm) = &s.rmask {
+            dh.iter_mut().zip(rm).for_each(|(v, m)| *v *= m);
+        }
+        dh.iter_mut().zip(&carry).for_each(|(v, c)| *v += c);
     }
-    let mut dx = vec![0.0f32; b * t * d];
     sgemm(
-        false,
         true,
-        b * t,
-        d,
+        false,
         h,
+        h,
+        t * b,
         1.0,
-        &dxw,
+        &s.h_prev,
+        &dpre_all,
+        0.0,
+        &mut du,
+    )?;
+    let mut out = input_grads(
+        s.xd.as_slice()?,
         s.w.as_slice()?,
-        0.0,
-        &mut dx,
-    )?;
-    let mut dw = vec![0.0f32; d * h];
-    sgemm(
-        true,
-        false,
-        d,
-        h,
-        b * t,
-        1.0,
-        s.x.as_slice()?,
         &dxw,
-        0.0,
-        &mut dw,
+        s.dmask.as_ref(),
+        [b, t, d, h],
     )?;
-    let mut out = vec![
-        Some(Tensor::from_vec(dx, &[b, t, d])?),
-        Some(Tensor::from_vec(dw, &[d, h])?),
-        Some(Tensor::from_vec(du, &[h, h])?),
-    ];
-    if has_bias {
+    out.push(Some(Tensor::from_vec(du, &[h, h])?));
+    if s.has_bias {
         let mut db = vec![0.0f32; h];
         dxw.chunks(h)
             .for_each(|row| db.iter_mut().zip(row).for_each(|(a, v)| *a += v));
         out.push(Some(Tensor::from_vec(db, &[h])?));
+    }
+    if s.n_init == 1 {
+        out.push(Some(Tensor::from_vec(dh, &[b, h])?));
     }
     Ok(out)
 }
@@ -506,6 +397,7 @@ fn backward(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rnn::test_util::{check_gradients_with_states, check_training_gradients};
     use crate::testing::{check_config_round_trip, check_layer_gradients, forward};
 
     #[test]
@@ -550,8 +442,33 @@ mod tests {
             &[3, 3, 2],
         );
         check_config_round_trip(
-            SimpleRNN::new(4).return_sequences(true).go_backwards(true),
+            SimpleRNN::new(4)
+                .return_sequences(true)
+                .go_backwards(true)
+                .dropout(0.2),
             SimpleRNN::from_config,
+        );
+        check_training_gradients(
+            SimpleRNN::new(3)
+                .dropout(0.3)
+                .recurrent_dropout(0.4)
+                .return_sequences(true),
+            &[3, 4, 2],
+        );
+        check_gradients_with_states(
+            SimpleRNN::new(3).return_sequences(true).return_state(true),
+            &[3, 4, 2],
+            1,
+            3,
+        );
+        check_gradients_with_states(
+            SimpleRNN::new(2)
+                .zero_output_for_mask(true)
+                .go_backwards(true)
+                .return_sequences(true),
+            &[3, 4, 2],
+            1,
+            2,
         );
     }
 }

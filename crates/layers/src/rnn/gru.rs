@@ -1,0 +1,677 @@
+//! `GRU`: Keras's gated recurrent unit, the whole sequence as one fused tape node.
+//!
+//! Gates in Keras order `z, r, h`. `reset_after=true` (Keras default, bias `[2, 3u]`):
+//! `hh = act(x·W_h + b_h + r ⊙ (h·U_h + b'_h))`; `reset_after=false` (bias `[3u]`):
+//! `hh = act(x·W_h + b_h + (r ⊙ h)·U_h)`; then `h' = z ⊙ h + (1 − z) ⊙ hh`.
+use super::common::{
+    add_into, apply_act, apply_sequence_mask, initial_states, input_features, kept,
+    recurrent_setters, result_flows, scalar_activation, sequence_input, step_mask, weight_options,
+    write_weight_options, DropoutOptions, ScalarFn, SequenceOptions,
+};
+use super::lstm::input_grads;
+use crate::activations::Activation;
+use crate::config::Cfg;
+use crate::ctx::Ctx;
+use crate::error::{LayerError, Result};
+use crate::flow::Flow;
+use crate::initializers::Initializer;
+use crate::layer::{Layer, LayerBase, Shape};
+use crate::param::Param;
+use crate::regularizers::Regularizer;
+use kerust_tensor::{sgemm, Rng, Tensor};
+use serde_json::{json, Value as Json};
+
+/// Keras `GRU(units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+/// reset_after=True, dropout=0, recurrent_dropout=0, return_sequences=False, ...)`.
+/// Weights: `kernel [in, 3u]`, `recurrent_kernel [u, 3u]`, `bias [2, 3u]` (or `[3u]`).
+#[derive(Debug, Clone)]
+pub struct GRU {
+    pub base: LayerBase,
+    pub units: usize,
+    /// Candidate activation (`tanh`).
+    pub activation: Activation,
+    /// Gate activation (`sigmoid`).
+    pub recurrent_activation: Activation,
+    pub use_bias: bool,
+    /// Apply the reset gate after the recurrent matrix product (Keras 2/3 and cuDNN default).
+    pub reset_after: bool,
+    pub kernel_initializer: Initializer,
+    pub recurrent_initializer: Initializer,
+    pub bias_initializer: Initializer,
+    pub kernel_regularizer: Option<Regularizer>,
+    pub recurrent_regularizer: Option<Regularizer>,
+    pub bias_regularizer: Option<Regularizer>,
+    pub drop: DropoutOptions,
+    pub seq: SequenceOptions,
+    /// Input shape without batch when first in a `Sequential`.
+    pub input_shape: Option<Shape>,
+    kernel: Option<Param>,
+    recurrent_kernel: Option<Param>,
+    bias: Option<Param>,
+}
+
+impl GRU {
+    pub fn new(units: usize) -> Self {
+        Self {
+            base: LayerBase::new("GRU"),
+            units,
+            activation: Activation::Tanh,
+            recurrent_activation: Activation::Sigmoid,
+            use_bias: true,
+            reset_after: true,
+            kernel_initializer: Initializer::GlorotUniform,
+            recurrent_initializer: Initializer::Orthogonal { gain: 1.0 },
+            bias_initializer: Initializer::Zeros,
+            kernel_regularizer: None,
+            recurrent_regularizer: None,
+            bias_regularizer: None,
+            drop: DropoutOptions::default(),
+            seq: SequenceOptions::default(),
+            input_shape: None,
+            kernel: None,
+            recurrent_kernel: None,
+            bias: None,
+        }
+    }
+    recurrent_setters!();
+    pub fn recurrent_activation(mut self, a: impl Into<Activation>) -> Self {
+        self.recurrent_activation = a.into();
+        self
+    }
+    pub fn reset_after(mut self, r: bool) -> Self {
+        self.reset_after = r;
+        self
+    }
+
+    pub fn from_config(cfg: &Json) -> Result<Self> {
+        let c = Cfg::new("GRU", cfg);
+        let mut l = GRU::new(c.usize("units")?);
+        l.base = LayerBase::from_config(cfg);
+        l.activation = Activation::from_name(c.str_or("activation", "tanh"))?;
+        l.recurrent_activation =
+            Activation::from_name(c.str_or("recurrent_activation", "sigmoid"))?;
+        l.use_bias = c.bool_or("use_bias", true);
+        l.reset_after = c.bool_or("reset_after", true);
+        weight_options!(l).read(&c)?;
+        l.drop = DropoutOptions::read(&c)?;
+        l.seq = SequenceOptions::read(&c);
+        l.input_shape = c.declared_input_shape();
+        Ok(l)
+    }
+
+    fn acts(&self) -> Result<[ScalarFn; 4]> {
+        let (fa, dfa) = scalar_activation(self.base.name(), self.activation)?;
+        let (fr, dfr) = scalar_activation(self.base.name(), self.recurrent_activation)?;
+        Ok([fa, dfa, fr, dfr])
+    }
+}
+
+/// Saved forward state of one GRU call, used by its backward.
+struct Saved {
+    b: usize,
+    t: usize,
+    d: usize,
+    u: usize,
+    xd: Tensor,
+    w: Tensor,
+    /// `reset_after`: the full `[u, 3u]`; otherwise `U_zr [u, 2u]` then `U_h [u, u]`.
+    u_all: Vec<f32>,
+    u_h: Vec<f32>,
+    /// Activated `z, r, hh` of every step `[t][b][3u]`.
+    gates: Vec<f32>,
+    /// State entering every step `[t][b][u]` (before recurrent dropout).
+    h_in: Vec<f32>,
+    /// The same after recurrent dropout (the `h·U` operand).
+    h_d: Vec<f32>,
+    /// `reset_after`: `h·U_h + b'_h`; otherwise `r ⊙ h_d` (the `U_h` operand). `[t][b][u]`.
+    aux: Vec<f32>,
+    mask: Option<Vec<f32>>,
+    dmask: Option<Vec<f32>>,
+    rmask: Option<Vec<f32>>,
+    steps: Vec<usize>,
+    return_sequences: bool,
+    zero_output: bool,
+    reset_after: bool,
+    has_bias: bool,
+    n_init: usize,
+    acts: [ScalarFn; 4],
+}
+
+impl Layer for GRU {
+    crate::layer_boilerplate!("GRU");
+
+    fn declared_input_shape(&self) -> Option<Shape> {
+        self.input_shape.clone()
+    }
+
+    fn build(&mut self, input_shapes: &[Shape], rng: &mut Rng) -> Result<()> {
+        let d = input_features(self.base.name(), &input_shapes[0])?;
+        if self.units == 0 {
+            return Err(LayerError::config(
+                format!("GRU '{}'", self.base.name()),
+                "units must be at least 1",
+            ));
+        }
+        self.acts()?;
+        self.drop.check(self.base.name())?;
+        let u = self.units;
+        self.kernel = Some(
+            Param::new("kernel", self.kernel_initializer.init(&[d, 3 * u], rng)?)
+                .with_regularizer(self.kernel_regularizer),
+        );
+        self.recurrent_kernel = Some(
+            Param::new(
+                "recurrent_kernel",
+                self.recurrent_initializer.init(&[u, 3 * u], rng)?,
+            )
+            .with_regularizer(self.recurrent_regularizer),
+        );
+        if self.use_bias {
+            let shape: &[usize] = if self.reset_after {
+                &[2, 3 * u]
+            } else {
+                &[3 * u]
+            };
+            self.bias = Some(
+                Param::new("bias", self.bias_initializer.init(shape, rng)?)
+                    .with_regularizer(self.bias_regularizer),
+            );
+        }
+        if !self.base.trainable {
+            self.set_trainable(false);
+        }
+        self.base.built = true;
+        Ok(())
+    }
+
+    fn compute_output_shape(&self, input_shapes: &[Shape]) -> Result<Vec<Shape>> {
+        input_features(self.base.name(), &input_shapes[0])?;
+        Ok(self.seq.output_shapes(&input_shapes[0], self.units, 1))
+    }
+
+    fn call(&self, inputs: &[Flow], ctx: &mut Ctx) -> Result<Vec<Flow>> {
+        let name = self.base.name();
+        let not_built = || LayerError::NotBuilt(format!("layer '{name}'"));
+        let kp = self.kernel.as_ref().ok_or_else(not_built)?;
+        let up = self.recurrent_kernel.as_ref().ok_or_else(not_built)?;
+        let (d, u) = (kp.value.shape()[0], self.units);
+        let g3 = 3 * u;
+        let (x, b, t) = sequence_input(name, inputs, d)?;
+        let init = initial_states(name, inputs, 1, b, u)?;
+        let acts = self.acts()?;
+        let [fa, _, fr, _] = acts;
+        let reset_after = self.reset_after;
+        let w = ctx.param(kp)?;
+        let rk = ctx.param(up)?;
+        let bias = match &self.bias {
+            Some(p) => Some(ctx.param(p)?),
+            None => None,
+        };
+        let mask = step_mask(inputs[0].mask.as_ref(), b, t)?;
+        let steps = self.seq.steps(t);
+        let (dmask, rmask) = self.drop.masks(ctx.training, b, d, u, ctx.rng);
+        let xd = match &dmask {
+            None => x.value().clone(),
+            Some(m) => {
+                let mut v = x.value().to_vec()?;
+                apply_sequence_mask(&mut v, m, b, t, d);
+                Tensor::from_vec(v, &[b, t, d])?
+            }
+        };
+        let bias_v = bias.as_ref().map(|v| v.value().to_vec()).transpose()?;
+        let (b_in, b_rec) = match &bias_v {
+            Some(v) if reset_after => (Some(&v[..g3]), Some(&v[g3..])),
+            Some(v) => (Some(&v[..]), None),
+            None => (None, None),
+        };
+
+        let mut xw = vec![0.0f32; b * t * g3];
+        sgemm(
+            false,
+            false,
+            b * t,
+            g3,
+            d,
+            1.0,
+            xd.as_slice()?,
+            w.value().as_slice()?,
+            0.0,
+            &mut xw,
+        )?;
+        if let Some(bs) = b_in {
+            xw.chunks_mut(g3)
+                .for_each(|row| row.iter_mut().zip(bs).for_each(|(v, b)| *v += b));
+        }
+        // reset_after=false needs U_zr and U_h as separate contiguous matrices.
+        let us = rk.value().as_slice()?;
+        let (u_all, u_h) = if reset_after {
+            (us.to_vec(), Vec::new())
+        } else {
+            let mut zr = Vec::with_capacity(u * 2 * u);
+            let mut hh = Vec::with_capacity(u * u);
+            for row in us.chunks(g3) {
+                zr.extend_from_slice(&row[..2 * u]);
+                hh.extend_from_slice(&row[2 * u..]);
+            }
+            (zr, hh)
+        };
+        let mut h = match init.first() {
+            Some(v) => v.value().to_vec()?,
+            None => vec![0.0f32; b * u],
+        };
+        let mut gates = vec![0.0f32; t * b * g3];
+        let mut h_in = vec![0.0f32; t * b * u];
+        let mut h_d = vec![0.0f32; t * b * u];
+        let mut aux = vec![0.0f32; t * b * u];
+        let mut rec = vec![0.0f32; b * g3];
+        let mut rech = vec![0.0f32; b * u];
+        let mut prev_out = vec![0.0f32; b * u];
+        let rs = self.seq.return_sequences;
+        let zero_output = self.seq.zero_output_for_mask;
+        let mut seq_out = if rs {
+            vec![0.0f32; b * t * u]
+        } else {
+            Vec::new()
+        };
+        let bu = b * u;
+        for (k, &s) in steps.iter().enumerate() {
+            h_in[k * bu..(k + 1) * bu].copy_from_slice(&h);
+            let hd = &mut h_d[k * bu..(k + 1) * bu];
+            hd.copy_from_slice(&h);
+            if let Some(rm) = &rmask {
+                hd.iter_mut().zip(rm).for_each(|(v, m)| *v *= m);
+            }
+            let hd = &h_d[k * bu..(k + 1) * bu];
+            let gk = &mut gates[k * b * g3..(k + 1) * b * g3];
+            let ak = &mut aux[k * bu..(k + 1) * bu];
+            // Recurrent projections: [b, 3u] (reset_after) or [b, 2u].
+            let rw = if reset_after { g3 } else { 2 * u };
+            sgemm(
+                false,
+                false,
+                b,
+                rw,
+                u,
+                1.0,
+                hd,
+                &u_all,
+                0.0,
+                &mut rec[..b * rw],
+            )?;
+            for bi in 0..b {
+                let xr = &xw[(bi * t + s) * g3..(bi * t + s + 1) * g3];
+                let rr = &rec[bi * rw..(bi + 1) * rw];
+                let gr = &mut gk[bi * g3..(bi + 1) * g3];
+                for j in 0..2 * u {
+                    gr[j] = xr[j] + rr[j];
+                }
+                if let Some(br) = b_rec {
+                    gr[..2 * u].iter_mut().zip(br).for_each(|(v, b)| *v += b);
+                }
+                apply_act(self.recurrent_activation, fr, &mut gr[..2 * u]);
+                if reset_after {
+                    for j in 0..u {
+                        let rh = rr[2 * u + j] + b_rec.map_or(0.0, |br| br[2 * u + j]);
+                        ak[bi * u + j] = rh;
+                        gr[2 * u + j] = xr[2 * u + j] + gr[u + j] * rh;
+                    }
+                    apply_act(self.activation, fa, &mut gr[2 * u..]);
+                } else {
+                    for j in 0..u {
+                        ak[bi * u + j] = gr[u + j] * hd[bi * u + j];
+                    }
+                }
+            }
+            if !reset_after {
+                sgemm(false, false, b, u, u, 1.0, ak, &u_h, 0.0, &mut rech)?;
+                for bi in 0..b {
+                    let xr = &xw[(bi * t + s) * g3..(bi * t + s + 1) * g3];
+                    let gh = &mut gk[bi * g3 + 2 * u..(bi + 1) * g3];
+                    for j in 0..u {
+                        gh[j] = xr[2 * u + j] + rech[bi * u + j];
+                    }
+                    apply_act(self.activation, fa, gh);
+                }
+            }
+            for bi in 0..b {
+                let keep = kept(&mask, bi, t, s);
+                let po = &mut prev_out[bi * u..(bi + 1) * u];
+                let hr = &mut h[bi * u..(bi + 1) * u];
+                if keep {
+                    let gr = &gk[bi * g3..(bi + 1) * g3];
+                    for j in 0..u {
+                        let z = gr[j];
+                        hr[j] = z * hr[j] + (1.0 - z) * gr[2 * u + j];
+                    }
+                    po.copy_from_slice(hr);
+                } else if zero_output {
+                    po.fill(0.0);
+                }
+                if rs {
+                    seq_out[(bi * t + k) * u..(bi * t + k + 1) * u].copy_from_slice(po);
+                }
+            }
+        }
+        let out = if rs {
+            Tensor::from_vec(seq_out, &[b, t, u])?
+        } else {
+            Tensor::from_vec(prev_out, &[b, u])?
+        };
+        let saved = Saved {
+            b,
+            t,
+            d,
+            u,
+            xd,
+            w: w.value().clone(),
+            u_all,
+            u_h,
+            gates,
+            h_in,
+            h_d,
+            aux,
+            mask,
+            dmask,
+            rmask,
+            steps,
+            return_sequences: rs,
+            zero_output,
+            reset_after,
+            has_bias: bias.is_some(),
+            n_init: init.len(),
+            acts,
+        };
+        let mut ins = vec![x, &w, &rk];
+        if let Some(bv) = &bias {
+            ins.push(bv);
+        }
+        ins.extend(init.iter().copied());
+        let outs = ctx.tape.record(
+            &ins,
+            vec![out, Tensor::from_vec(h, &[b, u])?],
+            Box::new(move |g: &[Option<Tensor>]| backward(&saved, g)),
+        )?;
+        Ok(result_flows(&self.seq, inputs[0].mask.as_ref(), &outs))
+    }
+
+    fn params(&self) -> Vec<&Param> {
+        self.kernel
+            .iter()
+            .chain(self.recurrent_kernel.iter())
+            .chain(self.bias.iter())
+            .collect()
+    }
+    fn params_mut(&mut self) -> Vec<&mut Param> {
+        self.kernel
+            .iter_mut()
+            .chain(self.recurrent_kernel.iter_mut())
+            .chain(self.bias.iter_mut())
+            .collect()
+    }
+
+    fn get_config(&self) -> Json {
+        let mut m = self.base.config();
+        m.insert("units".into(), json!(self.units));
+        m.insert("activation".into(), json!(self.activation.name()));
+        m.insert(
+            "recurrent_activation".into(),
+            json!(self.recurrent_activation.name()),
+        );
+        m.insert("use_bias".into(), json!(self.use_bias));
+        m.insert("reset_after".into(), json!(self.reset_after));
+        write_weight_options!(m, self);
+        self.drop.write(&mut m);
+        self.seq.write(&mut m);
+        crate::config::insert_input_shape(&mut m, &self.input_shape);
+        Json::Object(m)
+    }
+}
+
+/// Backpropagation through time for one GRU call, reusing the saved gates.
+fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
+    let (b, t, d, u) = (s.b, s.t, s.d, s.u);
+    let (g3, bu) = (3 * u, b * u);
+    let rw = if s.reset_after { g3 } else { 2 * u };
+    let [_, dfa, _, dfr] = s.acts;
+    let g_out = g[0].as_ref().map(|x| x.to_vec()).transpose()?;
+    let mut dh = vec![0.0f32; bu];
+    add_into(
+        &mut dh,
+        g[1].as_ref().map(|x| x.to_vec()).transpose()?.as_ref(),
+    );
+    let mut dout = vec![0.0f32; bu];
+    if !s.return_sequences {
+        add_into(&mut dout, g_out.as_ref());
+    }
+    let mut dxw = vec![0.0f32; b * t * g3];
+    // Gradient of the recurrent projection of this step ([b, 3u] or [b, 2u]).
+    // Per-step gradients kept time-major so dU is one GEMM after the loop.
+    let mut drec_all = vec![0.0f32; t * b * rw];
+    let mut dph_all = vec![0.0f32; t * bu];
+    let mut drh = vec![0.0f32; bu];
+    let mut du_all = vec![0.0f32; u * rw];
+    let mut du_h = vec![0.0f32; if s.reset_after { 0 } else { u * u }];
+    let mut db_rec = vec![0.0f32; if s.reset_after { g3 } else { 0 }];
+    // Direct path h_prev → h' (z ⊙ h_prev, or the whole gradient on a masked step).
+    let mut direct = vec![0.0f32; bu];
+    for k in (0..t).rev() {
+        let step = s.steps[k];
+        let gk = &s.gates[k * b * g3..(k + 1) * b * g3];
+        let hin = &s.h_in[k * bu..(k + 1) * bu];
+        let hd = &s.h_d[k * bu..(k + 1) * bu];
+        let ak = &s.aux[k * bu..(k + 1) * bu];
+        let drec = &mut drec_all[k * b * rw..(k + 1) * b * rw];
+        let dph = &mut dph_all[k * bu..(k + 1) * bu];
+        for bi in 0..b {
+            let keep = kept(&s.mask, bi, t, step);
+            let dor = &mut dout[bi * u..(bi + 1) * u];
+            if s.return_sequences {
+                if let Some(go) = &g_out {
+                    dor.iter_mut()
+                        .zip(&go[(bi * t + k) * u..(bi * t + k + 1) * u])
+                        .for_each(|(a, v)| *a += v);
+                }
+            }
+            let dr = &mut drec[bi * rw..(bi + 1) * rw];
+            let dphr = &mut dph[bi * u..(bi + 1) * u];
+            let dir = &mut direct[bi * u..(bi + 1) * u];
+            let dhr = &dh[bi * u..(bi + 1) * u];
+            if !keep {
+                dr.fill(0.0);
+                dphr.fill(0.0);
+                dir.copy_from_slice(dhr);
+                if s.zero_output {
+                    dor.fill(0.0);
+                }
+                continue;
+            }
+            let gr = &gk[bi * g3..(bi + 1) * g3];
+            let dx = &mut dxw[(bi * t + step) * g3..(bi * t + step + 1) * g3];
+            for j in 0..u {
+                let (z, r, hh) = (gr[j], gr[u + j], gr[2 * u + j]);
+                let dhe = dhr[j] + dor[j];
+                let dz = dhe * (hin[bi * u + j] - hh) * dfr(z);
+                let dp = dhe * (1.0 - z) * dfa(hh);
+                dir[j] = dhe * z;
+                dphr[j] = dp;
+                dr[j] = dz;
+                dx[j] = dz;
+                dx[2 * u + j] = dp;
+                if s.reset_after {
+                    let dr_pre = dp * ak[bi * u + j] * dfr(r);
+                    dr[u + j] = dr_pre;
+                    dr[2 * u + j] = dp * r;
+                    dx[u + j] = dr_pre;
+                }
+            }
+            dor.fill(0.0);
+        }
+        if !s.reset_after {
+            // hh pre-activation = x_h + (r ⊙ h_d)·U_h.
+            sgemm(false, true, b, u, u, 1.0, dph, &s.u_h, 0.0, &mut drh)?;
+            for bi in 0..b {
+                if !kept(&s.mask, bi, t, step) {
+                    continue;
+                }
+                for j in 0..u {
+                    let i = bi * u + j;
+                    let r = gk[bi * g3 + u + j];
+                    let dr_pre = drh[i] * hd[i] * dfr(r);
+                    drec[bi * rw + u + j] = dr_pre;
+                    dxw[(bi * t + step) * g3 + u + j] = dr_pre;
+                    // r ⊙ h_d also feeds h_d: keep that part in drh.
+                    drh[i] *= r;
+                }
+            }
+        } else {
+            for row in drec.chunks(g3) {
+                db_rec.iter_mut().zip(row).for_each(|(a, v)| *a += v);
+            }
+        }
+        sgemm(false, true, b, u, rw, 1.0, drec, &s.u_all, 0.0, &mut dh)?;
+        if !s.reset_after {
+            dh.iter_mut().zip(&drh).for_each(|(v, a)| *v += a);
+        }
+        if let Some(rm) = &s.rmask {
+            dh.iter_mut().zip(rm).for_each(|(v, m)| *v *= m);
+        }
+        dh.iter_mut().zip(&direct).for_each(|(v, c)| *v += c);
+    }
+    sgemm(
+        true,
+        false,
+        u,
+        rw,
+        t * b,
+        1.0,
+        &s.h_d,
+        &drec_all,
+        0.0,
+        &mut du_all,
+    )?;
+    if !s.reset_after {
+        sgemm(
+            true,
+            false,
+            u,
+            u,
+            t * b,
+            1.0,
+            &s.aux,
+            &dph_all,
+            0.0,
+            &mut du_h,
+        )?;
+    }
+    let mut out = input_grads(
+        s.xd.as_slice()?,
+        s.w.as_slice()?,
+        &dxw,
+        s.dmask.as_ref(),
+        [b, t, d, g3],
+    )?;
+    let du = if s.reset_after {
+        du_all
+    } else {
+        let mut v = Vec::with_capacity(u * g3);
+        for (zr, hh) in du_all.chunks(2 * u).zip(du_h.chunks(u)) {
+            v.extend_from_slice(zr);
+            v.extend_from_slice(hh);
+        }
+        v
+    };
+    out.push(Some(Tensor::from_vec(du, &[u, g3])?));
+    if s.has_bias {
+        let mut db = vec![0.0f32; g3];
+        dxw.chunks(g3)
+            .for_each(|row| db.iter_mut().zip(row).for_each(|(a, v)| *a += v));
+        if s.reset_after {
+            db.extend_from_slice(&db_rec);
+            out.push(Some(Tensor::from_vec(db, &[2, g3])?));
+        } else {
+            out.push(Some(Tensor::from_vec(db, &[g3])?));
+        }
+    }
+    if s.n_init == 1 {
+        out.push(Some(Tensor::from_vec(dh, &[b, u])?));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rnn::test_util::{check_gradients_with_states, check_training_gradients};
+    use crate::testing::{check_config_round_trip, check_layer_gradients};
+
+    #[test]
+    fn lecture_parameter_counts() {
+        let count = |l: GRU, d: usize| {
+            let mut l = l;
+            l.build(&[vec![None, None, Some(d)]], &mut Rng::seed(0))
+                .unwrap();
+            l.count_params()
+        };
+        assert_eq!(count(GRU::new(64), 128), 37248);
+        // reset_after=false: one bias row.
+        assert_eq!(count(GRU::new(64).reset_after(false), 128), 37056);
+    }
+
+    #[test]
+    fn gradients_all_modes() {
+        for ra in [true, false] {
+            check_layer_gradients(GRU::new(3).reset_after(ra), &[2, 4, 2]);
+            check_layer_gradients(
+                GRU::new(3).reset_after(ra).return_sequences(true),
+                &[2, 4, 2],
+            );
+            check_layer_gradients(
+                GRU::new(2)
+                    .reset_after(ra)
+                    .go_backwards(true)
+                    .return_sequences(true)
+                    .activation("relu")
+                    .use_bias(false),
+                &[2, 3, 2],
+            );
+            check_training_gradients(
+                GRU::new(3)
+                    .reset_after(ra)
+                    .dropout(0.3)
+                    .recurrent_dropout(0.4)
+                    .return_sequences(true),
+                &[3, 4, 2],
+            );
+            check_gradients_with_states(
+                GRU::new(3)
+                    .reset_after(ra)
+                    .return_sequences(true)
+                    .return_state(true),
+                &[3, 4, 2],
+                1,
+                3,
+            );
+            check_gradients_with_states(
+                GRU::new(2)
+                    .reset_after(ra)
+                    .zero_output_for_mask(true)
+                    .go_backwards(true)
+                    .return_sequences(true),
+                &[3, 4, 2],
+                1,
+                2,
+            );
+        }
+    }
+
+    #[test]
+    fn config_round_trip() {
+        check_config_round_trip(
+            GRU::new(4)
+                .reset_after(false)
+                .return_state(true)
+                .recurrent_dropout(0.1),
+            GRU::from_config,
+        );
+    }
+}

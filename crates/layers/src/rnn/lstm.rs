@@ -1,0 +1,622 @@
+//! `LSTM`: Keras's long short-term memory layer, the whole sequence as one fused tape node.
+//!
+//! Gates in Keras order `i, f, c, o`: `z = x·W + h·U + b`, `i,f,o = σ(z)`, `g = act(z_c)`,
+//! `c' = f·c + i·g`, `h' = o·act(c')`.
+use super::common::{
+    add_into, apply_act, apply_sequence_mask, initial_states, input_features, kept,
+    recurrent_setters, result_flows, scalar_activation, sequence_input, step_mask, weight_options,
+    write_weight_options, DropoutOptions, ScalarFn, SequenceOptions,
+};
+use crate::activations::Activation;
+use crate::config::Cfg;
+use crate::ctx::Ctx;
+use crate::error::{LayerError, Result};
+use crate::flow::Flow;
+use crate::initializers::Initializer;
+use crate::layer::{Layer, LayerBase, Shape};
+use crate::param::Param;
+use crate::regularizers::Regularizer;
+use kerust_tensor::{sgemm, Rng, Tensor};
+use serde_json::{json, Value as Json};
+
+/// Keras `LSTM(units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+/// unit_forget_bias=True, dropout=0, recurrent_dropout=0, return_sequences=False, ...)`.
+/// Weights: `kernel [in, 4u]`, `recurrent_kernel [u, 4u]`, `bias [4u]`.
+#[derive(Debug, Clone)]
+pub struct LSTM {
+    pub base: LayerBase,
+    pub units: usize,
+    /// Cell and output activation (`tanh`).
+    pub activation: Activation,
+    /// Gate activation (`sigmoid`).
+    pub recurrent_activation: Activation,
+    pub use_bias: bool,
+    /// Start the forget-gate bias at 1 (Keras default).
+    pub unit_forget_bias: bool,
+    pub kernel_initializer: Initializer,
+    pub recurrent_initializer: Initializer,
+    pub bias_initializer: Initializer,
+    pub kernel_regularizer: Option<Regularizer>,
+    pub recurrent_regularizer: Option<Regularizer>,
+    pub bias_regularizer: Option<Regularizer>,
+    pub drop: DropoutOptions,
+    pub seq: SequenceOptions,
+    /// Input shape without batch when first in a `Sequential`.
+    pub input_shape: Option<Shape>,
+    kernel: Option<Param>,
+    recurrent_kernel: Option<Param>,
+    bias: Option<Param>,
+}
+
+impl LSTM {
+    pub fn new(units: usize) -> Self {
+        Self {
+            base: LayerBase::new("LSTM"),
+            units,
+            activation: Activation::Tanh,
+            recurrent_activation: Activation::Sigmoid,
+            use_bias: true,
+            unit_forget_bias: true,
+            kernel_initializer: Initializer::GlorotUniform,
+            recurrent_initializer: Initializer::Orthogonal { gain: 1.0 },
+            bias_initializer: Initializer::Zeros,
+            kernel_regularizer: None,
+            recurrent_regularizer: None,
+            bias_regularizer: None,
+            drop: DropoutOptions::default(),
+            seq: SequenceOptions::default(),
+            input_shape: None,
+            kernel: None,
+            recurrent_kernel: None,
+            bias: None,
+        }
+    }
+    recurrent_setters!();
+    pub fn recurrent_activation(mut self, a: impl Into<Activation>) -> Self {
+        self.recurrent_activation = a.into();
+        self
+    }
+    pub fn unit_forget_bias(mut self, u: bool) -> Self {
+        self.unit_forget_bias = u;
+        self
+    }
+
+    pub fn from_config(cfg: &Json) -> Result<Self> {
+        let c = Cfg::new("LSTM", cfg);
+        let mut l = LSTM::new(c.usize("units")?);
+        l.base = LayerBase::from_config(cfg);
+        l.activation = Activation::from_name(c.str_or("activation", "tanh"))?;
+        l.recurrent_activation =
+            Activation::from_name(c.str_or("recurrent_activation", "sigmoid"))?;
+        l.use_bias = c.bool_or("use_bias", true);
+        l.unit_forget_bias = c.bool_or("unit_forget_bias", true);
+        weight_options!(l).read(&c)?;
+        l.drop = DropoutOptions::read(&c)?;
+        l.seq = SequenceOptions::read(&c);
+        l.input_shape = c.declared_input_shape();
+        Ok(l)
+    }
+
+    fn acts(&self) -> Result<[ScalarFn; 4]> {
+        let (fa, dfa) = scalar_activation(self.base.name(), self.activation)?;
+        let (fr, dfr) = scalar_activation(self.base.name(), self.recurrent_activation)?;
+        Ok([fa, dfa, fr, dfr])
+    }
+}
+
+/// Saved forward state of one LSTM call, used by its backward.
+struct Saved {
+    b: usize,
+    t: usize,
+    d: usize,
+    u: usize,
+    /// Input after dropout `[b, t, d]`.
+    xd: Tensor,
+    w: Tensor,
+    rk: Tensor,
+    /// Activated gates `i, f, g, o` of every step `[t][b][4u]`.
+    gates: Vec<f32>,
+    /// Cell state entering every step `[t][b][u]`.
+    c_prev: Vec<f32>,
+    /// `act(c')` of every step `[t][b][u]`.
+    tc: Vec<f32>,
+    /// State entering every step after recurrent dropout `[t][b][u]` (the `h·U` operand).
+    h_prev: Vec<f32>,
+    mask: Option<Vec<f32>>,
+    dmask: Option<Vec<f32>>,
+    rmask: Option<Vec<f32>>,
+    steps: Vec<usize>,
+    return_sequences: bool,
+    zero_output: bool,
+    has_bias: bool,
+    n_init: usize,
+    acts: [ScalarFn; 4],
+}
+
+impl Layer for LSTM {
+    crate::layer_boilerplate!("LSTM");
+
+    fn declared_input_shape(&self) -> Option<Shape> {
+        self.input_shape.clone()
+    }
+
+    fn build(&mut self, input_shapes: &[Shape], rng: &mut Rng) -> Result<()> {
+        let d = input_features(self.base.name(), &input_shapes[0])?;
+        if self.units == 0 {
+            return Err(LayerError::config(
+                format!("LSTM '{}'", self.base.name()),
+                "units must be at least 1",
+            ));
+        }
+        self.acts()?;
+        self.drop.check(self.base.name())?;
+        let u = self.units;
+        self.kernel = Some(
+            Param::new("kernel", self.kernel_initializer.init(&[d, 4 * u], rng)?)
+                .with_regularizer(self.kernel_regularizer),
+        );
+        self.recurrent_kernel = Some(
+            Param::new(
+                "recurrent_kernel",
+                self.recurrent_initializer.init(&[u, 4 * u], rng)?,
+            )
+            .with_regularizer(self.recurrent_regularizer),
+        );
+        if self.use_bias {
+            let value = if self.unit_forget_bias {
+                // Keras: bias_initializer(u) ++ ones(u) ++ bias_initializer(2u).
+                let mut v = self.bias_initializer.init(&[u], rng)?.to_vec()?;
+                v.extend(std::iter::repeat_n(1.0, u));
+                v.extend(self.bias_initializer.init(&[2 * u], rng)?.to_vec()?);
+                Tensor::from_vec(v, &[4 * u])?
+            } else {
+                self.bias_initializer.init(&[4 * u], rng)?
+            };
+            self.bias = Some(Param::new("bias", value).with_regularizer(self.bias_regularizer));
+        }
+        if !self.base.trainable {
+            self.set_trainable(false);
+        }
+        self.base.built = true;
+        Ok(())
+    }
+
+    fn compute_output_shape(&self, input_shapes: &[Shape]) -> Result<Vec<Shape>> {
+        input_features(self.base.name(), &input_shapes[0])?;
+        Ok(self.seq.output_shapes(&input_shapes[0], self.units, 2))
+    }
+
+    fn call(&self, inputs: &[Flow], ctx: &mut Ctx) -> Result<Vec<Flow>> {
+        let name = self.base.name();
+        let not_built = || LayerError::NotBuilt(format!("layer '{name}'"));
+        let kp = self.kernel.as_ref().ok_or_else(not_built)?;
+        let up = self.recurrent_kernel.as_ref().ok_or_else(not_built)?;
+        let (d, u) = (kp.value.shape()[0], self.units);
+        let g4 = 4 * u;
+        let (x, b, t) = sequence_input(name, inputs, d)?;
+        let init = initial_states(name, inputs, 2, b, u)?;
+        let acts = self.acts()?;
+        let [fa, _, fr, _] = acts;
+        let w = ctx.param(kp)?;
+        let rk = ctx.param(up)?;
+        let bias = match &self.bias {
+            Some(p) => Some(ctx.param(p)?),
+            None => None,
+        };
+        let mask = step_mask(inputs[0].mask.as_ref(), b, t)?;
+        let steps = self.seq.steps(t);
+        let (dmask, rmask) = self.drop.masks(ctx.training, b, d, u, ctx.rng);
+        let xd = match &dmask {
+            None => x.value().clone(),
+            Some(m) => {
+                let mut v = x.value().to_vec()?;
+                apply_sequence_mask(&mut v, m, b, t, d);
+                Tensor::from_vec(v, &[b, t, d])?
+            }
+        };
+
+        // X·W (+b) for all steps at once: [b*t, 4u].
+        let mut xw = vec![0.0f32; b * t * g4];
+        sgemm(
+            false,
+            false,
+            b * t,
+            g4,
+            d,
+            1.0,
+            xd.as_slice()?,
+            w.value().as_slice()?,
+            0.0,
+            &mut xw,
+        )?;
+        if let Some(bv) = &bias {
+            let bs = bv.value().as_slice()?;
+            xw.chunks_mut(g4)
+                .for_each(|row| row.iter_mut().zip(bs).for_each(|(v, b)| *v += b));
+        }
+        let us = rk.value().as_slice()?;
+        let mut h = match init.first() {
+            Some(v) => v.value().to_vec()?,
+            None => vec![0.0f32; b * u],
+        };
+        let mut c = match init.get(1) {
+            Some(v) => v.value().to_vec()?,
+            None => vec![0.0f32; b * u],
+        };
+        let mut gates = vec![0.0f32; t * b * g4];
+        let mut c_prev = vec![0.0f32; t * b * u];
+        let mut tc = vec![0.0f32; t * b * u];
+        let mut h_prev = vec![0.0f32; t * b * u];
+        let mut prev_out = vec![0.0f32; b * u];
+        let rs = self.seq.return_sequences;
+        let zero_output = self.seq.zero_output_for_mask;
+        let mut seq_out = if rs {
+            vec![0.0f32; b * t * u]
+        } else {
+            Vec::new()
+        };
+        for (k, &s) in steps.iter().enumerate() {
+            let hp = &mut h_prev[k * b * u..(k + 1) * b * u];
+            hp.copy_from_slice(&h);
+            if let Some(rm) = &rmask {
+                hp.iter_mut().zip(rm).for_each(|(v, m)| *v *= m);
+            }
+            c_prev[k * b * u..(k + 1) * b * u].copy_from_slice(&c);
+            let gk = &mut gates[k * b * g4..(k + 1) * b * g4];
+            for bi in 0..b {
+                gk[bi * g4..(bi + 1) * g4]
+                    .copy_from_slice(&xw[(bi * t + s) * g4..(bi * t + s + 1) * g4]);
+            }
+            sgemm(false, false, b, g4, u, 1.0, hp, us, 1.0, gk)?;
+            let tck = &mut tc[k * b * u..(k + 1) * b * u];
+            for bi in 0..b {
+                let keep = kept(&mask, bi, t, s);
+                let row = &mut gk[bi * g4..(bi + 1) * g4];
+                let (ri, rest) = row.split_at_mut(u);
+                let (rf, rest) = rest.split_at_mut(u);
+                let (rg, ro) = rest.split_at_mut(u);
+                apply_act(self.recurrent_activation, fr, ri);
+                apply_act(self.recurrent_activation, fr, rf);
+                apply_act(self.activation, fa, rg);
+                apply_act(self.recurrent_activation, fr, ro);
+                let hr = &mut h[bi * u..(bi + 1) * u];
+                let cr = &mut c[bi * u..(bi + 1) * u];
+                let tr = &mut tck[bi * u..(bi + 1) * u];
+                for j in 0..u {
+                    tr[j] = rf[j] * cr[j] + ri[j] * rg[j];
+                }
+                if keep {
+                    cr.copy_from_slice(tr);
+                }
+                apply_act(self.activation, fa, tr);
+                if keep {
+                    for j in 0..u {
+                        hr[j] = ro[j] * tr[j];
+                    }
+                }
+                let po = &mut prev_out[bi * u..(bi + 1) * u];
+                if keep {
+                    po.copy_from_slice(hr);
+                } else if zero_output {
+                    po.fill(0.0);
+                }
+                if rs {
+                    seq_out[(bi * t + k) * u..(bi * t + k + 1) * u].copy_from_slice(po);
+                }
+            }
+        }
+        let out = if rs {
+            Tensor::from_vec(seq_out, &[b, t, u])?
+        } else {
+            Tensor::from_vec(prev_out, &[b, u])?
+        };
+        let saved = Saved {
+            b,
+            t,
+            d,
+            u,
+            xd,
+            w: w.value().clone(),
+            rk: rk.value().clone(),
+            gates,
+            c_prev,
+            tc,
+            h_prev,
+            mask,
+            dmask,
+            rmask,
+            steps,
+            return_sequences: rs,
+            zero_output,
+            has_bias: bias.is_some(),
+            n_init: init.len(),
+            acts,
+        };
+        let mut ins = vec![x, &w, &rk];
+        if let Some(bv) = &bias {
+            ins.push(bv);
+        }
+        ins.extend(init.iter().copied());
+        let outs = ctx.tape.record(
+            &ins,
+            vec![
+                out,
+                Tensor::from_vec(h, &[b, u])?,
+                Tensor::from_vec(c, &[b, u])?,
+            ],
+            Box::new(move |g: &[Option<Tensor>]| backward(&saved, g)),
+        )?;
+        Ok(result_flows(&self.seq, inputs[0].mask.as_ref(), &outs))
+    }
+
+    fn params(&self) -> Vec<&Param> {
+        self.kernel
+            .iter()
+            .chain(self.recurrent_kernel.iter())
+            .chain(self.bias.iter())
+            .collect()
+    }
+    fn params_mut(&mut self) -> Vec<&mut Param> {
+        self.kernel
+            .iter_mut()
+            .chain(self.recurrent_kernel.iter_mut())
+            .chain(self.bias.iter_mut())
+            .collect()
+    }
+
+    fn get_config(&self) -> Json {
+        let mut m = self.base.config();
+        m.insert("units".into(), json!(self.units));
+        m.insert("activation".into(), json!(self.activation.name()));
+        m.insert(
+            "recurrent_activation".into(),
+            json!(self.recurrent_activation.name()),
+        );
+        m.insert("use_bias".into(), json!(self.use_bias));
+        m.insert("unit_forget_bias".into(), json!(self.unit_forget_bias));
+        write_weight_options!(m, self);
+        self.drop.write(&mut m);
+        self.seq.write(&mut m);
+        crate::config::insert_input_shape(&mut m, &self.input_shape);
+        Json::Object(m)
+    }
+}
+
+/// Backpropagation through time for one LSTM call, reusing the saved gates.
+fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
+    let (b, t, d, u) = (s.b, s.t, s.d, s.u);
+    let g4 = 4 * u;
+    let [_, dfa, _, dfr] = s.acts;
+    let g_out = g[0].as_ref().map(|x| x.to_vec()).transpose()?;
+    let mut dh = vec![0.0f32; b * u];
+    let mut dc = vec![0.0f32; b * u];
+    add_into(
+        &mut dh,
+        g[1].as_ref().map(|x| x.to_vec()).transpose()?.as_ref(),
+    );
+    add_into(
+        &mut dc,
+        g[2].as_ref().map(|x| x.to_vec()).transpose()?.as_ref(),
+    );
+    // Gradient reaching the "previous output" a masked step repeats.
+    let mut dout = vec![0.0f32; b * u];
+    if !s.return_sequences {
+        add_into(&mut dout, g_out.as_ref());
+    }
+    let mut dxw = vec![0.0f32; b * t * g4];
+    // Gate gradients of every step, time-major, so dU is one GEMM after the loop.
+    let mut dz_all = vec![0.0f32; t * b * g4];
+    let mut du = vec![0.0f32; u * g4];
+    let mut carry = vec![0.0f32; b * u];
+    let us = s.rk.as_slice()?;
+    for k in (0..t).rev() {
+        let step = s.steps[k];
+        let gk = &s.gates[k * b * g4..(k + 1) * b * g4];
+        let cpk = &s.c_prev[k * b * u..(k + 1) * b * u];
+        let tck = &s.tc[k * b * u..(k + 1) * b * u];
+        let dz = &mut dz_all[k * b * g4..(k + 1) * b * g4];
+        for bi in 0..b {
+            let keep = kept(&s.mask, bi, t, step);
+            let dor = &mut dout[bi * u..(bi + 1) * u];
+            if s.return_sequences {
+                if let Some(go) = &g_out {
+                    dor.iter_mut()
+                        .zip(&go[(bi * t + k) * u..(bi * t + k + 1) * u])
+                        .for_each(|(a, v)| *a += v);
+                }
+            }
+            let dzr = &mut dz[bi * g4..(bi + 1) * g4];
+            let dhr = &dh[bi * u..(bi + 1) * u];
+            let car = &mut carry[bi * u..(bi + 1) * u];
+            if !keep {
+                dzr.fill(0.0);
+                car.copy_from_slice(dhr);
+                if s.zero_output {
+                    dor.fill(0.0);
+                }
+                continue;
+            }
+            let row = &gk[bi * g4..(bi + 1) * g4];
+            let dcr = &mut dc[bi * u..(bi + 1) * u];
+            for j in 0..u {
+                let (i, f, gg, o) = (row[j], row[u + j], row[2 * u + j], row[3 * u + j]);
+                let a = tck[bi * u + j];
+                let dhe = dhr[j] + dor[j];
+                let dcn = dcr[j] + dhe * o * dfa(a);
+                dzr[j] = dcn * gg * dfr(i);
+                dzr[u + j] = dcn * cpk[bi * u + j] * dfr(f);
+                dzr[2 * u + j] = dcn * i * dfa(gg);
+                dzr[3 * u + j] = dhe * a * dfr(o);
+                dcr[j] = dcn * f;
+            }
+            dor.fill(0.0);
+            car.fill(0.0);
+            dxw[(bi * t + step) * g4..(bi * t + step + 1) * g4].copy_from_slice(dzr);
+        }
+        // dh_prev = (dz·Uᵀ) ⊙ recurrent mask + carry of masked rows.
+        sgemm(false, true, b, u, g4, 1.0, dz, us, 0.0, &mut dh)?;
+        if let Some(rm) = &s.rmask {
+            dh.iter_mut().zip(rm).for_each(|(v, m)| *v *= m);
+        }
+        dh.iter_mut().zip(&carry).for_each(|(v, c)| *v += c);
+    }
+    sgemm(
+        true,
+        false,
+        u,
+        g4,
+        t * b,
+        1.0,
+        &s.h_prev,
+        &dz_all,
+        0.0,
+        &mut du,
+    )?;
+    let mut out = input_grads(
+        s.xd.as_slice()?,
+        s.w.as_slice()?,
+        &dxw,
+        s.dmask.as_ref(),
+        [b, t, d, g4],
+    )?;
+    out.push(Some(Tensor::from_vec(du, &[u, g4])?));
+    if s.has_bias {
+        let mut db = vec![0.0f32; g4];
+        dxw.chunks(g4)
+            .for_each(|row| db.iter_mut().zip(row).for_each(|(a, v)| *a += v));
+        out.push(Some(Tensor::from_vec(db, &[g4])?));
+    }
+    if s.n_init == 2 {
+        out.push(Some(Tensor::from_vec(dh, &[b, u])?));
+        out.push(Some(Tensor::from_vec(dc, &[b, u])?));
+    }
+    Ok(out)
+}
+
+/// `[dX, dW]` from the gradient of the projected inputs `dXW [b*t, n]`: `dX = dXW·Wᵀ ⊙ mask`,
+/// `dW = X_dropᵀ·dXW`. The caller appends the remaining gradients.
+pub(crate) fn input_grads(
+    xd: &[f32],
+    w: &[f32],
+    dxw: &[f32],
+    dmask: Option<&Vec<f32>>,
+    [b, t, d, n]: [usize; 4],
+) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
+    let mut dx = vec![0.0f32; b * t * d];
+    sgemm(false, true, b * t, d, n, 1.0, dxw, w, 0.0, &mut dx)?;
+    if let Some(m) = dmask {
+        apply_sequence_mask(&mut dx, m, b, t, d);
+    }
+    let mut dw = vec![0.0f32; d * n];
+    sgemm(true, false, d, n, b * t, 1.0, xd, dxw, 0.0, &mut dw)?;
+    Ok(vec![
+        Some(Tensor::from_vec(dx, &[b, t, d])?),
+        Some(Tensor::from_vec(dw, &[d, n])?),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rnn::test_util::{check_gradients_with_states, check_training_gradients};
+    use crate::testing::{check_config_round_trip, check_layer_gradients};
+
+    #[test]
+    fn lecture_parameter_counts() {
+        for (units, d, want) in [
+            (64, 128, 49408),
+            (10, 50, 2440),
+            (1, 10, 48),
+            (32, 32, 8320),
+            (32, 1, 4352),
+        ] {
+            let mut l = LSTM::new(units);
+            l.build(&[vec![None, None, Some(d)]], &mut Rng::seed(0))
+                .unwrap();
+            assert_eq!(l.count_params(), want, "LSTM({units}) on {d}");
+        }
+    }
+
+    #[test]
+    fn forget_bias_starts_at_one() {
+        let mut l = LSTM::new(2);
+        l.build(&[vec![None, None, Some(3)]], &mut Rng::seed(0))
+            .unwrap();
+        let b = l.get_weights()[2].to_vec().unwrap();
+        assert_eq!(b, vec![0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn gradients_all_modes() {
+        check_layer_gradients(LSTM::new(3), &[2, 4, 2]);
+        check_layer_gradients(LSTM::new(3).return_sequences(true), &[2, 4, 2]);
+        check_layer_gradients(
+            LSTM::new(2).go_backwards(true).return_sequences(true),
+            &[2, 3, 2],
+        );
+        check_layer_gradients(
+            LSTM::new(2)
+                .activation("relu")
+                .recurrent_activation("hard_sigmoid")
+                .use_bias(false),
+            &[3, 3, 2],
+        );
+    }
+
+    #[test]
+    fn gradients_with_dropout_masks_and_states() {
+        check_training_gradients(
+            LSTM::new(3)
+                .dropout(0.3)
+                .recurrent_dropout(0.4)
+                .return_sequences(true),
+            &[3, 4, 2],
+        );
+        check_gradients_with_states(
+            LSTM::new(3).return_sequences(true).return_state(true),
+            &[2, 4, 2],
+            2,
+            3,
+        );
+        check_gradients_with_states(
+            LSTM::new(2).return_state(true).go_backwards(true),
+            &[3, 4, 2],
+            2,
+            2,
+        );
+        check_gradients_with_states(
+            LSTM::new(2)
+                .zero_output_for_mask(true)
+                .return_sequences(true),
+            &[3, 4, 2],
+            2,
+            2,
+        );
+    }
+
+    #[test]
+    fn config_round_trip() {
+        check_config_round_trip(
+            LSTM::new(4)
+                .return_sequences(true)
+                .go_backwards(true)
+                .dropout(0.25)
+                .unit_forget_bias(false),
+            LSTM::from_config,
+        );
+    }
+
+    #[test]
+    fn bad_inputs_are_typed_errors() {
+        let mut l = LSTM::new(0);
+        assert!(l
+            .build(&[vec![None, None, Some(3)]], &mut Rng::seed(0))
+            .is_err());
+        let mut l = LSTM::new(2);
+        assert!(l.build(&[vec![None, Some(3)]], &mut Rng::seed(0)).is_err());
+        l.build(&[vec![None, None, Some(3)]], &mut Rng::seed(0))
+            .unwrap();
+        let err = crate::testing::forward(&l, Tensor::zeros(&[2, 3, 4]).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("[batch, time >= 1, 3]"), "{err}");
+    }
+}

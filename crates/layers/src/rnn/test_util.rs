@@ -1,0 +1,103 @@
+//! Gradient checks for recurrent layers beyond `crate::testing`: training mode (fixed dropout
+//! masks), initial states passed as extra inputs, a padding mask, and every output at once.
+use crate::ctx::Ctx;
+use crate::flow::Flow;
+use crate::layer::Layer;
+use kerust_autograd::{gradcheck, Var};
+use kerust_tensor::{Rng, Tensor, TensorError};
+
+fn to_tensor_err(e: crate::error::LayerError) -> TensorError {
+    TensorError::InvalidArgument {
+        op: "layer call",
+        message: e.to_string(),
+    }
+}
+
+/// All float outputs of a call flattened per sample and joined: `[b, Σ n_i]`.
+fn joined(outs: &[Flow], layer: &str) -> kerust_tensor::Result<Var> {
+    let mut parts = Vec::new();
+    for o in outs {
+        let v = o.var(layer).map_err(to_tensor_err)?;
+        let b = v.shape()[0];
+        let n = v.value().numel() / b;
+        parts.push(v.reshape(&[b, n])?);
+    }
+    let refs: Vec<&Var> = parts.iter().collect();
+    Var::concat(&refs, 1)
+}
+
+/// Gradient check of every output w.r.t. the input, `n_states` initial states of `[b, units]`
+/// and every weight, with inputs `[b, t, d]` = `shape` under a padding mask that drops the first
+/// step of sample 0, the last of sample 1 and a middle step of sample 2 (if present).
+/// `training` turns dropout on; the same seed is used at every evaluation so masks are fixed.
+#[track_caller]
+pub fn check_full(
+    mut layer: impl Layer,
+    shape: &[usize],
+    n_states: usize,
+    units: usize,
+    masked: bool,
+    training: bool,
+) {
+    let mut rng = Rng::seed(5);
+    let (b, t) = (shape[0], shape[1]);
+    layer
+        .build(&[vec![None, Some(t), Some(shape[2])]], &mut rng)
+        .expect("layer builds");
+    let mut inputs = vec![Tensor::rand_uniform(shape, -1.0, 1.0, &mut rng).unwrap()];
+    for _ in 0..n_states {
+        inputs.push(Tensor::rand_uniform(&[b, units], -0.5, 0.5, &mut rng).unwrap());
+    }
+    let mask = masked.then(|| {
+        let mut m = vec![1.0f32; b * t];
+        m[0] = 0.0;
+        if b > 1 {
+            m[t + t - 1] = 0.0;
+        }
+        if b > 2 {
+            m[2 * t + t / 2] = 0.0;
+            m[2 * t + t / 2 + 1] = 0.0;
+        }
+        Tensor::from_vec(m, &[b, t]).unwrap()
+    });
+    let ids: Vec<u64> = layer.params().iter().map(|p| p.id()).collect();
+    inputs.extend(layer.params().iter().map(|p| p.value.clone()));
+    let f = |vars: &[Var]| -> kerust_tensor::Result<Var> {
+        let tape = vars[0].tape().clone();
+        let mut r = Rng::seed(3);
+        let mut ctx = Ctx::new(&tape, training, &mut r);
+        for (id, v) in ids.iter().zip(&vars[1 + n_states..]) {
+            ctx.bind(*id, v.clone());
+        }
+        let mut flows = vec![Flow {
+            value: crate::flow::Value::Float(vars[0].clone()),
+            mask: mask.clone(),
+        }];
+        flows.extend(vars[1..1 + n_states].iter().cloned().map(Flow::float));
+        let out = layer.call(&flows, &mut ctx).map_err(to_tensor_err)?;
+        joined(&out, layer.name())
+    };
+    let r = gradcheck(f, &inputs, 1e-2).expect("gradcheck runs");
+    assert!(
+        r.max_rel_error < 2e-2,
+        "gradient check of {} failed: {r:?}",
+        layer.class_name()
+    );
+}
+
+/// Training-mode gradient check (dropout masks fixed by the seed), no states, no mask.
+#[track_caller]
+pub fn check_training_gradients(layer: impl Layer, shape: &[usize]) {
+    check_full(layer, shape, 0, 0, false, true);
+}
+
+/// Masked gradient check with `n_states` initial states of width `units`.
+#[track_caller]
+pub fn check_gradients_with_states(
+    layer: impl Layer,
+    shape: &[usize],
+    n_states: usize,
+    units: usize,
+) {
+    check_full(layer, shape, n_states, units, true, false);
+}
