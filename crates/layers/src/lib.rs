@@ -3,6 +3,7 @@
 pub mod activations;
 pub mod callbacks;
 pub mod config;
+pub mod conv;
 pub mod core;
 pub mod ctx;
 pub mod error;
@@ -10,6 +11,7 @@ pub mod flow;
 pub mod initializers;
 pub mod layer;
 pub mod losses;
+pub mod merge;
 pub mod model;
 pub mod optimizers;
 pub mod param;
@@ -24,12 +26,23 @@ pub use crate::core::{
     input::Input, reshape::Reshape,
 };
 pub use callbacks::{Callback, History};
+pub use conv::{
+    conv1d::Conv1D,
+    conv2d::Conv2D,
+    global_average_pooling1d::{GlobalAveragePooling1D, GlobalAvgPool1D},
+    global_max_pooling1d::{GlobalMaxPool1D, GlobalMaxPooling1D},
+    pooling::{
+        AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D,
+        MaxPooling1D, MaxPooling2D,
+    },
+};
 pub use ctx::Ctx;
 pub use error::{LayerError, Result};
 pub use flow::{Data, Flow, Inputs, Value};
 pub use initializers::Initializer;
 pub use layer::{InputKind, Layer, LayerBase, Shape};
 pub use losses::Loss;
+pub use merge::{add::Add, concatenate::Concatenate, dot::Dot, multiply::Multiply};
 pub use model::{
     FitArgs, KerasTensor, LayerHandle, Logs, Model, ModelCore, Sequential, SymbolicCall,
 };
