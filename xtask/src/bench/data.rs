@@ -55,6 +55,29 @@ pub fn binary_labels(n: usize, rng: &mut Rng) -> Result<Tensor, String> {
     Tensor::from_vec(y, &[n, 1]).map_err(|e| e.to_string())
 }
 
+/// Class ids `[n, 1]` in `0..classes` (sparse categorical cross-entropy targets).
+pub fn class_labels(n: usize, classes: usize, rng: &mut Rng) -> Result<Tensor, String> {
+    let y: Vec<f32> = (0..n).map(|_| rng.below(classes) as f32).collect();
+    Tensor::from_vec(y, &[n, 1]).map_err(|e| e.to_string())
+}
+
+/// Quora: 20 ids per question, `pad_sequences` default pre-padding with `max_features + 1`.
+pub const QUORA_LEN: usize = 20;
+pub const QUORA_MAX_FEATURES: usize = 50_000;
+const QUORA_WORDS: usize = 6000;
+
+/// Question ids `[n, 20]`: 4..=20 words in `1..6000`, pre-padded with 50001 (as in the lecture).
+pub fn quora_ids(n: usize, rng: &mut Rng) -> Result<IntTensor, String> {
+    let mut data = vec![(QUORA_MAX_FEATURES + 1) as i64; n * QUORA_LEN];
+    for row in data.chunks_mut(QUORA_LEN) {
+        let used = 4 + rng.below(QUORA_LEN - 3);
+        for v in row[QUORA_LEN - used..].iter_mut() {
+            *v = 1 + rng.below(QUORA_WORDS - 1) as i64;
+        }
+    }
+    IntTensor::from_vec(data, &[n, QUORA_LEN]).map_err(|e| e.to_string())
+}
+
 /// `n` tweet-like strings: Zipf-distributed words from a 30k-word vocabulary, mixed case,
 /// punctuation, hashtags, mentions, links and numbers; 5..=25 words each.
 pub fn corpus(n: usize, seed: u64) -> Vec<String> {
@@ -142,6 +165,14 @@ mod tests {
                 "padding only at the end"
             );
         }
+        let c = class_labels(20, 2, &mut rng).unwrap();
+        assert!(c.to_vec().unwrap().iter().all(|&v| v == 0.0 || v == 1.0));
+        let q = quora_ids(30, &mut rng).unwrap();
+        assert_eq!(q.shape(), &[30, QUORA_LEN]);
+        assert!(q
+            .data()
+            .chunks(QUORA_LEN)
+            .all(|r| r[QUORA_LEN - 4..].iter().all(|&v| v < 6000)));
         let b = binary_labels(20, &mut rng).unwrap();
         assert!(b.to_vec().unwrap().iter().all(|&v| v == 0.0 || v == 1.0));
     }

@@ -4,7 +4,7 @@
 use super::stats::median;
 use super::workloads::Skip;
 use kerust_autograd::Tape;
-use kerust_layers::{Ctx, Flow, Layer, SimpleRNN};
+use kerust_layers::{Ctx, Flow, Layer, SimpleRNN, LSTM};
 use kerust_tensor::{Rng, Tensor};
 use serde_json::{json, Value as Json};
 use std::path::Path;
@@ -35,7 +35,7 @@ impl Cell {
     }
     fn layer(self, units: usize) -> Result<Box<dyn Layer>, Skip> {
         match self {
-            Cell::Lstm => Err(Skip::Unavailable("LSTM not implemented".into())),
+            Cell::Lstm => Ok(Box::new(LSTM::new(units))),
             Cell::SimpleRnn => Ok(Box::new(SimpleRNN::new(units))),
         }
     }
