@@ -16,7 +16,7 @@ pub mod tensor;
 #[path = "cuda_stub.rs"]
 pub mod cuda_backend;
 #[cfg(feature = "cuda")]
-#[path = "cuda_stub.rs"]
+#[path = "cuda/mod.rs"]
 pub mod cuda_backend;
 
 pub use cpu::elementwise::sigmoid;
