@@ -1,11 +1,13 @@
 //! `cargo xtask download|cuda|bench`: project tasks that are not part of the library.
+mod cuda;
 mod download;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let result = match args.get(1).map(String::as_str) {
         Some("download") => download::run(&args[2..]),
-        _ => Err("usage: cargo xtask <download> [args]; see `cargo xtask download --help`".to_string()),
+        Some("cuda") => cuda::run(&args[2..]),
+        _ => Err("usage: cargo xtask <download|cuda> [args]; see `cargo xtask download --help`".to_string()),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -2,9 +2,11 @@
 // Op codes: 0 = sum, 1 = max (see `ReduceOp` in crates/tensor/src/cuda/op_codes.rs).
 
 #define KERUST_BLOCK 256
+// -inf without <math.h> (NVRTC has no INFINITY macro).
+#define KERUST_NEG_INF __int_as_float(0xff800000)
 
 __device__ __forceinline__ float reduce_init(int op) {
-    return op == 0 ? 0.0f : -INFINITY;
+    return op == 0 ? 0.0f : KERUST_NEG_INF;
 }
 
 __device__ __forceinline__ float reduce_step(int op, float acc, float v) {
@@ -66,7 +68,7 @@ extern "C" __global__ void softmax_rows_f32(const float* x, float* y, unsigned l
     for (unsigned long long r = blockIdx.x; r < rows; r += gridDim.x) {
         const float* p = x + r * n;
         float* q = y + r * n;
-        float m = -INFINITY;
+        float m = KERUST_NEG_INF;
         for (unsigned long long k = threadIdx.x; k < n; k += blockDim.x) {
             m = fmaxf(m, p[k]);
         }
@@ -92,7 +94,7 @@ extern "C" __global__ void softmax_strided_f32(const float* x, float* y, unsigne
         unsigned long long o = t / inner, i = t % inner;
         const float* p = x + o * n * inner + i;
         float* q = y + o * n * inner + i;
-        float m = -INFINITY;
+        float m = KERUST_NEG_INF;
         for (unsigned long long k = 0; k < n; ++k) m = fmaxf(m, p[k * inner]);
         float s = 0.0f;
         for (unsigned long long k = 0; k < n; ++k) s += expf(p[k * inner] - m);

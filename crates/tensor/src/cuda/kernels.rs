@@ -62,6 +62,9 @@ pub const SOURCES: [KernelSource; 5] = [
     },
 ];
 
+/// Virtual architecture the PTX targets (Turing and newer JIT it; nvcc and NVRTC both use it).
+pub const PTX_ARCH: &str = "compute_75";
+
 /// First line of a generated PTX file; the hex FNV-1a hash of the source follows it.
 pub const HASH_PREFIX: &str = "// kerust-source-fnv1a64: ";
 
@@ -91,6 +94,7 @@ pub fn compile_ptx(name: &str, cu: &str) -> Result<String> {
     }
     let opts = cudarc::nvrtc::CompileOptions {
         name: Some(format!("{name}.cu")),
+        arch: Some(PTX_ARCH),
         ..Default::default()
     };
     let ptx = cudarc::nvrtc::compile_ptx_with_opts(cu, opts)
