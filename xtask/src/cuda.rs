@@ -100,7 +100,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         return Ok(());
     }
     if let Some(a) = args.iter().find(|a| a.as_str() != "--nvrtc") {
-        return Err(format!("unknown argument '{a}'; see `cargo xtask cuda --help`"));
+        return Err(format!(
+            "unknown argument '{a}'; see `cargo xtask cuda --help`"
+        ));
     }
     let dir = kernels_dir();
     if !args.iter().any(|a| a == "--nvrtc") && nvcc_available() {

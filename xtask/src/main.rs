@@ -7,7 +7,10 @@ fn main() {
     let result = match args.get(1).map(String::as_str) {
         Some("download") => download::run(&args[2..]),
         Some("cuda") => cuda::run(&args[2..]),
-        _ => Err("usage: cargo xtask <download|cuda> [args]; see `cargo xtask download --help`".to_string()),
+        _ => Err(
+            "usage: cargo xtask <download|cuda> [args]; see `cargo xtask download --help`"
+                .to_string(),
+        ),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -22,7 +22,10 @@ pub fn rand(shape: &[usize], rng: &mut Rng) -> Tensor {
 /// Assert that a device result matches the CPU result within `tol` (absolute, scaled by magnitude).
 pub fn close(what: &str, gpu: &Tensor, cpu: &Tensor, tol: f32) {
     assert_eq!(gpu.shape(), cpu.shape(), "{what}: shape");
-    assert!(gpu.device() != Device::Cpu, "{what}: result left the device");
+    assert!(
+        gpu.device() != Device::Cpu,
+        "{what}: result left the device"
+    );
     let (g, c) = (gpu.to_vec().unwrap(), cpu.to_vec().unwrap());
     for (i, (a, b)) in g.iter().zip(&c).enumerate() {
         let ok = (a - b).abs() <= tol * (1.0 + b.abs()) || (a.is_nan() && b.is_nan());

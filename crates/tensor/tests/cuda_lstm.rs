@@ -49,7 +49,12 @@ fn reference(c: &Case) -> [Vec<f64>; 3] {
             let keep = c.mask.as_ref().is_none_or(|m| m[bi * t + step] != 0.0);
             if keep {
                 for j in 0..u {
-                    let (ig, fg, gg, og) = (sig(z[j]), sig(z[u + j]), z[2 * u + j].tanh(), sig(z[3 * u + j]));
+                    let (ig, fg, gg, og) = (
+                        sig(z[j]),
+                        sig(z[u + j]),
+                        z[2 * u + j].tanh(),
+                        sig(z[3 * u + j]),
+                    );
                     let cn = fg * cs[bi * u + j] + ig * gg;
                     cs[bi * u + j] = cn;
                     h[bi * u + j] = og * cn.tanh();
@@ -126,7 +131,10 @@ fn assert_close(what: &str, got: &Tensor, want: &[f64]) {
     assert_eq!(g.len(), want.len(), "{what}: length");
     for (i, (a, b)) in g.iter().zip(want).enumerate() {
         let (a, b) = (*a as f64, *b);
-        assert!((a - b).abs() <= 1e-4 * (1.0 + b.abs()), "{what}[{i}]: cuda {a} vs reference {b}");
+        assert!(
+            (a - b).abs() <= 1e-4 * (1.0 + b.abs()),
+            "{what}[{i}]: cuda {a} vs reference {b}"
+        );
     }
 }
 
@@ -184,9 +192,21 @@ fn check_on_device(c: &Case, dev: Device) {
 fn reference_matches_a_hand_computed_step() {
     // One step, one unit, one feature: every gate pre-activation is x·w + h0·r + b.
     let mut c = case(1, 1, 1, 1, 0);
-    c.p = [vec![0.5], vec![0.2], vec![-0.3], vec![0.1, 0.2, 0.3, 0.4], vec![0.5, -0.5, 0.25, 1.0], vec![0.0, 1.0, 0.0, 0.0]];
+    c.p = [
+        vec![0.5],
+        vec![0.2],
+        vec![-0.3],
+        vec![0.1, 0.2, 0.3, 0.4],
+        vec![0.5, -0.5, 0.25, 1.0],
+        vec![0.0, 1.0, 0.0, 0.0],
+    ];
     let z = |j: usize, bj: f64| 0.5 * c.p[3][j] + 0.2 * c.p[4][j] + bj;
-    let (i, f, g, o) = (sig(z(0, 0.0)), sig(z(1, 1.0)), z(2, 0.0).tanh(), sig(z(3, 0.0)));
+    let (i, f, g, o) = (
+        sig(z(0, 0.0)),
+        sig(z(1, 1.0)),
+        z(2, 0.0).tanh(),
+        sig(z(3, 0.0)),
+    );
     let cn = f * -0.3 + i * g;
     let [out, h, cs] = reference(&c);
     assert!((cs[0] - cn).abs() < 1e-12);
@@ -200,12 +220,20 @@ fn reference_matches_a_hand_computed_step() {
 
 #[test]
 fn fused_lstm_matches_reference_forward_and_gradients() {
-    let Some(dev) = gpu("fused_lstm_matches_reference_forward_and_gradients") else { return };
+    let Some(dev) = gpu("fused_lstm_matches_reference_forward_and_gradients") else {
+        return;
+    };
     check_on_device(&case(3, 5, 4, 3, 1), dev);
     let mut masked = case(4, 6, 3, 5, 2);
     masked.mask = Some(
         (0..24)
-            .map(|i| if i % 6 == 0 || i == 9 || i >= 22 { 0.0 } else { 1.0 })
+            .map(|i| {
+                if i % 6 == 0 || i == 9 || i >= 22 {
+                    0.0
+                } else {
+                    1.0
+                }
+            })
             .collect(),
     );
     masked.go_backwards = true;
@@ -260,12 +288,27 @@ fn fused_lstm_rejects_bad_shapes() {
 /// Time per step of forward and forward+backward at batch 256, units 256 (printed, not asserted).
 #[test]
 fn fused_lstm_step_time_is_reported() {
-    let Some(dev) = gpu("fused_lstm_step_time_is_reported") else { return };
+    let Some(dev) = gpu("fused_lstm_step_time_is_reported") else {
+        return;
+    };
     let (b, t, d, u) = (256, 100, 256, 256);
     let mut rng = Rng::seed(7);
-    let mk = |s: &[usize], rng: &mut Rng| Tensor::rand_uniform(s, -0.1, 0.1, rng).unwrap().to(dev).unwrap();
-    let (x, h0, c0) = (mk(&[b, t, d], &mut rng), mk(&[b, u], &mut rng), mk(&[b, u], &mut rng));
-    let (w, r, bias) = (mk(&[d, 4 * u], &mut rng), mk(&[u, 4 * u], &mut rng), mk(&[4 * u], &mut rng));
+    let mk = |s: &[usize], rng: &mut Rng| {
+        Tensor::rand_uniform(s, -0.1, 0.1, rng)
+            .unwrap()
+            .to(dev)
+            .unwrap()
+    };
+    let (x, h0, c0) = (
+        mk(&[b, t, d], &mut rng),
+        mk(&[b, u], &mut rng),
+        mk(&[b, u], &mut rng),
+    );
+    let (w, r, bias) = (
+        mk(&[d, 4 * u], &mut rng),
+        mk(&[u, 4 * u], &mut rng),
+        mk(&[4 * u], &mut rng),
+    );
     let g = mk(&[b, u], &mut rng);
     let inp = LstmInputs {
         x: &x,
@@ -294,7 +337,11 @@ fn fused_lstm_step_time_is_reported() {
         }
         cuda_backend::synchronize(0).unwrap();
         let per_step = t0.elapsed().as_secs_f64() / (reps * t) as f64 * 1e6;
-        let what = if backward { "forward+backward" } else { "forward" };
+        let what = if backward {
+            "forward+backward"
+        } else {
+            "forward"
+        };
         let _ = writeln!(
             std::io::stderr(),
             "fused LSTM b={b} t={t} d={d} u={u}: {what} {per_step:.1} µs/step"

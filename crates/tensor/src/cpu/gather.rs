@@ -16,16 +16,22 @@ impl Tensor {
             });
         }
         let (vocab, dim) = (self.shape[0], self.shape[1]);
-        let bad_id = |id: i64| TensorError::IndexOutOfRange {
+        let bad_id = |id: i64| {
+            TensorError::IndexOutOfRange {
             op: "gather_rows",
             index: id,
             bound: vocab,
             hint: format!(
                 " (token id {id} is not below the embedding's input_dim {vocab}; raise input_dim or cap the vocabulary with num_words)"
             ),
+        }
         };
         if self.is_cuda() {
-            if let Some(&id) = ids.data().iter().find(|&&id| id < 0 || id as usize >= vocab) {
+            if let Some(&id) = ids
+                .data()
+                .iter()
+                .find(|&&id| id < 0 || id as usize >= vocab)
+            {
                 return Err(bad_id(id));
             }
             let mut shape = ids.shape().to_vec();
@@ -60,7 +66,11 @@ impl Tensor {
         }
         if self.is_cuda() {
             crate::shape::checked_numel("scatter_add_rows", &[vocab, dim])?;
-            if let Some(&id) = ids.data().iter().find(|&&id| id < 0 || id as usize >= vocab) {
+            if let Some(&id) = ids
+                .data()
+                .iter()
+                .find(|&&id| id < 0 || id as usize >= vocab)
+            {
                 return Err(TensorError::IndexOutOfRange {
                     op: "scatter_add_rows",
                     index: id,

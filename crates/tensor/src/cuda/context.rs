@@ -76,7 +76,9 @@ pub(crate) fn device(ordinal: usize) -> Result<Arc<CudaDev>> {
     if !unsafe { cudarc::cublas::sys::is_culib_present() } {
         return Err(TensorError::Cuda {
             op: "device",
-            message: "the cuBLAS library (libcublas) was not found; install the CUDA toolkit's cuBLAS".into(),
+            message:
+                "the cuBLAS library (libcublas) was not found; install the CUDA toolkit's cuBLAS"
+                    .into(),
         });
     }
     let ctx = CudaContext::new(ordinal).map_err(|e| cuda_err("device", e))?;
@@ -126,6 +128,8 @@ impl CudaDev {
 
     /// Wait for all queued work on this device's stream.
     pub fn synchronize(&self) -> Result<()> {
-        self.stream.synchronize().map_err(|e| cuda_err("synchronize", e))
+        self.stream
+            .synchronize()
+            .map_err(|e| cuda_err("synchronize", e))
     }
 }

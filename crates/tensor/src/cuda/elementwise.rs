@@ -60,7 +60,12 @@ pub fn unary(x: &Tensor, op: UnaryOp) -> Result<Tensor> {
         let (code, p, q) = op.code();
         let n64 = n as u64;
         let mut b = dev.stream.launch_builder(&f);
-        b.arg(&*s.buf).arg(&mut out).arg(&n64).arg(&code).arg(&p).arg(&q);
+        b.arg(&*s.buf)
+            .arg(&mut out)
+            .arg(&n64)
+            .arg(&code)
+            .arg(&p)
+            .arg(&q);
         // SAFETY: both buffers hold n elements; the kernel touches indices < n.
         unsafe { b.launch(grid(n)) }.map_err(|e| cuda_err("unary", e))?;
     }
@@ -81,7 +86,11 @@ pub fn binary(a: &Tensor, b: &Tensor, op: BinaryOp, name: &'static str) -> Resul
         if a.shape == b.shape {
             let f = dev.func(Family::Elementwise, "binary_same_f32")?;
             let mut l = dev.stream.launch_builder(&f);
-            l.arg(&*sa.buf).arg(&*sb.buf).arg(&mut out).arg(&n64).arg(&code);
+            l.arg(&*sa.buf)
+                .arg(&*sb.buf)
+                .arg(&mut out)
+                .arg(&n64)
+                .arg(&code);
             // SAFETY: all three buffers hold n elements.
             unsafe { l.launch(grid(n)) }.map_err(|e| cuda_err(name, e))?;
         } else {

@@ -134,7 +134,10 @@ pub fn bmm_t(
         stride_c: (m * n) as i64,
     };
     // SAFETY: a holds batch·m·k, b batch·k·n and out batch·m·n elements (shapes checked by caller).
-    unsafe { dev.blas.gemm_strided_batched(cfg, &*sb.buf, &*sa.buf, &mut out) }
-        .map_err(|e| cuda_err("bmm", e))?;
+    unsafe {
+        dev.blas
+            .gemm_strided_batched(cfg, &*sb.buf, &*sa.buf, &mut out)
+    }
+    .map_err(|e| cuda_err("bmm", e))?;
     Ok(tensor(dev, out, vec![batch, m, n]))
 }

@@ -1,12 +1,12 @@
 //! Layout ops on device: transpose, concat, slice, flip, row selection.
 use super::context::cuda_err;
+use super::context::CudaDev;
 use super::elementwise::{check_rank, MAX_RANK};
 use super::kernels::Family;
 use super::storage::{alloc, grid, storage, tensor, CudaStorage};
 use crate::error::{Result, TensorError};
 use crate::shape::strides;
 use crate::tensor::Tensor;
-use super::context::CudaDev;
 use cudarc::driver::{CudaSlice, CudaView, DeviceRepr, PushKernelArg};
 use std::sync::Arc;
 

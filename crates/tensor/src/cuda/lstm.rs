@@ -10,9 +10,9 @@ use super::elementwise::broadcast_to;
 use super::gemm::sgemm;
 use super::kernels::Family;
 use super::layout::transpose_view;
+pub use super::lstm_types::{LstmGrads, LstmInputs};
 use super::op_codes::ReduceOp;
 use super::storage::{alloc, grid, storage, tensor, zeros};
-pub use super::lstm_types::{LstmGrads, LstmInputs};
 use crate::error::{Result, TensorError};
 use crate::storage::Storage;
 use crate::tensor::Tensor;
@@ -83,7 +83,12 @@ fn copy(dev: &Arc<CudaDev>, src: &CudaSlice<f32>) -> Result<CudaSlice<f32>> {
 }
 
 /// Time-major (and, for `go_backwards`, time-reversed) copy of a `[batch, time, rest]` tensor.
-fn to_time_major(dev: &Arc<CudaDev>, t: &Tensor, rest: usize, flip: bool) -> Result<CudaSlice<f32>> {
+fn to_time_major(
+    dev: &Arc<CudaDev>,
+    t: &Tensor,
+    rest: usize,
+    flip: bool,
+) -> Result<CudaSlice<f32>> {
     let (b, tt) = (t.shape[0], t.shape[1]);
     let s = storage(t, "lstm")?;
     let tm = transpose_view(dev, &s.buf.as_view(), &[b, tt, rest], &[1, 0, 2])?;
@@ -97,15 +102,24 @@ fn to_time_major(dev: &Arc<CudaDev>, t: &Tensor, rest: usize, flip: bool) -> Res
 /// Run the whole sequence forward. See [`LstmInputs`] for layouts and semantics.
 pub fn lstm_forward(inp: &LstmInputs<'_>) -> Result<LstmOutputs> {
     let &[b, t, d] = inp.x.shape() else {
-        return Err(shape_err("x of shape [batch, time, features]", inp.x.shape()));
+        return Err(shape_err(
+            "x of shape [batch, time, features]",
+            inp.x.shape(),
+        ));
     };
     let g4 = inp.kernel.shape().get(1).copied().unwrap_or(0);
     let u = g4 / 4;
     if inp.kernel.shape() != [d, 4 * u] || u == 0 {
-        return Err(shape_err(&format!("kernel [{d}, 4·units]"), inp.kernel.shape()));
+        return Err(shape_err(
+            &format!("kernel [{d}, 4·units]"),
+            inp.kernel.shape(),
+        ));
     }
     if inp.recurrent_kernel.shape() != [u, 4 * u] {
-        return Err(shape_err(&format!("recurrent_kernel [{u}, {}]", 4 * u), inp.recurrent_kernel.shape()));
+        return Err(shape_err(
+            &format!("recurrent_kernel [{u}, {}]", 4 * u),
+            inp.recurrent_kernel.shape(),
+        ));
     }
     for (name, s) in [("h0", inp.h0), ("c0", inp.c0)] {
         if s.shape() != [b, u] {
@@ -145,7 +159,12 @@ pub fn lstm_forward(inp: &LstmInputs<'_>) -> Result<LstmOutputs> {
 
     let x_tm = to_time_major(&dev, inp.x, d, inp.go_backwards)?;
     let mask_tm = match inp.mask {
-        Some(m) => Some(to_time_major(&dev, &m.reshape(&[b, t, 1])?, 1, inp.go_backwards)?),
+        Some(m) => Some(to_time_major(
+            &dev,
+            &m.reshape(&[b, t, 1])?,
+            1,
+            inp.go_backwards,
+        )?),
         None => None,
     };
     // Gates of every step: bias broadcast, then += x·W in one GEMM.
@@ -155,7 +174,19 @@ pub fn lstm_forward(inp: &LstmInputs<'_>) -> Result<LstmOutputs> {
     };
     let w = &storage(inp.kernel, "lstm")?.buf;
     let r = &storage(inp.recurrent_kernel, "lstm")?.buf;
-    sgemm(&dev, false, false, t * b, 4 * u, d, 1.0, &x_tm, &**w, 1.0, &mut gates)?;
+    sgemm(
+        &dev,
+        false,
+        false,
+        t * b,
+        4 * u,
+        d,
+        1.0,
+        &x_tm,
+        &**w,
+        1.0,
+        &mut gates,
+    )?;
 
     let mut h_all = alloc(&dev, "lstm", (t + 1) * bu)?;
     let mut c_all = alloc(&dev, "lstm", (t + 1) * bu)?;
@@ -174,7 +205,19 @@ pub fn lstm_forward(inp: &LstmInputs<'_>) -> Result<LstmOutputs> {
         let (c_lo, mut c_hi) = c_all.split_at_mut((k + 1) * bu);
         let h_prev = h_lo.slice(k * bu..);
         let c_prev = c_lo.slice(k * bu..);
-        sgemm(&dev, false, false, b, 4 * u, u, 1.0, &h_prev, &**r, 1.0, &mut g)?;
+        sgemm(
+            &dev,
+            false,
+            false,
+            b,
+            4 * u,
+            u,
+            1.0,
+            &h_prev,
+            &**r,
+            1.0,
+            &mut g,
+        )?;
         let mut h_next = h_hi.slice_mut(0..bu);
         let mut c_next = c_hi.slice_mut(0..bu);
         let mut l = dev.stream.launch_builder(&f);
@@ -227,7 +270,12 @@ pub fn lstm_forward(inp: &LstmInputs<'_>) -> Result<LstmOutputs> {
     })
 }
 
-fn copy_range(dev: &Arc<CudaDev>, src: &CudaSlice<f32>, start: usize, len: usize) -> Result<CudaSlice<f32>> {
+fn copy_range(
+    dev: &Arc<CudaDev>,
+    src: &CudaSlice<f32>,
+    start: usize,
+    len: usize,
+) -> Result<CudaSlice<f32>> {
     let mut dst = alloc(dev, "lstm", len)?;
     dev.stream
         .memcpy_dtod(&src.slice(start..start + len), &mut dst)
@@ -323,11 +371,47 @@ pub fn lstm_backward(
     }
     // Whole-sequence weight gradients.
     let mut dr = alloc(&dev, "lstm_backward", u * 4 * u)?;
-    sgemm(&dev, true, false, u, 4 * u, t * b, 1.0, &saved.h_all.slice(0..t * bu), &dgates, 0.0, &mut dr)?;
+    sgemm(
+        &dev,
+        true,
+        false,
+        u,
+        4 * u,
+        t * b,
+        1.0,
+        &saved.h_all.slice(0..t * bu),
+        &dgates,
+        0.0,
+        &mut dr,
+    )?;
     let mut dw = alloc(&dev, "lstm_backward", d * 4 * u)?;
-    sgemm(&dev, true, false, d, 4 * u, t * b, 1.0, &saved.x_tm, &dgates, 0.0, &mut dw)?;
+    sgemm(
+        &dev,
+        true,
+        false,
+        d,
+        4 * u,
+        t * b,
+        1.0,
+        &saved.x_tm,
+        &dgates,
+        0.0,
+        &mut dw,
+    )?;
     let mut dx_tm = alloc(&dev, "lstm_backward", t * b * d)?;
-    sgemm(&dev, false, true, t * b, d, 4 * u, 1.0, &dgates, &**w, 0.0, &mut dx_tm)?;
+    sgemm(
+        &dev,
+        false,
+        true,
+        t * b,
+        d,
+        4 * u,
+        1.0,
+        &dgates,
+        &**w,
+        0.0,
+        &mut dx_tm,
+    )?;
     if t * b == 0 {
         // GEMMs with k = 0 leave their outputs untouched: make them zero.
         dr = zeros(&dev, "lstm_backward", u * 4 * u)?;

@@ -32,7 +32,7 @@ impl CudaStorage {
     }
     /// Copy device data back to the host (waits for queued work).
     pub fn to_host(&self) -> Result<Vec<f32>> {
-        if self.buf.len() == 0 {
+        if self.buf.is_empty() {
             return Ok(Vec::new());
         }
         self.dev
@@ -50,7 +50,7 @@ impl CudaStorage {
     }
     /// Whether the buffer holds no elements.
     pub fn is_empty(&self) -> bool {
-        self.buf.len() == 0
+        self.buf.is_empty()
     }
     /// The shared device handle.
     pub fn device(&self) -> &Arc<CudaDev> {
@@ -76,7 +76,9 @@ pub(crate) fn zeros(dev: &Arc<CudaDev>, op: &'static str, n: usize) -> Result<Cu
     if n == 0 {
         return dev.stream.null::<f32>().map_err(|e| cuda_err(op, e));
     }
-    dev.stream.alloc_zeros::<f32>(n).map_err(|e| cuda_err(op, e))
+    dev.stream
+        .alloc_zeros::<f32>(n)
+        .map_err(|e| cuda_err(op, e))
 }
 
 /// Wrap a device buffer as a tensor.
