@@ -93,11 +93,36 @@ fn compile_with_nvrtc(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Entry point: `cargo xtask cuda [--nvrtc]`.
+/// Build and run `kernels/hostcheck/host_check.cpp`: every kernel emulated on the CPU.
+fn host_check(dir: &Path) -> Result<(), String> {
+    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
+    let exe = std::env::temp_dir().join("kerust-kernel-host-check");
+    let status = Command::new(&cxx)
+        .args(["-O1", "-std=c++17", "-w", "-o"])
+        .arg(&exe)
+        .arg(dir.join("hostcheck/host_check.cpp"))
+        .status()
+        .map_err(|e| format!("cannot run the C++ compiler '{cxx}': {e} (set CXX)"))?;
+    if !status.success() {
+        return Err("compiling host_check.cpp failed".into());
+    }
+    let status = Command::new(&exe)
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+    if !status.success() {
+        return Err("kernel host check failed".into());
+    }
+    Ok(())
+}
+
+/// Entry point: `cargo xtask cuda [--nvrtc | --host-check]`.
 pub fn run(args: &[String]) -> Result<(), String> {
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("usage: cargo xtask cuda [--nvrtc]\n  compile crates/tensor/kernels/*.cu to PTX (nvcc if found, else NVRTC; --nvrtc forces NVRTC)");
+        println!("usage: cargo xtask cuda [--nvrtc | --host-check]\n  compile crates/tensor/kernels/*.cu to PTX (nvcc if found, else NVRTC; --nvrtc forces NVRTC)\n  --host-check: run every kernel on the CPU through a C++ emulation shim and check its results");
         return Ok(());
+    }
+    if args.iter().any(|a| a == "--host-check") {
+        return host_check(&kernels_dir());
     }
     if let Some(a) = args.iter().find(|a| a.as_str() != "--nvrtc") {
         return Err(format!(
