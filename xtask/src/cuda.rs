@@ -98,7 +98,7 @@ fn host_check(dir: &Path) -> Result<(), String> {
     let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
     let exe = std::env::temp_dir().join("kerust-kernel-host-check");
     let status = Command::new(&cxx)
-        .args(["-O1", "-std=c++17", "-w", "-o"])
+        .args(["-O1", "-std=c++20", "-pthread", "-w", "-o"])
         .arg(&exe)
         .arg(dir.join("hostcheck/host_check.cpp"))
         .status()

@@ -1,7 +1,7 @@
 // Runs every kernel in ../*.cu on the CPU through shim.h and checks it against plain loops; the
 // LSTM kernels are driven exactly as crates/tensor/src/cuda/lstm.rs drives them (time-major
 // buffers, per-step GEMM + fused kernel) and their gradients compared with central finite
-// differences of an f64 reference. Run with `cargo xtask cuda --host-check` (needs a C++ compiler).
+// differences of an f64 reference. Run with `cargo xtask cuda --host-check` (needs a C++20 compiler).
 #include "shim.h"
 #include "../elementwise.cu"
 #include "../reduce.cu"
@@ -121,8 +121,23 @@ static void misc_test() {
   for (int op = 0; op < 15; op++) check("unary", unary_op(op, (float)uv, 2.0f, 0.5f), want[op]);
   check("sigmoid", unary_op(13, -100.f, 0, 0), 0.0, 1e-6); check("clip", unary_op(11, 0.7f, -0.2f, 0.5f), 0.5);
 }
+// The block reductions with 256 real threads and barriers, rows longer than the block.
+static void block_test() {
+  int R = 3, N = 1000; V x(R*N); for (auto& v : x) v = frand()*4;
+  V s(R), m(R), sm(R*N);
+  launch_block(256, [&] { reduce_rows_f32(x.data(), s.data(), R, N, 0); });
+  launch_block(256, [&] { reduce_rows_f32(x.data(), m.data(), R, N, 1); });
+  launch_block(256, [&] { softmax_rows_f32(x.data(), sm.data(), R, N, 0); });
+  for (int r = 0; r < R; r++) {
+    double a = 0, b = -1e30, z = 0;
+    for (int k = 0; k < N; k++) { a += x[r*N+k]; b = fmax(b, x[r*N+k]); }
+    for (int k = 0; k < N; k++) z += exp(x[r*N+k] - b);
+    check("block sum", s[r], a); check("block max", m[r], b);
+    for (int k = 0; k < N; k++) check("block softmax", sm[r*N+k], exp(x[r*N+k] - b) / z);
+  }
+}
 int main() {
-  lstm_test(); misc_test();
+  lstm_test(); misc_test(); block_test();
   printf("%s (%d failures)\n", fails ? "FAILED" : "ALL OK", fails);
   return fails != 0;
 }
