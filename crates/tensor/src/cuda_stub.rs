@@ -63,24 +63,31 @@ pub fn device_count() -> usize {
 pub fn synchronize(_ordinal: usize) -> Result<()> {
     Err(TensorError::NotCompiledWithCuda)
 }
+/// `unary` on device (needs the `cuda` feature).
 pub fn unary(_x: &Tensor, _op: UnaryOp) -> Result<Tensor> {
     Err(TensorError::NotCompiledWithCuda)
 }
+/// `binary` on device (needs the `cuda` feature).
 pub fn binary(_a: &Tensor, _b: &Tensor, _op: BinaryOp, _name: &'static str) -> Result<Tensor> {
     Err(TensorError::NotCompiledWithCuda)
 }
+/// `broadcast_to` on device (needs the `cuda` feature).
 pub fn broadcast_to(_x: &Tensor, _shape: &[usize]) -> Result<Tensor> {
     Err(TensorError::NotCompiledWithCuda)
 }
+/// `sum_to_shape` on device (needs the `cuda` feature).
 pub fn sum_to_shape(_g: &Tensor, _target: &[usize]) -> Result<Tensor> {
     Err(TensorError::NotCompiledWithCuda)
 }
+/// `reduce` on device (needs the `cuda` feature).
 pub fn reduce(_x: &Tensor, _axis: usize, _keepdim: bool, _op: ReduceOp) -> Result<Tensor> {
     Err(TensorError::NotCompiledWithCuda)
 }
+/// `softmax` on device (needs the `cuda` feature).
 pub fn softmax(_x: &Tensor, _axis: usize, _log: bool) -> Result<Tensor> {
     Err(TensorError::NotCompiledWithCuda)
 }
+/// `matmul_t` on device (needs the `cuda` feature).
 pub fn matmul_t(
     _a: &Tensor,
     _ta: bool,
@@ -90,6 +97,7 @@ pub fn matmul_t(
 ) -> Result<Tensor> {
     Err(TensorError::NotCompiledWithCuda)
 }
+/// `bmm_t` on device (needs the `cuda` feature).
 pub fn bmm_t(
     _a: &Tensor,
     _ta: bool,
@@ -99,24 +107,31 @@ pub fn bmm_t(
 ) -> Result<Tensor> {
     Err(TensorError::NotCompiledWithCuda)
 }
+/// `gather_rows` on device (needs the `cuda` feature).
 pub fn gather_rows(_table: &Tensor, _ids: &[i64], _shape: Vec<usize>) -> Result<Tensor> {
     Err(TensorError::NotCompiledWithCuda)
 }
+/// `scatter_add_rows` on device (needs the `cuda` feature).
 pub fn scatter_add_rows(_g: &Tensor, _ids: &[i64], _vocab: usize, _dim: usize) -> Result<Tensor> {
     Err(TensorError::NotCompiledWithCuda)
 }
+/// `transpose` on device (needs the `cuda` feature).
 pub fn transpose(_x: &Tensor, _perm: &[usize]) -> Result<Tensor> {
     Err(TensorError::NotCompiledWithCuda)
 }
+/// `concat` on device (needs the `cuda` feature).
 pub fn concat(_parts: &[&Tensor], _axis: usize, _total: usize) -> Result<Tensor> {
     Err(TensorError::NotCompiledWithCuda)
 }
+/// `slice` on device (needs the `cuda` feature).
 pub fn slice(_x: &Tensor, _axis: usize, _start: usize, _len: usize) -> Result<Tensor> {
     Err(TensorError::NotCompiledWithCuda)
 }
+/// `flip` on device (needs the `cuda` feature).
 pub fn flip(_x: &Tensor, _axis: usize) -> Result<Tensor> {
     Err(TensorError::NotCompiledWithCuda)
 }
+/// `select_rows` on device (needs the `cuda` feature).
 pub fn select_rows(_x: &Tensor, _idx: &[usize]) -> Result<Tensor> {
     Err(TensorError::NotCompiledWithCuda)
 }

@@ -8,6 +8,38 @@ use crate::tensor::Tensor;
 /// tanh, recurrent activation sigmoid. `mask` is `[batch, time]` (non-zero = keep); a masked step
 /// carries state and output over from the previous step. With `go_backwards` the sequence is read
 /// last-to-first and outputs stay in processing order, as in Keras.
+///
+/// How a layer uses it (one tape node for the whole sequence; `saved` lives in the backward closure):
+/// ```no_run
+/// use kerust_tensor::cuda_backend::{lstm_backward, lstm_forward, LstmInputs};
+/// use kerust_tensor::{Device, Tensor};
+/// # fn main() -> kerust_tensor::Result<()> {
+/// let dev = Device::Cuda(0);
+/// let (b, t, d, u) = (32, 15, 8, 16);
+/// let x = Tensor::zeros(&[b, t, d])?.to(dev)?;
+/// let h0 = Tensor::zeros(&[b, u])?.to(dev)?;
+/// let kernel = Tensor::zeros(&[d, 4 * u])?.to(dev)?;
+/// let recurrent = Tensor::zeros(&[u, 4 * u])?.to(dev)?;
+/// let bias = Tensor::zeros(&[4 * u])?.to(dev)?;
+/// let out = lstm_forward(&LstmInputs {
+///     x: &x,
+///     h0: &h0,
+///     c0: &h0,
+///     kernel: &kernel,
+///     recurrent_kernel: &recurrent,
+///     bias: Some(&bias),
+///     mask: None,
+///     go_backwards: false,
+///     return_sequences: true,
+/// })?;
+/// assert_eq!(out.output.shape(), &[b, t, u]);
+/// // Backward, given dL/d(output) (and optionally dL/dh, dL/dc of the final states):
+/// let d_out = Tensor::ones(&[b, t, u])?.to(dev)?;
+/// let g = lstm_backward(&out.saved, Some(&d_out), None, None)?;
+/// assert_eq!(g.dkernel.shape(), &[d, 4 * u]);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct LstmInputs<'a> {
     /// `[batch, time, features]`
