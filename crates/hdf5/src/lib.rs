@@ -25,6 +25,7 @@ mod dataset;
 mod error;
 mod group;
 mod reader;
+mod vlen_guard;
 mod writer;
 
 pub use attr::AttrValue;

@@ -104,6 +104,30 @@ impl File {
         }
         let origin = Arc::new(path.clone());
         let file_len = bytes.len() as u64;
+        let mut budget = limits.max_total_bytes.min(
+            file_len
+                .saturating_mul(limits.max_expansion)
+                .saturating_add(1 << 20),
+        );
+        let knob = |budget: u64| {
+            if budget < limits.max_total_bytes {
+                "max_expansion"
+            } else {
+                "max_total_bytes"
+            }
+        };
+        // Attribute strings are decoded without limits downstream: bound them here first.
+        let vlen = crate::vlen_guard::vlen_payload_bound(&bytes);
+        if vlen > u128::from(budget) {
+            return Err(Hdf5Error::TooLarge {
+                file: path,
+                object: "/ (variable-length strings in the global heap)".into(),
+                declared: vlen,
+                limit: budget.into(),
+                knob: knob(budget),
+            });
+        }
+        budget -= vlen as u64;
         // Why catch_unwind: the decoder is third-party code fed untrusted bytes; a bug there must
         // surface as a typed error, never abort the caller. The fuzz test asserts it never fires.
         let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -113,11 +137,7 @@ impl File {
                 origin: origin.clone(),
                 limits,
                 objects: 0,
-                budget: limits.max_total_bytes.min(
-                    file_len
-                        .saturating_mul(limits.max_expansion)
-                        .saturating_add(1 << 20),
-                ),
+                budget,
             };
             walker.group(&pure.root(), "/".to_owned(), 0)
         }));

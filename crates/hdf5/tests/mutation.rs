@@ -3,7 +3,9 @@
 //!
 //! Deterministic (xorshift seed per fixture) so any failure reproduces; the failing input is
 //! written next to the test binary and can be committed under tests/fixtures/crashes/.
-//! `KERUST_HDF5_FUZZ_ITERS` raises the per-fixture iteration count for longer sessions.
+//! `KERUST_HDF5_FUZZ_ITERS` raises the per-fixture iteration count and `KERUST_HDF5_FUZZ_SEED`
+//! picks another mutant stream, for longer sessions (ideally in release mode too, where integer
+//! overflow wraps instead of panicking).
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -86,6 +88,10 @@ fn mutated_fixtures_never_panic_or_hang() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(500);
+    let seed0: u64 = std::env::var("KERUST_HDF5_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let out = std::env::temp_dir();
     let start = Instant::now();
@@ -102,8 +108,10 @@ fn mutated_fixtures_never_panic_or_hang() {
     .enumerate()
     {
         let orig = std::fs::read(dir.join(name)).unwrap();
-        let mut rng =
-            XorShift(0x9E37_79B9_7F4A_7C15 ^ (seed as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D));
+        let mut rng = XorShift(
+            0x9E37_79B9_7F4A_7C15
+                ^ (seed as u64 + 1 + (seed0 << 8)).wrapping_mul(0x2545_F491_4F6C_DD1D),
+        );
         for it in 0..iters {
             let bytes = mutate(&orig, &mut rng);
             let keep = bytes.clone();
@@ -238,4 +246,48 @@ fn huge_declared_shapes_are_errors_not_allocations() {
             println!("{what} = {huge}: {msg}");
         }
     }
+}
+
+/// Many variable-length references to one global-heap object would decode into far more bytes
+/// than the file holds; the guard must count every reference and refuse before decoding.
+#[test]
+fn shared_heap_references_cannot_amplify_attribute_strings() {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras3_model.h5");
+    let orig = std::fs::read(p).unwrap();
+    let config_len = File::from_bytes(orig.clone())
+        .unwrap()
+        .attr_str("model_config")
+        .unwrap()
+        .len();
+    // Find model_config's reference: (u32 length, u64 collection address, u32 index).
+    let is_gcol = |addr: u64| orig.get(addr as usize..addr as usize + 4) == Some(&b"GCOL"[..]);
+    let cfg_at = (0..orig.len() - 16)
+        .find(|&i| {
+            orig[i..i + 4] == (config_len as u32).to_le_bytes()
+                && is_gcol(u64::from_le_bytes(orig[i + 4..i + 12].try_into().unwrap()))
+        })
+        .expect("model_config reference");
+    let cfg_ref = orig[cfg_at..cfg_at + 16].to_vec();
+    // Point the three layer_names references ("embedding", "lstm", "dense") at the config.
+    let mut bytes = orig.clone();
+    let mut patched = 0;
+    for name in ["embedding", "lstm", "dense"] {
+        let i = (0..orig.len() - 16)
+            .find(|&i| {
+                orig[i..i + 4] == (name.len() as u32).to_le_bytes()
+                    && orig[i + 4..i + 12] == cfg_ref[4..12]
+            })
+            .expect(name);
+        bytes[i..i + 16].copy_from_slice(&cfg_ref);
+        patched += 1;
+    }
+    assert_eq!(patched, 3);
+    let limits = Limits {
+        max_total_bytes: 2 * config_len as u64,
+        ..Limits::default()
+    };
+    File::from_bytes_named(orig, "orig.h5", limits).expect("unpatched file fits the limit");
+    let err = File::from_bytes_named(bytes, "amplified.h5", limits).unwrap_err();
+    assert!(matches!(err, Hdf5Error::TooLarge { .. }), "{err}");
+    assert!(err.to_string().contains("variable-length"), "{err}");
 }
