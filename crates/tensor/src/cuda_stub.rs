@@ -5,10 +5,13 @@
 use crate::error::{Result, TensorError};
 use crate::tensor::Tensor;
 
+#[path = "cuda/gru_types.rs"]
+mod gru_types;
 #[path = "cuda/lstm_types.rs"]
 mod lstm_types;
 #[path = "cuda/op_codes.rs"]
 pub mod op_codes;
+pub use gru_types::{GruGrads, GruInputs};
 pub use lstm_types::{LstmGrads, LstmInputs};
 use op_codes::{BinaryOp, ReduceOp, UnaryOp};
 
@@ -146,5 +149,32 @@ pub fn lstm_backward(
     _d_h: Option<&Tensor>,
     _d_c: Option<&Tensor>,
 ) -> Result<LstmGrads> {
+    match saved._never {}
+}
+
+/// Forward results of the fused GRU (never constructed without CUDA).
+#[derive(Debug)]
+pub struct GruOutputs {
+    pub output: Tensor,
+    pub h: Tensor,
+    pub saved: GruSaved,
+}
+
+/// Saved forward state of the fused GRU (never constructed without CUDA).
+#[derive(Debug)]
+pub struct GruSaved {
+    _never: std::convert::Infallible,
+}
+
+/// Fused GRU forward (needs the `cuda` feature).
+pub fn gru_forward(_inp: &GruInputs<'_>) -> Result<GruOutputs> {
+    Err(TensorError::NotCompiledWithCuda)
+}
+/// Fused GRU backward (needs the `cuda` feature).
+pub fn gru_backward(
+    saved: &GruSaved,
+    _d_output: Option<&Tensor>,
+    _d_h: Option<&Tensor>,
+) -> Result<GruGrads> {
     match saved._never {}
 }

@@ -1,5 +1,5 @@
 // Runs every kernel in ../*.cu on the CPU through shim.h and checks it against plain loops; the
-// LSTM kernels are driven exactly as crates/tensor/src/cuda/lstm.rs drives them (time-major
+// LSTM and GRU kernels are driven exactly as crates/tensor/src/cuda/lstm.rs drives them (time-major
 // buffers, per-step GEMM + fused kernel) and their gradients compared with central finite
 // differences of an f64 reference. Run with `cargo xtask cuda --host-check` (needs a C++20 compiler).
 #include "shim.h"
@@ -8,6 +8,7 @@
 #include "../gather.cu"
 #include "../layout.cu"
 #include "../lstm.cu"
+#include "../gru.cu"
 typedef std::vector<float> V; typedef std::vector<double> D;
 static double frand() { return (rand() / (double)RAND_MAX) * 2 - 1; }
 static int fails = 0;
@@ -121,6 +122,66 @@ static void misc_test() {
   for (int op = 0; op < 15; op++) check("unary", unary_op(op, (float)uv, 2.0f, 0.5f), want[op]);
   check("sigmoid", unary_op(13, -100.f, 0, 0), 0.0, 1e-6); check("clip", unary_op(11, 0.7f, -0.2f, 0.5f), 0.5);
 }
+
+// GRU (reset_after=True): kernels driven as crates/tensor/src/cuda/gru.rs drives them.
+struct Q { int B, T, Dd, U; D x, h0, w, r, bin, brec, mask; };
+static double gru_loss(const Q& p, const D& G, const D& Gh, D* seq_out = 0) {
+  int B = p.B, T = p.T, Dd = p.Dd, U = p.U; D h = p.h0, seq(B*T*U);
+  for (int t = 0; t < T; t++) for (int b = 0; b < B; b++) {
+    D xz(3*U), rz(3*U);
+    for (int j = 0; j < 3*U; j++) { double v = p.bin[j], w = p.brec[j];
+      for (int i = 0; i < Dd; i++) v += p.x[(b*T+t)*Dd+i] * p.w[i*3*U+j];
+      for (int i = 0; i < U; i++) w += h[b*U+i] * p.r[i*3*U+j]; xz[j] = v; rz[j] = w; }
+    if (p.mask[b*T+t] != 0) for (int j = 0; j < U; j++) {
+      double z = sg(xz[j] + rz[j]), r = sg(xz[U+j] + rz[U+j]), hh = tanh(xz[2*U+j] + r * rz[2*U+j]);
+      h[b*U+j] = z * h[b*U+j] + (1 - z) * hh; }
+    for (int j = 0; j < U; j++) seq[(b*T+t)*U+j] = h[b*U+j];
+  }
+  double L = 0; for (size_t i = 0; i < seq.size(); i++) L += seq[i]*G[i];
+  for (size_t i = 0; i < h.size(); i++) L += h[i]*Gh[i];
+  if (seq_out) *seq_out = seq;
+  return L;
+}
+static void gru_test() {
+  Q p; p.B = 3; p.T = 5; p.Dd = 4; p.U = 3; int B = p.B, T = p.T, Dd = p.Dd, U = p.U;
+  auto rv = [](int n, double s) { D v(n); for (auto& x : v) x = frand()*s; return v; };
+  p.x = rv(B*T*Dd, 1); p.h0 = rv(B*U, .5); p.w = rv(Dd*3*U, .6); p.r = rv(U*3*U, .6); p.bin = rv(3*U, .3); p.brec = rv(3*U, .3);
+  p.mask = D(B*T, 1); p.mask[0] = 0; p.mask[7] = 0; p.mask[14] = 0;
+  D G = rv(B*T*U, 1), Gh = rv(B*U, 1);
+  int BU = B*U, BG = B*3*U;
+  V xtm(T*B*Dd), masktm(T*B);
+  for (int t = 0; t < T; t++) for (int b = 0; b < B; b++) { for (int i = 0; i < Dd; i++) xtm[(t*B+b)*Dd+i] = p.x[(b*T+t)*Dd+i]; masktm[t*B+b] = p.mask[b*T+t]; }
+  V xg(T*BG), rg(T*BG), save(T*BG);
+  for (int r = 0; r < T*B; r++) for (int j = 0; j < 3*U; j++) { xg[r*3*U+j] = p.bin[j]; rg[r*3*U+j] = p.brec[j]; }
+  V W = f(p.w), R = f(p.r);
+  gemm(false, false, T*B, 3*U, Dd, 1, xtm.data(), W.data(), 1, xg.data());
+  V hall((T+1)*BU); for (int i = 0; i < BU; i++) hall[i] = p.h0[i];
+  for (int k = 0; k < T; k++) {
+    gemm(false, false, B, 3*U, U, 1, &hall[k*BU], R.data(), 1, &rg[k*BG]);
+    gru_fwd_step(&xg[k*BG], &rg[k*BG], &hall[k*BU], &hall[(k+1)*BU], &save[k*BG], &masktm[k*B], B, U);
+  }
+  D seq; gru_loss(p, G, Gh, &seq);
+  for (int t = 0; t < T; t++) for (int b = 0; b < B; b++) for (int j = 0; j < U; j++) check("gru seq", hall[((t+1)*B+b)*U+j], seq[(b*T+t)*U+j]);
+  V dh(BU), dytm(T*BU), dxg(T*BG), drg(T*BG);
+  for (int i = 0; i < BU; i++) dh[i] = Gh[i];
+  for (int t = 0; t < T; t++) for (int b = 0; b < B; b++) for (int j = 0; j < U; j++) dytm[(t*B+b)*U+j] = G[(b*T+t)*U+j];
+  for (int k = T-1; k >= 0; k--) {
+    gru_bwd_step(&save[k*BG], &rg[k*BG], &hall[k*BU], &dytm[k*BU], dh.data(), &dxg[k*BG], &drg[k*BG], &masktm[k*B], B, U);
+    gemm(false, true, B, U, 3*U, 1, &drg[k*BG], R.data(), 1, dh.data());
+  }
+  V dR(U*3*U), dW(Dd*3*U), dxtm(T*B*Dd), dbin(3*U), dbrec(3*U);
+  gemm(true, false, U, 3*U, T*B, 1, hall.data(), drg.data(), 0, dR.data());
+  gemm(true, false, Dd, 3*U, T*B, 1, xtm.data(), dxg.data(), 0, dW.data());
+  gemm(false, true, T*B, Dd, 3*U, 1, dxg.data(), W.data(), 0, dxtm.data());
+  reduce_strided_f32(dxg.data(), dbin.data(), 1, T*B, 3*U, 0);
+  reduce_strided_f32(drg.data(), dbrec.data(), 1, T*B, 3*U, 0);
+  auto num = [&](D Q::*field, int i) { Q q = p; double e = 1e-6; (q.*field)[i] += e; double up = gru_loss(q, G, Gh); (q.*field)[i] -= 2*e; return (up - gru_loss(q, G, Gh)) / (2*e); };
+  for (int i = 0; i < U*3*U; i++) check("gru dR", dR[i], num(&Q::r, i));
+  for (int i = 0; i < Dd*3*U; i++) check("gru dW", dW[i], num(&Q::w, i));
+  for (int i = 0; i < 3*U; i++) { check("gru dbin", dbin[i], num(&Q::bin, i)); check("gru dbrec", dbrec[i], num(&Q::brec, i)); }
+  for (int i = 0; i < BU; i++) check("gru dh0", dh[i], num(&Q::h0, i));
+  for (int t = 0; t < T; t++) for (int b = 0; b < B; b++) for (int i = 0; i < Dd; i++) check("gru dx", dxtm[(t*B+b)*Dd+i], num(&Q::x, (b*T+t)*Dd+i));
+}
 // The block reductions with 256 real threads and barriers, rows longer than the block.
 static void block_test() {
   int R = 3, N = 1000; V x(R*N); for (auto& v : x) v = frand()*4;
@@ -137,7 +198,7 @@ static void block_test() {
   }
 }
 int main() {
-  lstm_test(); misc_test(); block_test();
+  lstm_test(); gru_test(); misc_test(); block_test();
   printf("%s (%d failures)\n", fails ? "FAILED" : "ALL OK", fails);
   return fails != 0;
 }

@@ -16,6 +16,7 @@ pub enum Family {
     Gather,
     Layout,
     Lstm,
+    Gru,
 }
 
 /// Source and committed PTX of one family.
@@ -29,7 +30,7 @@ pub struct KernelSource {
 }
 
 /// Every kernel family, in a fixed order.
-pub const SOURCES: [KernelSource; 5] = [
+pub const SOURCES: [KernelSource; 6] = [
     KernelSource {
         family: Family::Elementwise,
         name: "elementwise",
@@ -59,6 +60,12 @@ pub const SOURCES: [KernelSource; 5] = [
         name: "lstm",
         cu: include_str!("../../kernels/lstm.cu"),
         ptx: include_str!("../../kernels/lstm.ptx"),
+    },
+    KernelSource {
+        family: Family::Gru,
+        name: "gru",
+        cu: include_str!("../../kernels/gru.cu"),
+        ptx: include_str!("../../kernels/gru.ptx"),
     },
 ];
 

@@ -48,7 +48,7 @@ pub struct LstmSaved {
     return_sequences: bool,
 }
 
-fn shape_err(what: &str, got: &[usize]) -> TensorError {
+pub(super) fn shape_err(what: &str, got: &[usize]) -> TensorError {
     TensorError::InvalidShape {
         op: "lstm",
         expected: what.to_string(),
@@ -57,7 +57,7 @@ fn shape_err(what: &str, got: &[usize]) -> TensorError {
 }
 
 /// An owned device copy of a tensor's data (reuses the buffer when nothing else holds it).
-fn owned(t: Tensor, dev: &Arc<CudaDev>) -> Result<CudaSlice<f32>> {
+pub(super) fn owned(t: Tensor, dev: &Arc<CudaDev>) -> Result<CudaSlice<f32>> {
     storage(&t, "lstm")?;
     match Arc::try_unwrap(t.storage) {
         Ok(Storage::Cuda(c)) => match Arc::try_unwrap(c.buf) {
@@ -72,7 +72,7 @@ fn owned(t: Tensor, dev: &Arc<CudaDev>) -> Result<CudaSlice<f32>> {
     }
 }
 
-fn copy(dev: &Arc<CudaDev>, src: &CudaSlice<f32>) -> Result<CudaSlice<f32>> {
+pub(super) fn copy(dev: &Arc<CudaDev>, src: &CudaSlice<f32>) -> Result<CudaSlice<f32>> {
     let mut dst = alloc(dev, "lstm", src.len())?;
     if !src.is_empty() {
         dev.stream
@@ -83,7 +83,7 @@ fn copy(dev: &Arc<CudaDev>, src: &CudaSlice<f32>) -> Result<CudaSlice<f32>> {
 }
 
 /// Time-major (and, for `go_backwards`, time-reversed) copy of a `[batch, time, rest]` tensor.
-fn to_time_major(
+pub(super) fn to_time_major(
     dev: &Arc<CudaDev>,
     t: &Tensor,
     rest: usize,
@@ -270,7 +270,7 @@ pub fn lstm_forward(inp: &LstmInputs<'_>) -> Result<LstmOutputs> {
     })
 }
 
-fn copy_range(
+pub(super) fn copy_range(
     dev: &Arc<CudaDev>,
     src: &CudaSlice<f32>,
     start: usize,
