@@ -1,5 +1,6 @@
 //! `cargo xtask download|cuda|bench`: project tasks that are not part of the library.
 mod bench;
+mod cuda;
 mod download;
 
 fn main() {
@@ -7,7 +8,8 @@ fn main() {
     let result = match args.get(1).map(String::as_str) {
         Some("download") => download::run(&args[2..]),
         Some("bench") => bench::run(&args[2..]),
-        _ => Err("usage: cargo xtask <download|bench> [args]; see `cargo xtask download --help`, `cargo xtask bench --help`".to_string()),
+        Some("cuda") => cuda::run(&args[2..]),
+        _ => Err("usage: cargo xtask <download|bench|cuda> [args]; see `cargo xtask <task> --help`".to_string()),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

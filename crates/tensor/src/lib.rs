@@ -2,7 +2,12 @@
 //!
 //! Storage is an enum with a CPU and a CUDA variant ([`Storage`]); without the `cuda` feature the
 //! CUDA side is a stub whose constructors return [`TensorError::NotCompiledWithCuda`], so ops do
-//! not need `#[cfg]` of their own.
+//! not need `#[cfg]` of their own. With the feature, [`cuda_backend`] is the real backend
+//! (cudarc with dynamic loading: it builds without the CUDA toolkit, and a machine without the
+//! driver gets `TensorError::Cuda`, never a panic): move data with `tensor.to(Device::Cuda(0))`
+//! and the named ops (`add`, `exp`, `sum_axis`, `softmax`, `matmul_t`, `bmm_t`, `gather_rows`,
+//! `transpose`, `concat`, ...) run on the device; closure-based `map` / `zip_map` stay CPU-only.
+//! Kernels are `crates/tensor/kernels/*.cu`, built to committed PTX by `cargo xtask cuda`.
 pub mod cpu;
 pub mod device;
 pub mod error;
@@ -16,7 +21,7 @@ pub mod tensor;
 #[path = "cuda_stub.rs"]
 pub mod cuda_backend;
 #[cfg(feature = "cuda")]
-#[path = "cuda_stub.rs"]
+#[path = "cuda/mod.rs"]
 pub mod cuda_backend;
 
 pub use cpu::elementwise::sigmoid;

@@ -103,6 +103,10 @@ impl Tensor {
     pub fn device(&self) -> Device {
         self.storage.device()
     }
+    /// Whether the data lives in CUDA device memory (ops then run on that device).
+    pub fn is_cuda(&self) -> bool {
+        matches!(&*self.storage, Storage::Cuda(_))
+    }
     /// Borrow the host data. Errors for device tensors (copy them with `to_vec` or `to(Device::Cpu)`).
     pub fn as_slice(&self) -> Result<&[f32]> {
         match &*self.storage {

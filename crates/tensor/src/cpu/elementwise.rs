@@ -1,4 +1,5 @@
 //! Elementwise ops: unary maps, broadcasting binary ops, and the reverse of broadcasting (`sum_to_shape`).
+use crate::cuda_backend::{self, op_codes::BinaryOp, op_codes::UnaryOp};
 use crate::error::{Result, TensorError};
 use crate::shape::{broadcast_shapes, strides};
 use crate::tensor::Tensor;
@@ -129,6 +130,9 @@ impl Tensor {
                 hint: "target must broadcast to the tensor's shape".into(),
             });
         }
+        if self.is_cuda() {
+            return cuda_backend::sum_to_shape(self, target);
+        }
         let g = self.cpu("sum_to_shape")?;
         let n: usize = target.iter().product();
         let mut data = vec![0.0f32; n];
@@ -149,6 +153,9 @@ impl Tensor {
                 hint: "the tensor does not broadcast to this shape".into(),
             });
         }
+        if self.is_cuda() {
+            return cuda_backend::broadcast_to(self, shape);
+        }
         let a = self.cpu("broadcast_to")?;
         let n: usize = out.iter().product();
         let mut data = vec![0.0f32; n];
@@ -158,61 +165,88 @@ impl Tensor {
         Ok(Tensor::from_parts(data, out))
     }
 
+    /// A named binary op: on CUDA when either operand is there (both must be), else `zip_map`.
+    fn binary_op(
+        &self,
+        other: &Tensor,
+        name: &'static str,
+        op: BinaryOp,
+        f: impl Fn(f32, f32) -> f32 + Sync + Send,
+    ) -> Result<Tensor> {
+        if self.is_cuda() || other.is_cuda() {
+            return cuda_backend::binary(self, other, op, name);
+        }
+        self.zip_map(other, name, f)
+    }
+
+    /// A named unary op: on CUDA for device tensors, else `map`.
+    fn unary_op(
+        &self,
+        name: &'static str,
+        op: UnaryOp,
+        f: impl Fn(f32) -> f32 + Sync + Send,
+    ) -> Result<Tensor> {
+        if self.is_cuda() {
+            return cuda_backend::unary(self, op);
+        }
+        self.map(name, f)
+    }
+
     /// `self + other` with broadcasting.
     pub fn add(&self, other: &Tensor) -> Result<Tensor> {
-        self.zip_map(other, "add", |x, y| x + y)
+        self.binary_op(other, "add", BinaryOp::Add, |x, y| x + y)
     }
     /// `self - other` with broadcasting.
     pub fn sub(&self, other: &Tensor) -> Result<Tensor> {
-        self.zip_map(other, "sub", |x, y| x - y)
+        self.binary_op(other, "sub", BinaryOp::Sub, |x, y| x - y)
     }
     /// `self * other` with broadcasting.
     pub fn mul(&self, other: &Tensor) -> Result<Tensor> {
-        self.zip_map(other, "mul", |x, y| x * y)
+        self.binary_op(other, "mul", BinaryOp::Mul, |x, y| x * y)
     }
     /// `self / other` with broadcasting.
     pub fn div(&self, other: &Tensor) -> Result<Tensor> {
-        self.zip_map(other, "div", |x, y| x / y)
+        self.binary_op(other, "div", BinaryOp::Div, |x, y| x / y)
     }
     /// Elementwise maximum with broadcasting.
     pub fn maximum(&self, other: &Tensor) -> Result<Tensor> {
-        self.zip_map(other, "maximum", f32::max)
+        self.binary_op(other, "maximum", BinaryOp::Maximum, f32::max)
     }
     /// Add a constant.
     pub fn add_scalar(&self, s: f32) -> Result<Tensor> {
-        self.map("add_scalar", move |x| x + s)
+        self.unary_op("add_scalar", UnaryOp::AddScalar(s), move |x| x + s)
     }
     /// Multiply by a constant.
     pub fn mul_scalar(&self, s: f32) -> Result<Tensor> {
-        self.map("mul_scalar", move |x| x * s)
+        self.unary_op("mul_scalar", UnaryOp::MulScalar(s), move |x| x * s)
     }
     /// Negate.
     pub fn neg(&self) -> Result<Tensor> {
-        self.map("neg", |x| -x)
+        self.unary_op("neg", UnaryOp::Neg, |x| -x)
     }
     /// Natural exponential.
     pub fn exp(&self) -> Result<Tensor> {
-        self.map("exp", f32::exp)
+        self.unary_op("exp", UnaryOp::Exp, f32::exp)
     }
     /// Natural logarithm.
     pub fn log(&self) -> Result<Tensor> {
-        self.map("log", f32::ln)
+        self.unary_op("log", UnaryOp::Log, f32::ln)
     }
     /// Square root.
     pub fn sqrt(&self) -> Result<Tensor> {
-        self.map("sqrt", f32::sqrt)
+        self.unary_op("sqrt", UnaryOp::Sqrt, f32::sqrt)
     }
     /// Square.
     pub fn square(&self) -> Result<Tensor> {
-        self.map("square", |x| x * x)
+        self.unary_op("square", UnaryOp::Square, |x| x * x)
     }
     /// Absolute value.
     pub fn abs(&self) -> Result<Tensor> {
-        self.map("abs", f32::abs)
+        self.unary_op("abs", UnaryOp::Abs, f32::abs)
     }
     /// Sign (-1, 0, 1).
     pub fn sign(&self) -> Result<Tensor> {
-        self.map("sign", |x| {
+        self.unary_op("sign", UnaryOp::Sign, |x| {
             if x > 0.0 {
                 1.0
             } else if x < 0.0 {
@@ -224,23 +258,23 @@ impl Tensor {
     }
     /// Raise to a constant power.
     pub fn powf(&self, p: f32) -> Result<Tensor> {
-        self.map("powf", move |x| x.powf(p))
+        self.unary_op("powf", UnaryOp::Powf(p), move |x| x.powf(p))
     }
     /// Clamp into `[lo, hi]`.
     pub fn clip(&self, lo: f32, hi: f32) -> Result<Tensor> {
-        self.map("clip", move |x| x.clamp(lo, hi))
+        self.unary_op("clip", UnaryOp::Clip(lo, hi), move |x| x.clamp(lo, hi))
     }
     /// Hyperbolic tangent.
     pub fn tanh(&self) -> Result<Tensor> {
-        self.map("tanh", f32::tanh)
+        self.unary_op("tanh", UnaryOp::Tanh, f32::tanh)
     }
     /// Logistic sigmoid.
     pub fn sigmoid(&self) -> Result<Tensor> {
-        self.map("sigmoid", sigmoid)
+        self.unary_op("sigmoid", UnaryOp::Sigmoid, sigmoid)
     }
     /// Rectified linear unit.
     pub fn relu(&self) -> Result<Tensor> {
-        self.map("relu", |x| x.max(0.0))
+        self.unary_op("relu", UnaryOp::Relu, |x| x.max(0.0))
     }
 }
 

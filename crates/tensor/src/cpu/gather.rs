@@ -1,4 +1,5 @@
 //! Row gathers (embedding lookup) and their scatter-add gradient.
+use crate::cuda_backend;
 use crate::error::{Result, TensorError};
 use crate::int::IntTensor;
 use crate::tensor::Tensor;
@@ -15,18 +16,33 @@ impl Tensor {
             });
         }
         let (vocab, dim) = (self.shape[0], self.shape[1]);
+        let bad_id = |id: i64| {
+            TensorError::IndexOutOfRange {
+            op: "gather_rows",
+            index: id,
+            bound: vocab,
+            hint: format!(
+                " (token id {id} is not below the embedding's input_dim {vocab}; raise input_dim or cap the vocabulary with num_words)"
+            ),
+        }
+        };
+        if self.is_cuda() {
+            if let Some(&id) = ids
+                .data()
+                .iter()
+                .find(|&&id| id < 0 || id as usize >= vocab)
+            {
+                return Err(bad_id(id));
+            }
+            let mut shape = ids.shape().to_vec();
+            shape.push(dim);
+            return cuda_backend::gather_rows(self, ids.data(), shape);
+        }
         let table = self.cpu("gather_rows")?;
         let mut out = Vec::with_capacity(ids.numel() * dim);
         for &id in ids.data() {
             if id < 0 || id as usize >= vocab {
-                return Err(TensorError::IndexOutOfRange {
-                    op: "gather_rows",
-                    index: id,
-                    bound: vocab,
-                    hint: format!(
-                        " (token id {id} is not below the embedding's input_dim {vocab}; raise input_dim or cap the vocabulary with num_words)"
-                    ),
-                });
+                return Err(bad_id(id));
             }
             let r = id as usize * dim;
             out.extend_from_slice(&table[r..r + dim]);
@@ -47,6 +63,22 @@ impl Tensor {
                 rhs: ids.shape().to_vec(),
                 hint: "gradient must be ids.shape + [dim]".into(),
             });
+        }
+        if self.is_cuda() {
+            crate::shape::checked_numel("scatter_add_rows", &[vocab, dim])?;
+            if let Some(&id) = ids
+                .data()
+                .iter()
+                .find(|&&id| id < 0 || id as usize >= vocab)
+            {
+                return Err(TensorError::IndexOutOfRange {
+                    op: "scatter_add_rows",
+                    index: id,
+                    bound: vocab,
+                    hint: String::new(),
+                });
+            }
+            return cuda_backend::scatter_add_rows(self, ids.data(), vocab, dim);
         }
         let g = self.cpu("scatter_add_rows")?;
         let mut out = vec![0.0f32; crate::shape::checked_numel("scatter_add_rows", &[vocab, dim])?];

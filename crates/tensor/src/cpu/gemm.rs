@@ -1,5 +1,6 @@
 //! Matrix products: a bounds-checked `sgemm` into caller buffers (for fused kernels that must not
 //! allocate) and `matmul` / `bmm` on tensors. One GEMM per product, never a broadcast loop.
+use crate::cuda_backend;
 use crate::error::{Result, TensorError};
 use crate::tensor::Tensor;
 
@@ -98,6 +99,9 @@ impl Tensor {
                 hint: format!("inner dimensions differ ({k} vs {k2})"),
             });
         }
+        if self.is_cuda() || other.is_cuda() {
+            return cuda_backend::matmul_t(self, trans_a, other, trans_b, (m, n, k));
+        }
         let mut out = vec![0.0f32; m * n];
         sgemm(
             trans_a,
@@ -142,6 +146,9 @@ impl Tensor {
                 rhs: other.shape.clone(),
                 hint: format!("inner dimensions differ ({k} vs {k2})"),
             });
+        }
+        if self.is_cuda() || other.is_cuda() {
+            return cuda_backend::bmm_t(self, trans_a, other, trans_b, (bsz, m, n, k));
         }
         let (a, b) = (self.cpu("bmm")?, other.cpu("bmm")?);
         let mut out = vec![0.0f32; bsz * m * n];

@@ -1,4 +1,5 @@
 //! Layout ops that move data without arithmetic: transpose, concat, slice, row selection, flip.
+use crate::cuda_backend;
 use crate::error::{Result, TensorError};
 use crate::shape::{normalize_axis, strides};
 use crate::tensor::Tensor;
@@ -27,6 +28,9 @@ impl Tensor {
                     self.shape
                 ),
             });
+        }
+        if self.is_cuda() {
+            return cuda_backend::transpose(self, perm);
         }
         let src = self.cpu("transpose")?;
         let out_shape: Vec<usize> = perm.iter().map(|&p| self.shape[p]).collect();
@@ -91,6 +95,9 @@ impl Tensor {
             }
             total += p.shape[ax];
         }
+        if parts.iter().any(|p| p.is_cuda()) {
+            return cuda_backend::concat(parts, ax, total);
+        }
         let (outer, _, inner) = split3(&first.shape, ax);
         let mut out = Vec::with_capacity(outer * total * inner);
         let slices: Vec<&[f32]> = parts
@@ -124,6 +131,9 @@ impl Tensor {
                 ),
             });
         }
+        if self.is_cuda() {
+            return cuda_backend::slice(self, ax, start, len);
+        }
         let src = self.cpu("slice")?;
         let mut out = Vec::with_capacity(outer * len * inner);
         for o in 0..outer {
@@ -146,6 +156,17 @@ impl Tensor {
         }
         let n = self.shape[0];
         let row = self.numel() / n.max(1);
+        if self.is_cuda() {
+            if let Some(&i) = idx.iter().find(|&&i| i >= n) {
+                return Err(TensorError::IndexOutOfRange {
+                    op: "select_rows",
+                    index: i as i64,
+                    bound: n,
+                    hint: String::new(),
+                });
+            }
+            return cuda_backend::select_rows(self, idx);
+        }
         let src = self.cpu("select_rows")?;
         let mut out = Vec::with_capacity(idx.len() * row);
         for &i in idx {
@@ -168,6 +189,9 @@ impl Tensor {
     pub fn flip(&self, axis: isize) -> Result<Tensor> {
         let ax = normalize_axis("flip", axis, self.rank())?;
         let (outer, n, inner) = split3(&self.shape, ax);
+        if self.is_cuda() {
+            return cuda_backend::flip(self, ax);
+        }
         let src = self.cpu("flip")?;
         let mut out = Vec::with_capacity(src.len());
         for o in 0..outer {

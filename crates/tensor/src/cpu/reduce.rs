@@ -1,4 +1,5 @@
 //! Reductions over an axis (sum, mean, max, argmax) and the softmax family.
+use crate::cuda_backend::{self, op_codes::ReduceOp};
 use crate::error::Result;
 use crate::shape::normalize_axis;
 use crate::tensor::Tensor;
@@ -28,8 +29,12 @@ impl Tensor {
         keepdim: bool,
         init: f32,
         f: impl Fn(f32, f32) -> f32,
+        code: ReduceOp,
     ) -> Result<Tensor> {
         let ax = normalize_axis(op, axis, self.rank())?;
+        if self.is_cuda() {
+            return cuda_backend::reduce(self, ax, keepdim, code);
+        }
         let a = self.cpu(op)?;
         let (outer, n, inner) = split(&self.shape, ax);
         let mut out = vec![init; outer * inner];
@@ -50,7 +55,7 @@ impl Tensor {
 
     /// Sum over one axis.
     pub fn sum_axis(&self, axis: isize, keepdim: bool) -> Result<Tensor> {
-        self.reduce_axis("sum_axis", axis, keepdim, 0.0, |a, b| a + b)
+        self.reduce_axis("sum_axis", axis, keepdim, 0.0, |a, b| a + b, ReduceOp::Sum)
     }
     /// Mean over one axis.
     pub fn mean_axis(&self, axis: isize, keepdim: bool) -> Result<Tensor> {
@@ -59,11 +64,22 @@ impl Tensor {
     }
     /// Maximum over one axis.
     pub fn max_axis(&self, axis: isize, keepdim: bool) -> Result<Tensor> {
-        self.reduce_axis("max_axis", axis, keepdim, f32::NEG_INFINITY, f32::max)
+        self.reduce_axis(
+            "max_axis",
+            axis,
+            keepdim,
+            f32::NEG_INFINITY,
+            f32::max,
+            ReduceOp::Max,
+        )
     }
     /// Index of the maximum over one axis (first one on ties, like NumPy).
     pub fn argmax_axis(&self, axis: isize) -> Result<Vec<usize>> {
         let ax = normalize_axis("argmax_axis", axis, self.rank())?;
+        if self.is_cuda() {
+            // The result is host indices anyway: one copy down, then the CPU kernel.
+            return self.to(crate::Device::Cpu)?.argmax_axis(axis);
+        }
         let a = self.cpu("argmax_axis")?;
         let (outer, n, inner) = split(&self.shape, ax);
         let mut out = vec![0usize; outer * inner];
@@ -83,6 +99,10 @@ impl Tensor {
     }
     /// Sum of all elements, accumulated in f64 for accuracy.
     pub fn sum_all(&self) -> Result<f32> {
+        if self.is_cuda() {
+            let flat = self.reshape(&[1, self.numel()])?;
+            return cuda_backend::reduce(&flat, 1, false, ReduceOp::Sum)?.item();
+        }
         Ok(self.cpu("sum_all")?.iter().map(|&x| x as f64).sum::<f64>() as f32)
     }
     /// Mean of all elements.
@@ -92,6 +112,9 @@ impl Tensor {
 
     fn softmax_impl(&self, op: &'static str, axis: isize, log: bool) -> Result<Tensor> {
         let ax = normalize_axis(op, axis, self.rank())?;
+        if self.is_cuda() {
+            return cuda_backend::softmax(self, ax, log);
+        }
         let a = self.cpu(op)?;
         let (outer, n, inner) = split(&self.shape, ax);
         let mut out = vec![0.0f32; a.len()];
