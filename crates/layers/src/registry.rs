@@ -13,14 +13,46 @@ pub const REGISTERED: &[&str] = &[
     "Reshape",
     "Activation",
     "SimpleRNN",
+    "LSTM",
+    "GRU",
+    "Bidirectional",
+    "Masking",
+    "Conv1D",
+    "Conv2D",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "GlobalMaxPooling1D",
+    "GlobalAveragePooling1D",
+    "Add",
+    "Concatenate",
+    "Dot",
+    "Multiply",
 ];
+
+/// Keras class-name aliases (`keras.layers.MaxPool1D is MaxPooling1D`, Keras 1 `Convolution1D`,
+/// ...) mapped to the canonical name Keras itself writes when it serializes.
+fn canonical(class: &str) -> &str {
+    match class {
+        "Convolution1D" => "Conv1D",
+        "Convolution2D" => "Conv2D",
+        "MaxPool1D" => "MaxPooling1D",
+        "MaxPool2D" => "MaxPooling2D",
+        "AvgPool1D" => "AveragePooling1D",
+        "AvgPool2D" => "AveragePooling2D",
+        "GlobalMaxPool1D" => "GlobalMaxPooling1D",
+        "GlobalAvgPool1D" => "GlobalAveragePooling1D",
+        other => other,
+    }
+}
 
 /// Keras `deserialize(layer_config)`: the layer of Keras class `class_name` built from `config`
 /// (Keras 2 and Keras 3 field names). The layer is not built; its weights appear on first build.
 pub fn layer_from_config(class_name: &str, config: &Json) -> Result<Box<dyn Layer>> {
     // Keras 2 prefixes some classes with their module path in older files.
     let class = class_name.rsplit('>').next().unwrap_or(class_name);
-    let class = class.rsplit('.').next().unwrap_or(class);
+    let class = canonical(class.rsplit('.').next().unwrap_or(class));
     Ok(match class {
         "InputLayer" => Box::new(crate::core::input::Input::from_config(config)?),
         "Dense" => Box::new(crate::core::dense::Dense::from_config(config)?),
@@ -30,6 +62,32 @@ pub fn layer_from_config(class_name: &str, config: &Json) -> Result<Box<dyn Laye
         "Reshape" => Box::new(crate::core::reshape::Reshape::from_config(config)?),
         "Activation" => Box::new(crate::core::activation::Activation::from_config(config)?),
         "SimpleRNN" => Box::new(crate::rnn::simple_rnn::SimpleRNN::from_config(config)?),
+        "LSTM" => Box::new(crate::rnn::lstm::LSTM::from_config(config)?),
+        "GRU" => Box::new(crate::rnn::gru::GRU::from_config(config)?),
+        "Bidirectional" => Box::new(crate::rnn::bidirectional::Bidirectional::from_config(
+            config,
+        )?),
+        "Masking" => Box::new(crate::rnn::masking::Masking::from_config(config)?),
+        "Conv1D" => Box::new(crate::conv::conv1d::Conv1D::from_config(config)?),
+        "Conv2D" => Box::new(crate::conv::conv2d::Conv2D::from_config(config)?),
+        "MaxPooling1D" => Box::new(crate::conv::pooling::MaxPooling1D::from_config(config)?),
+        "MaxPooling2D" => Box::new(crate::conv::pooling::MaxPooling2D::from_config(config)?),
+        "AveragePooling1D" => {
+            Box::new(crate::conv::pooling::AveragePooling1D::from_config(config)?)
+        }
+        "AveragePooling2D" => {
+            Box::new(crate::conv::pooling::AveragePooling2D::from_config(config)?)
+        }
+        "GlobalMaxPooling1D" => {
+            Box::new(crate::conv::global_max_pooling1d::GlobalMaxPooling1D::from_config(config)?)
+        }
+        "GlobalAveragePooling1D" => Box::new(
+            crate::conv::global_average_pooling1d::GlobalAveragePooling1D::from_config(config)?,
+        ),
+        "Add" => Box::new(crate::merge::add::Add::from_config(config)?),
+        "Concatenate" => Box::new(crate::merge::concatenate::Concatenate::from_config(config)?),
+        "Dot" => Box::new(crate::merge::dot::Dot::from_config(config)?),
+        "Multiply" => Box::new(crate::merge::multiply::Multiply::from_config(config)?),
         other => {
             return Err(LayerError::config(
                 "layer_from_config",
@@ -58,33 +116,52 @@ pub fn estimate_params(
     let rnn = |gates: u64, u: u64| {
         gates.saturating_mul(last.saturating_add(u).saturating_add(2).saturating_mul(u))
     };
-    Some(match class.rsplit(['>', '.']).next().unwrap_or(class) {
-        "Dense" => last.saturating_add(1).saturating_mul(int("units")),
-        "Embedding" => int("input_dim").saturating_mul(int("output_dim")),
-        "SimpleRNN" => rnn(1, int("units")),
-        "LSTM" => rnn(4, int("units")),
-        "GRU" => rnn(3, int("units")),
-        "Conv1D" | "Conv2D" | "Conv3D" => {
-            let k: u64 = config
-                .get("kernel_size")
-                .and_then(Json::as_array)
-                .map(|a| {
-                    a.iter()
-                        .map(|x| x.as_u64().unwrap_or(0))
-                        .fold(1u64, u64::saturating_mul)
-                })
-                .unwrap_or_else(|| int("kernel_size"));
-            k.saturating_mul(last)
-                .saturating_add(1)
-                .saturating_mul(int("filters"))
-        }
-        "Bidirectional" => {
-            let inner = config.get("layer")?;
-            let c = inner.get("class_name").and_then(Json::as_str)?;
-            estimate_params(c, inner.get("config")?, input_shapes)?.saturating_mul(2)
-        }
-        _ => return None,
-    })
+    Some(
+        match canonical(class.rsplit(['>', '.']).next().unwrap_or(class)) {
+            "Dense" => last.saturating_add(1).saturating_mul(int("units")),
+            "Embedding" => int("input_dim").saturating_mul(int("output_dim")),
+            "SimpleRNN" => rnn(1, int("units")),
+            "LSTM" => rnn(4, int("units")),
+            "GRU" => rnn(3, int("units")),
+            "Conv1D" | "Conv2D" | "Conv3D" => {
+                let k: u64 = config
+                    .get("kernel_size")
+                    .and_then(Json::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .map(|x| x.as_u64().unwrap_or(0))
+                            .fold(1u64, u64::saturating_mul)
+                    })
+                    .unwrap_or_else(|| int("kernel_size"));
+                k.saturating_mul(last)
+                    .saturating_add(1)
+                    .saturating_mul(int("filters"))
+            }
+            "Bidirectional" => {
+                let inner = config.get("layer")?;
+                let c = inner.get("class_name").and_then(Json::as_str)?;
+                estimate_params(c, inner.get("config")?, input_shapes)?.saturating_mul(2)
+            }
+            // Layers without weights: a config can never make them allocate any.
+            "InputLayer"
+            | "Dropout"
+            | "Flatten"
+            | "Reshape"
+            | "Activation"
+            | "Masking"
+            | "MaxPooling1D"
+            | "MaxPooling2D"
+            | "AveragePooling1D"
+            | "AveragePooling2D"
+            | "GlobalMaxPooling1D"
+            | "GlobalAveragePooling1D"
+            | "Add"
+            | "Concatenate"
+            | "Dot"
+            | "Multiply" => 0,
+            _ => return None,
+        },
+    )
 }
 
 #[cfg(test)]
@@ -110,7 +187,31 @@ mod tests {
             "Reshape" => (json!({"target_shape": [3, 2]}), f(&[6])),
             "Activation" => (json!({"activation": "tanh"}), f(&[3])),
             "SimpleRNN" => (json!({"units": 2}), f(&[4, 3])),
+            "LSTM" => (json!({"units": 2, "return_sequences": true}), f(&[4, 3])),
+            "GRU" => (json!({"units": 2, "reset_after": true}), f(&[4, 3])),
+            "Bidirectional" => (
+                json!({"layer": {"class_name": "LSTM", "config": {"units": 2}},
+                       "merge_mode": "concat"}),
+                f(&[4, 3]),
+            ),
+            "Masking" => (json!({"mask_value": 0.0}), f(&[4, 3])),
+            "Conv1D" => (json!({"filters": 2, "kernel_size": [3]}), f(&[5, 3])),
+            "Conv2D" => (json!({"filters": 2, "kernel_size": [2, 2]}), f(&[4, 4, 3])),
+            "MaxPooling1D" | "AveragePooling1D" => (json!({"pool_size": [2]}), f(&[4, 3])),
+            "MaxPooling2D" | "AveragePooling2D" => (json!({"pool_size": [2, 2]}), f(&[4, 4, 3])),
+            "GlobalMaxPooling1D" | "GlobalAveragePooling1D" => (json!({}), f(&[4, 3])),
+            "Add" | "Concatenate" | "Multiply" => (json!({}), f(&[3])),
+            "Dot" => (json!({"axes": 1}), f(&[3])),
             other => panic!("no sample for {other}"),
+        }
+    }
+
+    /// Merge layers take two inputs of the sample shape; every other layer one.
+    fn inputs(class: &str, shape: Shape) -> Vec<Shape> {
+        if matches!(class, "Add" | "Concatenate" | "Dot" | "Multiply") {
+            vec![shape.clone(), shape]
+        } else {
+            vec![shape]
         }
     }
 
@@ -120,9 +221,8 @@ mod tests {
             let (cfg, shape) = sample(class);
             let mut layer = layer_from_config(class, &cfg).unwrap();
             assert_eq!(layer.class_name(), *class);
-            layer
-                .build(std::slice::from_ref(&shape), &mut Rng::seed(1))
-                .unwrap();
+            let shapes = inputs(class, shape);
+            layer.build(&shapes, &mut Rng::seed(1)).unwrap();
             let again = layer_from_config(class, &layer.get_config()).unwrap();
             assert_eq!(again.get_config(), layer.get_config(), "{class}");
         }
@@ -133,10 +233,9 @@ mod tests {
         for class in REGISTERED {
             let (cfg, shape) = sample(class);
             let mut layer = layer_from_config(class, &cfg).unwrap();
-            layer
-                .build(std::slice::from_ref(&shape), &mut Rng::seed(1))
-                .unwrap();
-            if let Some(e) = estimate_params(class, &cfg, &[shape]) {
+            let shapes = inputs(class, shape);
+            layer.build(&shapes, &mut Rng::seed(1)).unwrap();
+            if let Some(e) = estimate_params(class, &cfg, &shapes) {
                 assert!(
                     e >= layer.count_params() as u64,
                     "{class}: {e} < {}",
@@ -146,6 +245,26 @@ mod tests {
         }
         let huge = json!({"input_dim": 1u64 << 40, "output_dim": 1u64 << 40});
         assert_eq!(estimate_params("Embedding", &huge, &[]), Some(u64::MAX));
+        assert_eq!(estimate_params("GlobalMaxPool1D", &json!({}), &[]), Some(0));
+        assert_eq!(estimate_params("MyCustomLayer", &json!({}), &[]), None);
+    }
+
+    #[test]
+    fn keras_aliases_rebuild_the_canonical_class() {
+        for (alias, class, cfg) in [
+            ("MaxPool1D", "MaxPooling1D", json!({})),
+            ("AvgPool2D", "AveragePooling2D", json!({})),
+            ("GlobalAvgPool1D", "GlobalAveragePooling1D", json!({})),
+            (
+                "Convolution1D",
+                "Conv1D",
+                json!({"filters": 2, "kernel_size": 3}),
+            ),
+            ("keras.layers.LSTM", "LSTM", json!({"units": 2})),
+        ] {
+            let l = layer_from_config(alias, &cfg).unwrap();
+            assert_eq!(l.class_name(), class, "{alias}");
+        }
     }
 
     #[test]
