@@ -13,7 +13,8 @@ const RNN_CELLS: &[(&str, &str)] = &[
     ("GRU", "gru_cell"),
 ];
 
-fn cell_name(class: &str) -> Option<&'static str> {
+/// Keras's cell attribute name of a recurrent layer class (`LSTM` → `lstm_cell`).
+pub(crate) fn cell_name(class: &str) -> Option<&'static str> {
     RNN_CELLS.iter().find(|(c, _)| *c == class).map(|(_, n)| *n)
 }
 

@@ -1,12 +1,12 @@
 //! Keras HDF5 files: full models (`model_config` + `model_weights`, as tf.keras 2 and Keras 3's
 //! legacy `model.save("m.h5")` write them) and weights-only `save_weights("w.h5")`, both ways.
 use crate::error::{IoError, Result};
-use crate::keras3_weights;
+use crate::keras3_weights::{self, cell_name};
 use crate::weights::{
     assign_all, layer_values, param_budget, require_built, stored_values, StoredWeight,
 };
 use kerust_hdf5::{File, FileBuilder, Group};
-use kerust_layers::{model_from_config_limited, AnyModel, ModelCore};
+use kerust_layers::{model_from_config_limited, AnyModel, Bidirectional, Layer, ModelCore};
 use serde_json::{json, Value as Json};
 use std::path::Path;
 
@@ -84,6 +84,36 @@ fn collect_history(v: &Json, out: &mut Vec<Json>) {
     }
 }
 
+/// tf.keras 2 weight names: `dense/kernel:0`, recurrent weights under their cell
+/// (`lstm/lstm_cell/kernel:0`), `Bidirectional` under each direction
+/// (`bidirectional/forward_lstm/lstm_cell/kernel:0`), so names stay unique within the layer.
+fn keras2_weight_names(layer: &dyn Layer, vals: &[(String, Vec<usize>, Vec<f32>)]) -> Vec<String> {
+    let lname = layer.name();
+    let class = layer.class_name();
+    if let Some(cell) = cell_name(class) {
+        return vals
+            .iter()
+            .map(|(n, _, _)| format!("{lname}/{cell}/{n}:0"))
+            .collect();
+    }
+    if let Some(bi) = layer.as_any().downcast_ref::<Bidirectional>() {
+        let mut names = Vec::with_capacity(vals.len());
+        for dir in [&bi.forward_layer, &bi.backward_layer] {
+            let cell = cell_name(dir.class_name()).unwrap_or("cell");
+            let inner = dir.name();
+            names.extend(
+                dir.params()
+                    .iter()
+                    .map(|p| format!("{lname}/{inner}/{cell}/{}:0", p.name)),
+            );
+        }
+        return names;
+    }
+    vals.iter()
+        .map(|(n, _, _)| format!("{lname}/{n}:0"))
+        .collect()
+}
+
 /// Write the legacy weight layout (`layer_names`, `<layer>/weight_names`, datasets) into `g`.
 fn write_legacy_weights(model: &ModelCore, g: &mut Group) -> Result<()> {
     let names: Vec<String> = model
@@ -98,10 +128,7 @@ fn write_legacy_weights(model: &ModelCore, g: &mut Group) -> Result<()> {
         let lname = layer.name().to_string();
         let lg = g.create_group(&lname)?;
         let vals = layer_values(layer);
-        let wnames: Vec<String> = vals
-            .iter()
-            .map(|(n, _, _)| format!("{lname}/{n}:0"))
-            .collect();
+        let wnames = keras2_weight_names(layer, &vals);
         lg.set_attr("weight_names", wnames.clone())?;
         for (wn, (_, shape, v)) in wnames.iter().zip(vals) {
             lg.write_dataset_f32(wn, &shape, &v)?;
