@@ -2,6 +2,7 @@
 //! tf.keras for `.h5`) and predict what kerust predicts. Needs `KERUST_PYTHON` pointing at a Python
 //! with keras + tf_keras (e.g. /work/kvenv/bin/python); otherwise each test prints why it skips.
 mod common;
+use common::models::*;
 use common::*;
 use kerust_io::{npy, read_npy, save_model, save_weights, NpyArray, NpyData};
 use kerust_layers::{
@@ -161,4 +162,24 @@ fn kerust_files_load_in_keras_and_predict_the_same() {
         Data::Float(Tensor::rand_uniform(&[4, 3], -1.0, 1.0, &mut r).unwrap()),
     ];
     check(&py, &mut f, &xs, "functional");
+}
+
+#[test]
+fn recurrent_conv_and_merge_models_load_in_keras_and_predict_the_same() {
+    let Some(py) = python() else { return };
+    let mut seqs = [
+        ("lstm", lstm_model()),
+        ("gru", gru_model()),
+        ("bilstm", bidirectional_model()),
+        ("conv1d", conv1d_model()),
+        ("float_seq", float_seq_model()),
+        ("conv2d", conv2d_model()),
+    ];
+    for (tag, (m, x)) in seqs.iter_mut() {
+        check(&py, m, x, tag);
+    }
+    let (mut d, xd) = siamese_model();
+    check(&py, &mut d, &xd, "siamese");
+    let (mut e, xe) = merge_model();
+    check(&py, &mut e, &xe, "merge");
 }

@@ -1,5 +1,6 @@
 //! Shared helpers for the io integration tests: fixture paths, npy inputs, prediction checks.
 #![allow(dead_code)]
+pub mod models;
 use kerust_io::{read_npy, AnyModel};
 use kerust_layers::Data;
 use std::path::PathBuf;
