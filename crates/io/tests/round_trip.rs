@@ -2,9 +2,9 @@
 //! weights-only layouts): same config, same weights, same predictions; the native directory also
 //! keeps the optimizer state so training resumes exactly; ModelCheckpoint saves like Keras.
 mod common;
+use common::models::*;
 use common::*;
 use kerust_io::{load_model, load_weights, save_model, save_weights, Assets, ModelCheckpoint};
-use common::models::*;
 use kerust_layers::{
     registry::REGISTERED, Activation, Adam, AnyModel, Data, Dense, Dropout, Embedding, FitArgs,
     Flatten, Input, Model, ModelCore, Reshape, Sequential, SimpleRNN, SymbolicCall,

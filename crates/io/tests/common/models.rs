@@ -108,4 +108,3 @@ pub fn merge_model() -> (Model, Vec<Data>) {
     ];
     (m, x)
 }
-
