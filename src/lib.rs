@@ -30,7 +30,10 @@ pub mod prelude {
 
     // Layers.
     pub use kerust_layers::{
-        Activation, Dense, Dropout, Embedding, Flatten, Input, Layer, Reshape, SimpleRNN,
+        Activation, Add, AveragePooling1D, AveragePooling2D, Bidirectional, Concatenate, Conv1D,
+        Conv2D, Dense, Dot, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPool1D,
+        GlobalMaxPooling1D, Input, Layer, Masking, MaxPool2D, MaxPooling1D, MaxPooling2D, Multiply,
+        Reshape, SimpleRNN, SymbolicCall, GRU, LSTM,
     };
     // Models and training.
     pub use kerust_layers::{
@@ -42,7 +45,12 @@ pub mod prelude {
         l1, l1_l2, l2, Adagrad, Adam, Initializer, Loss, Optimizer, RMSprop, Regularizer, SGD,
     };
     // Callbacks.
-    pub use kerust_layers::{Callback, History};
+    pub use kerust_layers::{
+        clone_model, CSVLogger, Callback, EarlyStopping, History, LambdaCallback,
+        LearningRateScheduler, ReduceLROnPlateau, TensorBoard, TerminateOnNaN,
+    };
+    // Saving and loading (.h5, .keras, native directory).
+    pub use kerust_io::{load_model, save_model, ModelCheckpoint};
 
     // Text preprocessing (Keras `preprocessing.text` / `sequence` and `TextVectorization`).
     pub use kerust_text::{

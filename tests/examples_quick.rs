@@ -253,3 +253,25 @@ fn nlp_disaster_tweets_baseline_matches_the_notebook() {
     );
     assert_plot(&run, "tweets_results.png");
 }
+
+#[test]
+fn lab8_shapes_has_the_lecture_architectures() {
+    let run = run_example("lab8_shapes", &[]);
+    let Some(r) = ran_or_skipped(&run, "lab8_shapes") else {
+        return;
+    };
+    assert_eq!(num(&r, "mlp.params"), 3_779.0);
+    assert_eq!(num(&r, "lstm.params"), 4_451.0);
+    assert!((0.0..=1.0).contains(&num(&r, "lstm.test_accuracy")));
+}
+
+#[test]
+fn lab8_sst_has_the_lecture_vocabulary_and_model() {
+    let run = run_example("lab8_sst", &[]);
+    let Some(r) = ran_or_skipped(&run, "lab8_sst") else {
+        return;
+    };
+    assert_eq!(num(&r, "vocab_size"), 4_823.0);
+    assert_eq!(num(&r, "wrong.params"), 112.0);
+    assert_eq!(num(&r, "lstm.params"), 162_722.0);
+}

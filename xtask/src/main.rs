@@ -9,7 +9,10 @@ fn main() {
         Some("download") => download::run(&args[2..]),
         Some("bench") => bench::run(&args[2..]),
         Some("cuda") => cuda::run(&args[2..]),
-        _ => Err("usage: cargo xtask <download|bench|cuda> [args]; see `cargo xtask <task> --help`".to_string()),
+        _ => Err(
+            "usage: cargo xtask <download|bench|cuda> [args]; see `cargo xtask <task> --help`"
+                .to_string(),
+        ),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

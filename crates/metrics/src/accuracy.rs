@@ -46,7 +46,7 @@ fn rows<'a>(
     values: &'a [f32],
     num_classes: usize,
 ) -> Result<std::slice::Chunks<'a, f32>> {
-    if num_classes == 0 || values.len() % num_classes != 0 {
+    if num_classes == 0 || !values.len().is_multiple_of(num_classes) {
         return Err(MetricsError::BadRowWidth {
             what,
             len: values.len(),

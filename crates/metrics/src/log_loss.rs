@@ -53,7 +53,7 @@ pub fn log_loss<T: Label, F: Copy + Into<f64>>(
     if n == 0 || y_prob.is_empty() {
         return Err(MetricsError::EmptyInput { what });
     }
-    if y_prob.len() % n != 0 {
+    if !y_prob.len().is_multiple_of(n) {
         return Err(MetricsError::LengthMismatch {
             what,
             y_true: n,

@@ -386,20 +386,24 @@ impl ModelCore {
         }
         let loss_value = loss.value().item()?;
         if training {
-            let grads = tape.backward(&loss)?;
-            let ids: Vec<(u64, kerust_autograd::Var)> = ctx.trained_params().to_vec();
+            let mut grads = tape.backward(&loss)?;
+            // Take the gradients out and drop every Var first: a live Var still shares the
+            // weight's storage, which would force the optimizer to copy the weight (COW).
+            let id_grads: Vec<(u64, Tensor)> = ctx
+                .trained_params()
+                .iter()
+                .filter_map(|(id, var)| grads.remove(var).map(|g| (*id, g)))
+                .collect();
+            drop(grads);
             drop(ctx);
             drop(tape);
             let mut pairs = Vec::new();
             let mut params = self.graph.params_mut();
-            for (id, var) in &ids {
-                if let (Some(g), Some(pos)) =
-                    (grads.get(var), params.iter().position(|p| p.id() == *id))
-                {
-                    pairs.push((params.swap_remove(pos), g.clone()));
+            for (id, g) in id_grads {
+                if let Some(pos) = params.iter().position(|p| p.id() == id) {
+                    pairs.push((params.swap_remove(pos), g));
                 }
             }
-            drop(grads);
             compiled.optimizer.apply_gradients(pairs)?;
         }
         state.loss_sum += loss_value as f64 * batch as f64;

@@ -98,10 +98,12 @@ impl Tensor {
         let out_shape = broadcast_shapes(op, &self.shape, &other.shape)?;
         let n: usize = out_shape.iter().product();
         // Fast path: a full tensor combined with a row vector over its last axis (bias add).
-        if self.shape == out_shape
-            && other.numel() == *out_shape.last().unwrap_or(&1)
-            && !a.is_empty()
-        {
+        // `other` must really be a row: its last dim is the full width and every other dim is 1.
+        let is_row = other.shape.last() == out_shape.last()
+            && other.shape[..other.shape.len().saturating_sub(1)]
+                .iter()
+                .all(|&d| d == 1);
+        if self.shape == out_shape && is_row && !a.is_empty() {
             let w = b.len();
             let mut data = Vec::with_capacity(n);
             for row in a.chunks(w) {
@@ -291,6 +293,21 @@ pub fn sigmoid(x: f32) -> f32 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn column_broadcast_is_not_mistaken_for_a_bias_row() {
+        let a = crate::Tensor::from_vec(vec![1., 2., 3., 4.], &[2, 2]).unwrap();
+        let col = crate::Tensor::from_vec(vec![10., 20.], &[2, 1]).unwrap();
+        assert_eq!(
+            a.add(&col).unwrap().to_vec().unwrap(),
+            vec![11., 12., 23., 24.]
+        );
+        let row = crate::Tensor::from_vec(vec![10., 20.], &[2]).unwrap();
+        assert_eq!(
+            a.add(&row).unwrap().to_vec().unwrap(),
+            vec![11., 22., 13., 24.]
+        );
+    }
+
     use crate::Tensor;
 
     #[test]
