@@ -150,6 +150,25 @@ pub fn apply_sequence_mask(x: &mut [f32], mask: &[f32], b: usize, t: usize, d: u
     }
 }
 
+/// The recurrent layer's input with its per-sample `[b, d]` dropout mask applied to every step
+/// (the input itself when no mask is drawn, i.e. at inference or with `dropout=0`).
+pub fn dropped_input(
+    x: &Tensor,
+    mask: Option<&[f32]>,
+    b: usize,
+    t: usize,
+    d: usize,
+) -> kerust_tensor::Result<Tensor> {
+    match mask {
+        None => Ok(x.clone()),
+        Some(m) => {
+            let mut v = x.to_vec()?;
+            apply_sequence_mask(&mut v, m, b, t, d);
+            Tensor::from_vec(v, &[b, t, d])
+        }
+    }
+}
+
 /// Check a recurrent input is `[batch, time, features]` with `features` known; returns features.
 pub fn input_features(layer: &str, shape: &Shape) -> Result<usize> {
     match shape.as_slice() {

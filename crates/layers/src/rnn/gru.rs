@@ -4,8 +4,8 @@
 //! `hh = act(x·W_h + b_h + r ⊙ (h·U_h + b'_h))`; `reset_after=false` (bias `[3u]`):
 //! `hh = act(x·W_h + b_h + (r ⊙ h)·U_h)`; then `h' = z ⊙ h + (1 − z) ⊙ hh`.
 use super::common::{
-    add_into, apply_act, apply_sequence_mask, initial_states, input_features, kept,
-    recurrent_setters, result_flows, scalar_activation, sequence_input, step_mask, weight_options,
+    add_into, apply_act, dropped_input, initial_states, input_features, kept, recurrent_setters,
+    result_flows, scalar_activation, sequence_input, step_mask, weight_options,
     write_weight_options, DropoutOptions, ScalarFn, SequenceOptions,
 };
 use super::lstm::input_grads;
@@ -210,14 +210,7 @@ impl Layer for GRU {
         let mask = step_mask(inputs[0].mask.as_ref(), b, t)?;
         let steps = self.seq.steps(t);
         let (dmask, rmask) = self.drop.masks(ctx.training, b, d, u, ctx.rng);
-        let xd = match &dmask {
-            None => x.value().clone(),
-            Some(m) => {
-                let mut v = x.value().to_vec()?;
-                apply_sequence_mask(&mut v, m, b, t, d);
-                Tensor::from_vec(v, &[b, t, d])?
-            }
-        };
+        let xd = dropped_input(x.value(), dmask.as_deref(), b, t, d)?;
         let bias_v = bias.as_ref().map(|v| v.value().to_vec()).transpose()?;
         let (b_in, b_rec) = match &bias_v {
             Some(v) if reset_after => (Some(&v[..g3]), Some(&v[g3..])),

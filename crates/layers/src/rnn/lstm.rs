@@ -3,7 +3,7 @@
 //! Gates in Keras order `i, f, c, o`: `z = x·W + h·U + b`, `i,f,o = σ(z)`, `g = act(z_c)`,
 //! `c' = f·c + i·g`, `h' = o·act(c')`.
 use super::common::{
-    add_into, apply_act, apply_sequence_mask, initial_states, input_features, kept,
+    add_into, apply_act, apply_sequence_mask, dropped_input, initial_states, input_features, kept,
     recurrent_setters, result_flows, scalar_activation, sequence_input, step_mask, weight_options,
     write_weight_options, DropoutOptions, ScalarFn, SequenceOptions,
 };
@@ -206,14 +206,7 @@ impl Layer for LSTM {
         let mask = step_mask(inputs[0].mask.as_ref(), b, t)?;
         let steps = self.seq.steps(t);
         let (dmask, rmask) = self.drop.masks(ctx.training, b, d, u, ctx.rng);
-        let xd = match &dmask {
-            None => x.value().clone(),
-            Some(m) => {
-                let mut v = x.value().to_vec()?;
-                apply_sequence_mask(&mut v, m, b, t, d);
-                Tensor::from_vec(v, &[b, t, d])?
-            }
-        };
+        let xd = dropped_input(x.value(), dmask.as_deref(), b, t, d)?;
 
         // X·W (+b) for all steps at once: [b*t, 4u].
         let mut xw = vec![0.0f32; b * t * g4];

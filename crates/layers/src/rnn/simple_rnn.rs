@@ -1,7 +1,7 @@
 //! `SimpleRNN`: `h_t = activation(x_t·W + h_{t-1}·U + b)`, the whole sequence as one tape node.
 use super::common::{
-    add_into, apply_act, apply_sequence_mask, initial_states, input_features, kept,
-    recurrent_setters, result_flows, scalar_activation, sequence_input, step_mask, weight_options,
+    add_into, apply_act, dropped_input, initial_states, input_features, kept, recurrent_setters,
+    result_flows, scalar_activation, sequence_input, step_mask, weight_options,
     write_weight_options, DropoutOptions, ScalarFn, SequenceOptions,
 };
 use super::lstm::input_grads;
@@ -168,14 +168,7 @@ impl Layer for SimpleRNN {
         let mask = step_mask(inputs[0].mask.as_ref(), b, t)?;
         let steps = self.seq.steps(t);
         let (dmask, rmask) = self.drop.masks(ctx.training, b, d, h, ctx.rng);
-        let xd = match &dmask {
-            None => x.value().clone(),
-            Some(m) => {
-                let mut v = x.value().to_vec()?;
-                apply_sequence_mask(&mut v, m, b, t, d);
-                Tensor::from_vec(v, &[b, t, d])?
-            }
-        };
+        let xd = dropped_input(x.value(), dmask.as_deref(), b, t, d)?;
 
         // X·W (+b) for every step at once: [b*t, h].
         let mut xw = vec![0.0f32; b * t * h];
