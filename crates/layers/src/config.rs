@@ -102,3 +102,19 @@ pub fn insert_input_shape(
         m.insert("batch_shape".into(), Json::Array(v));
     }
 }
+
+/// Write the Keras options of one weight: `{name}_initializer`, `{name}_regularizer` and
+/// `{name}_constraint` (constraints are not supported, so always `null`).
+pub fn insert_weight_options(
+    m: &mut serde_json::Map<String, Json>,
+    name: &str,
+    initializer: &crate::initializers::Initializer,
+    regularizer: Option<crate::regularizers::Regularizer>,
+) {
+    m.insert(format!("{name}_initializer"), initializer.to_config());
+    m.insert(
+        format!("{name}_regularizer"),
+        regularizer.map_or(Json::Null, |r| r.to_config()),
+    );
+    m.insert(format!("{name}_constraint"), Json::Null);
+}

@@ -331,23 +331,19 @@ impl Layer for Conv1D {
         m.insert("groups".into(), json!(1));
         m.insert("activation".into(), json!(self.activation.name()));
         m.insert("use_bias".into(), json!(self.use_bias));
-        m.insert(
-            "kernel_initializer".into(),
-            self.kernel_initializer.to_config(),
+        crate::config::insert_weight_options(
+            &mut m,
+            "kernel",
+            &self.kernel_initializer,
+            self.kernel_regularizer,
         );
-        m.insert("bias_initializer".into(), self.bias_initializer.to_config());
-        m.insert(
-            "kernel_regularizer".into(),
-            self.kernel_regularizer
-                .map_or(Json::Null, |r| r.to_config()),
-        );
-        m.insert(
-            "bias_regularizer".into(),
-            self.bias_regularizer.map_or(Json::Null, |r| r.to_config()),
+        crate::config::insert_weight_options(
+            &mut m,
+            "bias",
+            &self.bias_initializer,
+            self.bias_regularizer,
         );
         m.insert("activity_regularizer".into(), Json::Null);
-        m.insert("kernel_constraint".into(), Json::Null);
-        m.insert("bias_constraint".into(), Json::Null);
         crate::config::insert_input_shape(&mut m, &self.input_shape);
         Json::Object(m)
     }

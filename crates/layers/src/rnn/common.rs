@@ -437,28 +437,18 @@ pub(crate) use weight_options;
 /// Write the initializers and regularizers of `$s` (and the constraints Keras lists) into `$m`.
 macro_rules! write_weight_options {
     ($m:expr, $s:expr) => {{
-        let reg = |r: &Option<$crate::regularizers::Regularizer>| {
-            r.map_or(serde_json::Value::Null, |r| r.to_config())
-        };
-        $m.insert(
-            "kernel_initializer".into(),
-            $s.kernel_initializer.to_config(),
-        );
-        $m.insert(
-            "recurrent_initializer".into(),
-            $s.recurrent_initializer.to_config(),
-        );
-        $m.insert("bias_initializer".into(), $s.bias_initializer.to_config());
-        $m.insert("kernel_regularizer".into(), reg(&$s.kernel_regularizer));
-        $m.insert(
-            "recurrent_regularizer".into(),
-            reg(&$s.recurrent_regularizer),
-        );
-        $m.insert("bias_regularizer".into(), reg(&$s.bias_regularizer));
+        for (name, init, reg) in [
+            ("kernel", &$s.kernel_initializer, $s.kernel_regularizer),
+            (
+                "recurrent",
+                &$s.recurrent_initializer,
+                $s.recurrent_regularizer,
+            ),
+            ("bias", &$s.bias_initializer, $s.bias_regularizer),
+        ] {
+            $crate::config::insert_weight_options(&mut $m, name, init, reg);
+        }
         $m.insert("activity_regularizer".into(), serde_json::Value::Null);
-        $m.insert("kernel_constraint".into(), serde_json::Value::Null);
-        $m.insert("recurrent_constraint".into(), serde_json::Value::Null);
-        $m.insert("bias_constraint".into(), serde_json::Value::Null);
     }};
 }
 pub(crate) use write_weight_options;
