@@ -60,7 +60,8 @@ impl Data {
             ))),
         }
     }
-    fn kind(&self) -> &'static str {
+    /// What the data is, for error messages.
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Data::Float(_) => "float data",
             Data::Int(_) => "integer ids",

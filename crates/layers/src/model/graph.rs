@@ -83,7 +83,7 @@ impl Graph {
                 return Err(LayerError::Data(format!(
                     "input '{}' expects {kind:?} data, got {}",
                     input.base.name(),
-                    describe(data)
+                    data.kind()
                 )))
             }
         };
@@ -167,13 +167,5 @@ impl Graph {
             .iter()
             .map(|&(n, o)| self.nodes[n].output_shapes[o].clone())
             .collect()
-    }
-}
-
-fn describe(d: &Data) -> &'static str {
-    match d {
-        Data::Float(_) => "float data",
-        Data::Int(_) => "integer data",
-        Data::Text(_) => "strings",
     }
 }
