@@ -6,8 +6,10 @@
 //! ([`Tape::record`]). [`Tape::backward`] walks the nodes in reverse and returns [`Grads`].
 pub mod gradcheck;
 pub mod ops;
+pub mod row_grad;
 pub mod tape;
 
 pub use gradcheck::{gradcheck, GradCheck};
 pub use kerust_tensor::{IntTensor, Result, Tensor, TensorError};
+pub use row_grad::{Grad, RowGrad};
 pub use tape::{BackwardFn, Grads, Tape, Var};

@@ -1,5 +1,6 @@
 //! The tape: leaf variables, recorded nodes, and the reverse pass that accumulates gradients.
-use kerust_tensor::{Result, Tensor, TensorError};
+use crate::row_grad::{Grad, RowGrad};
+use kerust_tensor::{IntTensor, Result, Tensor, TensorError};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -8,10 +9,28 @@ use std::rc::Rc;
 /// it) and returns the gradient of each input (`None` for inputs that need none).
 pub type BackwardFn = Box<dyn FnOnce(&[Option<Tensor>]) -> Result<Vec<Option<Tensor>>>>;
 
+/// How a node maps output gradients to input gradients.
+enum Backward {
+    Fn(BackwardFn),
+    /// `gather_rows` of a `[vocab, dim]` table: the tape scatters the gradient itself so that a
+    /// leaf table's gradient can stay row-sparse ([`Tape::backward_sparse`]).
+    GatherRows {
+        ids: IntTensor,
+        vocab: usize,
+    },
+}
+
 struct Node {
     inputs: Vec<usize>,
     outputs: Vec<usize>,
-    backward: BackwardFn,
+    backward: Backward,
+}
+
+/// One contribution to a leaf that also receives row-sparse gradients, kept in arrival order so
+/// the final sum adds them in exactly the order the dense path would.
+enum Part {
+    Dense(Tensor),
+    Rows(RowGrad),
 }
 
 #[derive(Default)]
@@ -43,10 +62,12 @@ impl std::fmt::Debug for Var {
     }
 }
 
-/// Gradients by variable, returned by [`Tape::backward`].
+/// Gradients by variable, returned by [`Tape::backward`] / [`Tape::backward_sparse`].
 #[derive(Default)]
 pub struct Grads {
     map: HashMap<usize, Tensor>,
+    /// Row-sparse gradients (only from `backward_sparse`); `get`/`remove` do not see them.
+    rows: HashMap<usize, RowGrad>,
 }
 
 impl Grads {
@@ -57,6 +78,13 @@ impl Grads {
     /// Take the gradient of `v` out of the map.
     pub fn remove(&mut self, v: &Var) -> Option<Tensor> {
         self.map.remove(&v.id)
+    }
+    /// Take the gradient of `v` out, dense or row-sparse.
+    pub fn remove_grad(&mut self, v: &Var) -> Option<Grad> {
+        if let Some(r) = self.rows.remove(&v.id) {
+            return Some(Grad::Rows(r));
+        }
+        self.map.remove(&v.id).map(Grad::Dense)
     }
 }
 
@@ -109,6 +137,15 @@ impl Tape {
         outputs: Vec<Tensor>,
         backward: BackwardFn,
     ) -> Result<Vec<Var>> {
+        self.record_node(inputs, outputs, Backward::Fn(backward))
+    }
+
+    fn record_node(
+        &self,
+        inputs: &[&Var],
+        outputs: Vec<Tensor>,
+        backward: Backward,
+    ) -> Result<Vec<Var>> {
         for v in inputs {
             if !Rc::ptr_eq(&v.tape.inner, &self.inner) {
                 return Err(TensorError::InvalidArgument {
@@ -139,6 +176,19 @@ impl Tape {
         Ok(outs)
     }
 
+    /// Record `output = table.gather_rows(ids)` for a `[vocab, dim]` table.
+    pub(crate) fn record_gather_rows(
+        &self,
+        table: &Var,
+        ids: IntTensor,
+        vocab: usize,
+        output: Tensor,
+    ) -> Result<Var> {
+        let mut v =
+            self.record_node(&[table], vec![output], Backward::GatherRows { ids, vocab })?;
+        Ok(v.remove(0))
+    }
+
     /// Record a single-output op whose backward maps the output gradient to input gradients.
     pub fn record1(
         &self,
@@ -165,6 +215,17 @@ impl Tape {
     /// Run the reverse pass from `loss` (seeded with ones of its shape) and return the gradients
     /// of every leaf that requires one. The recorded nodes are consumed.
     pub fn backward(&self, loss: &Var) -> Result<Grads> {
+        self.reverse(loss, false)
+    }
+
+    /// Like [`Tape::backward`], but a leaf table read only through `gather_rows` gets a
+    /// row-sparse gradient ([`Grads::remove_grad`]) instead of a dense, mostly zero one. The
+    /// values are exactly those of the dense gradient.
+    pub fn backward_sparse(&self, loss: &Var) -> Result<Grads> {
+        self.reverse(loss, true)
+    }
+
+    fn reverse(&self, loss: &Var, sparse: bool) -> Result<Grads> {
         let (nodes, leaf, requires) = {
             let mut inner = self.inner.borrow_mut();
             (
@@ -174,6 +235,8 @@ impl Tape {
             )
         };
         let mut grads: Vec<Option<Tensor>> = vec![None; leaf.len()];
+        // Leaves with a row-sparse contribution: all their contributions, in arrival order.
+        let mut parts: HashMap<usize, Vec<Part>> = HashMap::new();
         grads[loss.id] = Some(Tensor::ones(loss.value.shape())?);
         for node in nodes.into_iter().rev() {
             let out_grads: Vec<Option<Tensor>> =
@@ -181,16 +244,67 @@ impl Tape {
             if out_grads.iter().all(Option::is_none) {
                 continue;
             }
-            let in_grads = (node.backward)(&out_grads)?;
+            let in_grads = match node.backward {
+                Backward::Fn(f) => f(&out_grads)?,
+                Backward::GatherRows { ids, vocab } => {
+                    let (Some(g), Some(&i)) = (&out_grads[0], node.inputs.first()) else {
+                        continue;
+                    };
+                    if sparse && leaf[i] && requires[i] && !g.is_cuda() {
+                        let rows = RowGrad::from_scatter(g, &ids, vocab)?;
+                        let list = parts.entry(i).or_insert_with(|| {
+                            grads[i].take().map(Part::Dense).into_iter().collect()
+                        });
+                        list.push(Part::Rows(rows));
+                        continue;
+                    }
+                    vec![Some(g.scatter_add_rows(&ids, vocab)?)]
+                }
+            };
             for (&i, g) in node.inputs.iter().zip(in_grads) {
                 let Some(g) = g else { continue };
                 if !requires[i] {
+                    continue;
+                }
+                if let Some(list) = parts.get_mut(&i) {
+                    list.push(Part::Dense(g));
                     continue;
                 }
                 grads[i] = Some(match grads[i].take() {
                     Some(prev) => prev.add(&g)?,
                     None => g,
                 });
+            }
+        }
+        let mut rows = HashMap::new();
+        for (i, list) in parts {
+            if list.iter().all(|p| matches!(p, Part::Rows(_))) {
+                let mut acc: Option<RowGrad> = None;
+                for p in list {
+                    if let Part::Rows(r) = p {
+                        acc = Some(match acc {
+                            Some(prev) => prev.add(&r)?,
+                            None => r,
+                        });
+                    }
+                }
+                if let Some(r) = acc {
+                    rows.insert(i, r);
+                }
+            } else {
+                // Mixed with dense contributions: sum densely, in the dense path's order.
+                let mut acc: Option<Tensor> = None;
+                for p in list {
+                    let g = match p {
+                        Part::Dense(t) => t,
+                        Part::Rows(r) => r.to_dense()?,
+                    };
+                    acc = Some(match acc {
+                        Some(prev) => prev.add(&g)?,
+                        None => g,
+                    });
+                }
+                grads[i] = acc;
             }
         }
         let map = grads
@@ -204,7 +318,7 @@ impl Tape {
                 }
             })
             .collect();
-        Ok(Grads { map })
+        Ok(Grads { map, rows })
     }
 }
 
@@ -259,6 +373,73 @@ mod tests {
         let x = tape.constant(Tensor::ones(&[3]).unwrap());
         let _ = x.tanh().unwrap().sum_all().unwrap();
         assert!(tape.is_empty());
+    }
+
+    /// `loss` built by `f` on a fresh tape, backward dense and sparse: the table's gradients.
+    fn table_grads(f: impl Fn(&Var) -> Var) -> (Tensor, Grad) {
+        let vals: Vec<f32> = (0..12).map(|i| (i as f32 * 0.61).cos() * 0.3).collect();
+        let run = |sparse: bool| {
+            let tape = Tape::new();
+            let w = tape.param(Tensor::from_vec(vals.clone(), &[6, 2]).unwrap());
+            let loss = f(&w);
+            let mut g = if sparse {
+                tape.backward_sparse(&loss).unwrap()
+            } else {
+                tape.backward(&loss).unwrap()
+            };
+            g.remove_grad(&w).unwrap()
+        };
+        (run(false).into_dense().unwrap(), run(true))
+    }
+
+    fn bits(t: &Tensor) -> Vec<u32> {
+        t.to_vec().unwrap().iter().map(|x| x.to_bits()).collect()
+    }
+
+    #[test]
+    fn sparse_table_gradients_equal_dense_ones_bit_for_bit() {
+        let a = IntTensor::from_vec(vec![1, 4, 1, 0, 4, 4], &[2, 3]).unwrap();
+        let b = IntTensor::from_vec(vec![4, 5, 2], &[3]).unwrap();
+        let x =
+            Tensor::from_vec((0..12).map(|i| i as f32 * 0.1 - 0.5).collect(), &[2, 3, 2]).unwrap();
+        // One lookup, weighted so rows differ: stays sparse.
+        let (dense, sparse) = table_grads(|w| {
+            let y = w.gather_rows(&a).unwrap();
+            y.mul(&w.constant_like(x.clone()))
+                .unwrap()
+                .sum_all()
+                .unwrap()
+        });
+        assert!(matches!(sparse, Grad::Rows(_)));
+        assert_eq!(bits(&dense), bits(&sparse.into_dense().unwrap()));
+        // A shared table read twice: still sparse, same sums.
+        let (dense, sparse) = table_grads(|w| {
+            let y = w
+                .gather_rows(&a)
+                .unwrap()
+                .tanh()
+                .unwrap()
+                .sum_all()
+                .unwrap();
+            let z = w.gather_rows(&b).unwrap().exp().unwrap().sum_all().unwrap();
+            y.add(&z).unwrap()
+        });
+        assert!(matches!(sparse, Grad::Rows(_)));
+        assert_eq!(bits(&dense), bits(&sparse.into_dense().unwrap()));
+        // Also used densely (like a regularizer): dense, in the dense path's order.
+        let (dense, sparse) = table_grads(|w| {
+            let p = w.mul(w).unwrap().sum_all().unwrap();
+            let y = w
+                .gather_rows(&a)
+                .unwrap()
+                .tanh()
+                .unwrap()
+                .sum_all()
+                .unwrap();
+            p.add(&y).unwrap()
+        });
+        assert!(matches!(sparse, Grad::Dense(_)));
+        assert_eq!(bits(&dense), bits(&sparse.into_dense().unwrap()));
     }
 
     #[test]

@@ -82,11 +82,8 @@ impl Var {
     /// Embedding lookup: rows of the `[vocab, dim]` table `self` picked by `ids`.
     pub fn gather_rows(&self, ids: &IntTensor) -> Result<Var> {
         let vocab = self.value.dim(0)?;
-        let ids2 = ids.clone();
         let y = self.value.gather_rows(ids)?;
-        self.tape.record1(&[self], y, move |g| {
-            Ok(vec![Some(g.scatter_add_rows(&ids2, vocab)?)])
-        })
+        self.tape.record_gather_rows(self, ids.clone(), vocab, y)
     }
 }
 

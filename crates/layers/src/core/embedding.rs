@@ -282,4 +282,78 @@ mod tests {
             500050
         );
     }
+
+    /// Train Embedding → LSTM → Dense with Adam; `dense` forces the old dense-gradient path
+    /// (any clipping densifies; clipvalue = f32::MAX changes no value).
+    fn train(dense: bool, head: &str, init: &mut Vec<Tensor>) -> Vec<Vec<u32>> {
+        let bits = |ws: Vec<Tensor>| -> Vec<Vec<u32>> {
+            ws.iter()
+                .map(|w| w.to_vec().unwrap().iter().map(|v| v.to_bits()).collect())
+                .collect()
+        };
+        use crate::{Adam, Dense, FitArgs, GlobalAveragePooling1D, Input, Sequential, LSTM};
+        let mut rng = Rng::seed(11);
+        let ids: Vec<i64> = (0..48 * 6)
+            .map(|i| {
+                if i % 6 > 3 && i % 5 == 0 {
+                    0
+                } else {
+                    1 + rng.below(39) as i64
+                }
+            })
+            .collect();
+        let x = IntTensor::from_vec(ids, &[48, 6]).unwrap();
+        let y = Tensor::from_vec(
+            (0..48).map(|i| (i % 3 == 0) as u8 as f32).collect(),
+            &[48, 1],
+        )
+        .unwrap();
+        let mut m = Sequential::new();
+        m.add(Input::new(&[6]).dtype("int32")).unwrap();
+        m.add(Embedding::new(40, 8).mask_zero(true)).unwrap();
+        if head == "lstm" {
+            m.add(LSTM::new(4)).unwrap();
+        } else {
+            m.add(GlobalAveragePooling1D::new()).unwrap();
+        }
+        m.add(Dense::new(1).activation("sigmoid")).unwrap();
+        m.set_seed(5);
+        // Both runs start from the same weights.
+        if init.is_empty() {
+            *init = m.get_weights();
+        } else {
+            m.set_weights(init).unwrap();
+        }
+        let opt = if dense {
+            Adam::new().learning_rate(0.01).clipvalue(f32::MAX)
+        } else {
+            Adam::new().learning_rate(0.01)
+        };
+        m.compile(opt, "binary_crossentropy", &["accuracy"])
+            .unwrap();
+        let before = bits(m.get_weights());
+        m.fit(&x, &y, FitArgs::new().epochs(3).batch_size(8).verbose(0))
+            .unwrap();
+        let after = bits(m.get_weights());
+        // Training moved every weight, the table included.
+        assert_eq!(before.len(), after.len());
+        assert!(before.iter().zip(&after).all(|(a, b)| a != b));
+        after
+    }
+
+    #[test]
+    fn row_sparse_training_is_bit_identical_to_the_dense_gradient_path() {
+        for head in ["lstm", "gap"] {
+            let mut init = Vec::new();
+            let sparse = train(false, head, &mut init);
+            let dense = train(true, head, &mut init);
+            assert_eq!(sparse.len(), dense.len());
+            for (k, (a, b)) in sparse.iter().zip(&dense).enumerate() {
+                assert!(
+                    a == b,
+                    "{head}: weight {k} differs between the sparse and dense paths"
+                );
+            }
+        }
+    }
 }

@@ -386,13 +386,14 @@ impl ModelCore {
         }
         let loss_value = loss.value().item()?;
         if training {
-            let mut grads = tape.backward(&loss)?;
+            // Embedding tables get row-sparse gradients (same values; no dense zero fill).
+            let mut grads = tape.backward_sparse(&loss)?;
             // Take the gradients out and drop every Var first: a live Var still shares the
             // weight's storage, which would force the optimizer to copy the weight (COW).
-            let id_grads: Vec<(u64, Tensor)> = ctx
+            let id_grads: Vec<(u64, kerust_autograd::Grad)> = ctx
                 .trained_params()
                 .iter()
-                .filter_map(|(id, var)| grads.remove(var).map(|g| (*id, g)))
+                .filter_map(|(id, var)| grads.remove_grad(var).map(|g| (*id, g)))
                 .collect();
             drop(grads);
             drop(ctx);
@@ -404,7 +405,7 @@ impl ModelCore {
                     pairs.push((params.swap_remove(pos), g));
                 }
             }
-            compiled.optimizer.apply_gradients(pairs)?;
+            compiled.optimizer.apply_grads(pairs)?;
         }
         state.loss_sum += loss_value as f64 * batch as f64;
         state.seen += batch;

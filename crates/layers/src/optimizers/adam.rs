@@ -1,9 +1,10 @@
 //! Adam (Kingma & Ba) with Keras 3 defaults: lr 1e-3, β1 0.9, β2 0.999, ε 1e-7.
+use super::kernels::{adam_dense, adam_rows, AdamCoef};
 use super::{optimizer_setters, Optimizer, OptimizerBase, Slots};
 use crate::error::Result;
 use crate::param::Param;
+use kerust_autograd::RowGrad;
 use kerust_tensor::Tensor;
-use rayon::prelude::*;
 use serde_json::{json, Value as Json};
 
 /// Keras `Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False)`.
@@ -64,6 +65,17 @@ impl Adam {
         a.amsgrad = cfg.get("amsgrad").and_then(Json::as_bool).unwrap_or(false);
         a
     }
+    /// This step's constants (Keras 3 folds the bias correction into the learning rate).
+    fn coef(&self, t: u64) -> AdamCoef {
+        let (b1, b2) = (self.beta_1, self.beta_2);
+        AdamCoef {
+            lr: self.base.learning_rate * (1.0 - b2.powi(t as i32)).sqrt()
+                / (1.0 - b1.powi(t as i32)),
+            beta_1: b1,
+            beta_2: b2,
+            epsilon: self.epsilon,
+        }
+    }
 }
 
 impl Optimizer for Adam {
@@ -77,9 +89,8 @@ impl Optimizer for Adam {
         &mut self.base
     }
     fn update_one(&mut self, param: &mut Param, grad: &Tensor, t: u64) -> Result<()> {
-        let (b1, b2, eps) = (self.beta_1, self.beta_2, self.epsilon);
-        let lr =
-            self.base.learning_rate * (1.0 - b2.powi(t as i32)).sqrt() / (1.0 - b1.powi(t as i32));
+        let c = self.coef(t);
+        let (b1, b2, eps, lr) = (c.beta_1, c.beta_2, c.epsilon, c.lr);
         let g = grad.as_slice()?;
         let m = self.m.get(param, 0.0);
         let v = self.v.get(param, 0.0);
@@ -94,20 +105,23 @@ impl Optimizer for Adam {
             }
             return Ok(());
         }
-        let w = param.value.as_mut_slice()?;
         // One fused pass over (w, g, m, v); chunks in parallel for the big embedding tables.
-        const CHUNK: usize = 1 << 15;
-        w.par_chunks_mut(CHUNK)
-            .zip(g.par_chunks(CHUNK))
-            .zip(m.par_chunks_mut(CHUNK))
-            .zip(v.par_chunks_mut(CHUNK))
-            .for_each(|(((w, g), m), v)| {
-                for i in 0..w.len() {
-                    m[i] += (g[i] - m[i]) * (1.0 - b1);
-                    v[i] += (g[i] * g[i] - v[i]) * (1.0 - b2);
-                    w[i] -= lr * m[i] / (v[i].sqrt() + eps);
-                }
-            });
+        adam_dense(param.value.as_mut_slice()?, g, m, v, c);
+        Ok(())
+    }
+    fn update_rows(&mut self, param: &mut Param, grad: &RowGrad, t: u64) -> Result<()> {
+        if self.amsgrad {
+            let dense = grad.to_dense()?;
+            return self.update_one(param, &dense, t);
+        }
+        // Keras applies Adam to the densified gradient, so every row's moments still decay: one
+        // pass over (w, m, v) that reads gradient rows only where the batch had them.
+        let c = self.coef(t);
+        let slots = grad.slots();
+        let m = self.m.get(param, 0.0);
+        let v = self.v.get(param, 0.0);
+        let w = param.value.as_mut_slice()?;
+        adam_rows(w, &slots, grad.rows(), grad.dim(), m, v, c);
         Ok(())
     }
     fn extra_config(&self) -> serde_json::Map<String, Json> {

@@ -1,6 +1,7 @@
 //! Optimizers: SGD, Adam, RMSprop, Adagrad with Keras 3 update rules and defaults.
 pub mod adagrad;
 pub mod adam;
+mod kernels;
 pub mod rmsprop;
 pub mod sgd;
 
@@ -11,6 +12,7 @@ pub use sgd::SGD;
 
 use crate::error::{LayerError, Result};
 use crate::param::Param;
+use kerust_autograd::{Grad, RowGrad};
 use kerust_tensor::Tensor;
 use serde_json::{json, Value as Json};
 use std::collections::HashMap;
@@ -128,6 +130,12 @@ pub trait Optimizer: Send + Sync {
     fn base_mut(&mut self) -> &mut OptimizerBase;
     /// Update one weight with its (already clipped) gradient; `t` is the 1-based step number.
     fn update_one(&mut self, param: &mut Param, grad: &Tensor, t: u64) -> Result<()>;
+    /// Update one weight with a row-sparse gradient (an embedding table). The result must equal
+    /// `update_one` with the densified gradient bit for bit; the default densifies.
+    fn update_rows(&mut self, param: &mut Param, grad: &RowGrad, t: u64) -> Result<()> {
+        let dense = grad.to_dense()?;
+        self.update_one(param, &dense, t)
+    }
     /// Hyper-parameters beyond the shared ones, for `get_config`.
     fn extra_config(&self) -> serde_json::Map<String, Json>;
     /// Slot variables (moments) by param id, for saving optimizer state.
@@ -154,6 +162,39 @@ pub trait Optimizer: Send + Sync {
                 ));
             }
             self.update_one(p, g, t)?;
+        }
+        self.base_mut().iterations = t;
+        Ok(())
+    }
+    /// One training step with dense or row-sparse gradients (what `fit` hands over). With
+    /// clipping configured every gradient is densified first, so the norms are the dense ones.
+    fn apply_grads(&mut self, pairs: Vec<(&mut Param, Grad)>) -> Result<()> {
+        let b = self.base();
+        let clipping = b.clipvalue.is_some() || b.clipnorm.is_some() || b.global_clipnorm.is_some();
+        if clipping || pairs.iter().all(|(_, g)| matches!(g, Grad::Dense(_))) {
+            let dense = pairs
+                .into_iter()
+                .map(|(p, g)| Ok((p, g.into_dense()?)))
+                .collect::<Result<Vec<_>>>()?;
+            return self.apply_gradients(dense);
+        }
+        let t = self.base().iterations + 1;
+        for (p, g) in pairs {
+            if p.value.shape() != g.shape() {
+                return Err(LayerError::config(
+                    "optimizer",
+                    format!(
+                        "gradient of '{}' has shape {:?}, weight has {:?}",
+                        p.name,
+                        g.shape(),
+                        p.value.shape()
+                    ),
+                ));
+            }
+            match &g {
+                Grad::Dense(d) => self.update_one(p, d, t)?,
+                Grad::Rows(r) => self.update_rows(p, r, t)?,
+            }
         }
         self.base_mut().iterations = t;
         Ok(())
