@@ -7,8 +7,9 @@ use crate::error::{LayerError, Result};
 use crate::flow::{Flow, Value};
 use crate::layer::{Layer, LayerBase, Shape};
 use crate::param::Param;
+use crate::rnn::lstm::LSTM;
 use kerust_autograd::Var;
-use kerust_tensor::Rng;
+use kerust_tensor::{Rng, Tensor};
 use serde_json::{json, Value as Json};
 
 /// Keras `Bidirectional(layer, merge_mode="concat", backward_layer=None)`.
@@ -180,6 +181,13 @@ impl Bidirectional {
         Self::flag(self.forward_layer.as_ref(), "return_state")
     }
 
+    /// Both directions as `LSTM`s, which can run on two threads.
+    fn both_lstm(&self) -> Option<(&LSTM, &LSTM)> {
+        let f = self.forward_layer.as_any().downcast_ref::<LSTM>()?;
+        let b = self.backward_layer.as_any().downcast_ref::<LSTM>()?;
+        Some((f, b))
+    }
+
     fn merge(&self, y: &Var, y_rev: &Var) -> Result<Vec<Var>> {
         Ok(match self.merge_mode.as_deref() {
             Some("concat") => vec![Var::concat(&[y, y_rev], -1)?],
@@ -195,6 +203,43 @@ impl Bidirectional {
             }
         })
     }
+}
+
+/// Both directions of a bidirectional LSTM at once: forward passes and backward passes each run
+/// as a `rayon::join` pair, recorded as one tape node. RNG draws happen in `prepare`, in the
+/// sequential order, and each direction's arithmetic is unchanged, so results are the same bits
+/// as calling the two layers one after the other (inputs are listed backward layer first so a
+/// shared input's gradients are summed in the same order as with two nodes).
+fn concurrent_lstms(
+    lf: &LSTM,
+    lb: &LSTM,
+    f_in: &[Flow],
+    b_in: &[Flow],
+    ctx: &mut Ctx,
+) -> Result<(Vec<Flow>, Vec<Flow>)> {
+    let (vf, jf) = lf.prepare(f_in, ctx)?;
+    let (vb, jb) = lb.prepare(b_in, ctx)?;
+    let (rf, rb) = rayon::join(|| jf.run(), || jb.run());
+    let ((of, sf), (ob, sb)) = (rf?, rb?);
+    let n_out = of.len();
+    let n_b = vb.len();
+    let ins: Vec<&Var> = vb.iter().chain(vf.iter()).collect();
+    let outs = ctx.tape.record(
+        &ins,
+        of.into_iter().chain(ob).collect(),
+        Box::new(move |g: &[Option<Tensor>]| {
+            let (gf, gb) = g.split_at(n_out);
+            let (df, db) = rayon::join(|| sf.backward(gf), || sb.backward(gb));
+            let mut d = db?;
+            d.resize(n_b, None);
+            d.extend(df?);
+            Ok(d)
+        }),
+    )?;
+    Ok((
+        lf.flows(f_in, &outs[..n_out]),
+        lb.flows(b_in, &outs[n_out..]),
+    ))
 }
 
 impl Layer for Bidirectional {
@@ -254,8 +299,13 @@ impl Layer for Bidirectional {
         f_in.extend(extra[..half].iter().cloned());
         let mut b_in = vec![inputs[0].clone()];
         b_in.extend(extra[half..].iter().cloned());
-        let y = self.forward_layer.call(&f_in, ctx)?;
-        let y_rev = self.backward_layer.call(&b_in, ctx)?;
+        let (y, y_rev) = match self.both_lstm() {
+            Some((lf, lb)) => concurrent_lstms(lf, lb, &f_in, &b_in, ctx)?,
+            None => (
+                self.forward_layer.call(&f_in, ctx)?,
+                self.backward_layer.call(&b_in, ctx)?,
+            ),
+        };
         let name = self.base.name();
         let yf = y[0].var(name)?;
         let mut yb = y_rev[0].var(name)?.clone();
@@ -366,5 +416,69 @@ mod tests {
             .backward_layer(LSTM::new(3))
             .is_err());
         assert!(Bidirectional::new(crate::Dense::new(3)).is_err());
+    }
+
+    /// Loss, gradients of the input and of every weight (as bits) for one training pass; with
+    /// `two_nodes` the directions are called one after the other, as before the fused path.
+    fn pass(bi: &Bidirectional, two_nodes: bool) -> Vec<Vec<u32>> {
+        use kerust_autograd::Tape;
+        let (b, t, d) = (3, 5, 4);
+        let xs: Vec<f32> = (0..b * t * d).map(|i| (i as f32 * 0.37).sin()).collect();
+        let mask: Vec<f32> = (0..b * t)
+            .map(|i| if i % 5 == 4 || i == 7 { 0.0 } else { 1.0 })
+            .collect();
+        let tape = Tape::new();
+        let mut rng = Rng::seed(42);
+        let mut ctx = Ctx::new(&tape, true, &mut rng);
+        let x = tape.param(Tensor::from_vec(xs, &[b, t, d]).unwrap());
+        let flow = Flow {
+            value: Value::Float(x.clone()),
+            mask: Some(Tensor::from_vec(mask, &[b, t]).unwrap()),
+        };
+        let y = if two_nodes {
+            let yf = bi
+                .forward_layer
+                .call(std::slice::from_ref(&flow), &mut ctx)
+                .unwrap();
+            let yb = bi
+                .backward_layer
+                .call(std::slice::from_ref(&flow), &mut ctx)
+                .unwrap();
+            let yb = yb[0].var("t").unwrap().flip(1).unwrap();
+            Var::concat(&[yf[0].var("t").unwrap(), &yb], -1).unwrap()
+        } else {
+            bi.call(&[flow], &mut ctx).unwrap()[0]
+                .var("t")
+                .unwrap()
+                .clone()
+        };
+        let loss = y.mul(&y).unwrap().sum_all().unwrap();
+        let mut g = tape.backward(&loss).unwrap();
+        let mut out = vec![vec![loss.value().item().unwrap().to_bits()]];
+        let mut vars = vec![x];
+        vars.extend(ctx.trained_params().iter().map(|(_, v)| v.clone()));
+        for v in &vars {
+            let t = g.remove(v).unwrap();
+            out.push(t.to_vec().unwrap().iter().map(|x| x.to_bits()).collect());
+        }
+        out
+    }
+
+    #[test]
+    fn concurrent_directions_give_the_same_bits_as_two_calls() {
+        let mut bi = Bidirectional::new(
+            LSTM::new(3)
+                .return_sequences(true)
+                .dropout(0.25)
+                .recurrent_dropout(0.2),
+        )
+        .unwrap();
+        bi.build(&[vec![None, Some(5), Some(4)]], &mut Rng::seed(1))
+            .unwrap();
+        assert!(bi.both_lstm().is_some());
+        let fused = pass(&bi, false);
+        assert_eq!(fused.len(), 8); // loss, x, 6 weights
+        assert_eq!(fused, pass(&bi, true));
+        assert_eq!(fused, pass(&bi, false));
     }
 }

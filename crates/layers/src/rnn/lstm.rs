@@ -16,6 +16,7 @@ use crate::initializers::Initializer;
 use crate::layer::{Layer, LayerBase, Shape};
 use crate::param::Param;
 use crate::regularizers::Regularizer;
+use kerust_autograd::Var;
 use kerust_tensor::{sgemm, Rng, Tensor};
 use serde_json::{json, Value as Json};
 
@@ -97,6 +98,62 @@ impl LSTM {
         Ok(l)
     }
 
+    /// The tape- and RNG-touching half of `call`: weight `Var`s (the node's inputs, in order)
+    /// and a `Send` job holding everything the pure computation needs. `Bidirectional` runs two
+    /// jobs at once; RNG draws stay in call order, so results do not depend on threads.
+    pub(crate) fn prepare(&self, inputs: &[Flow], ctx: &mut Ctx) -> Result<(Vec<Var>, LstmJob)> {
+        let name = self.base.name();
+        let not_built = || LayerError::NotBuilt(format!("layer '{name}'"));
+        let kp = self.kernel.as_ref().ok_or_else(not_built)?;
+        let up = self.recurrent_kernel.as_ref().ok_or_else(not_built)?;
+        let (d, u) = (kp.value.shape()[0], self.units);
+        let (x, b, t) = sequence_input(name, inputs, d)?;
+        let init = initial_states(name, inputs, 2, b, u)?;
+        let acts = self.acts()?;
+        let w = ctx.param(kp)?;
+        let rk = ctx.param(up)?;
+        let bias = match &self.bias {
+            Some(p) => Some(ctx.param(p)?),
+            None => None,
+        };
+        let mask = step_mask(inputs[0].mask.as_ref(), b, t)?;
+        let steps = self.seq.steps(t);
+        let (dmask, rmask) = self.drop.masks(ctx.training, b, d, u, ctx.rng);
+        let xd = dropped_input(x.value(), dmask.as_deref(), b, t, d)?;
+
+        let mut vars = vec![x.clone(), w.clone(), rk.clone()];
+        if let Some(bv) = &bias {
+            vars.push(bv.clone());
+        }
+        vars.extend(init.iter().map(|v| (*v).clone()));
+        let job = LstmJob {
+            b,
+            t,
+            d,
+            u,
+            xd,
+            w: w.value().clone(),
+            rk: rk.value().clone(),
+            bias: bias.as_ref().map(|v| v.value().clone()),
+            init: init.iter().map(|v| v.value().clone()).collect(),
+            mask,
+            dmask,
+            rmask,
+            steps,
+            acts,
+            activation: self.activation,
+            recurrent_activation: self.recurrent_activation,
+            return_sequences: self.seq.return_sequences,
+            zero_output: self.seq.zero_output_for_mask,
+        };
+        Ok((vars, job))
+    }
+
+    /// The flows `call` returns for the outputs of one recorded LSTM node.
+    pub(crate) fn flows(&self, inputs: &[Flow], outs: &[Var]) -> Vec<Flow> {
+        result_flows(&self.seq, inputs[0].mask.as_ref(), outs)
+    }
+
     fn acts(&self) -> Result<[ScalarFn; 4]> {
         let (fa, dfa) = scalar_activation(self.base.name(), self.activation)?;
         let (fr, dfr) = scalar_activation(self.base.name(), self.recurrent_activation)?;
@@ -104,8 +161,30 @@ impl LSTM {
     }
 }
 
+/// Everything one LSTM forward pass needs, off the tape (see `LSTM::prepare`).
+pub(crate) struct LstmJob {
+    b: usize,
+    t: usize,
+    d: usize,
+    u: usize,
+    xd: Tensor,
+    w: Tensor,
+    rk: Tensor,
+    bias: Option<Tensor>,
+    init: Vec<Tensor>,
+    mask: Option<Vec<f32>>,
+    dmask: Option<Vec<f32>>,
+    rmask: Option<Vec<f32>>,
+    steps: Vec<usize>,
+    acts: [ScalarFn; 4],
+    activation: Activation,
+    recurrent_activation: Activation,
+    return_sequences: bool,
+    zero_output: bool,
+}
+
 /// Saved forward state of one LSTM call, used by its backward.
-struct Saved {
+pub(crate) struct Saved {
     b: usize,
     t: usize,
     d: usize,
@@ -131,6 +210,7 @@ struct Saved {
     has_bias: bool,
     n_init: usize,
     acts: [ScalarFn; 4],
+    default_acts: bool,
 }
 
 impl Layer for LSTM {
@@ -187,169 +267,15 @@ impl Layer for LSTM {
     }
 
     fn call(&self, inputs: &[Flow], ctx: &mut Ctx) -> Result<Vec<Flow>> {
-        let name = self.base.name();
-        let not_built = || LayerError::NotBuilt(format!("layer '{name}'"));
-        let kp = self.kernel.as_ref().ok_or_else(not_built)?;
-        let up = self.recurrent_kernel.as_ref().ok_or_else(not_built)?;
-        let (d, u) = (kp.value.shape()[0], self.units);
-        let g4 = 4 * u;
-        let (x, b, t) = sequence_input(name, inputs, d)?;
-        let init = initial_states(name, inputs, 2, b, u)?;
-        let acts = self.acts()?;
-        let [fa, _, fr, _] = acts;
-        let w = ctx.param(kp)?;
-        let rk = ctx.param(up)?;
-        let bias = match &self.bias {
-            Some(p) => Some(ctx.param(p)?),
-            None => None,
-        };
-        let mask = step_mask(inputs[0].mask.as_ref(), b, t)?;
-        let steps = self.seq.steps(t);
-        let (dmask, rmask) = self.drop.masks(ctx.training, b, d, u, ctx.rng);
-        let xd = dropped_input(x.value(), dmask.as_deref(), b, t, d)?;
-
-        // X·W (+b) for all steps at once: [b*t, 4u].
-        let mut xw = vec![0.0f32; b * t * g4];
-        sgemm(
-            false,
-            false,
-            b * t,
-            g4,
-            d,
-            1.0,
-            xd.as_slice()?,
-            w.value().as_slice()?,
-            0.0,
-            &mut xw,
-        )?;
-        if let Some(bv) = &bias {
-            let bs = bv.value().as_slice()?;
-            xw.chunks_mut(g4)
-                .for_each(|row| row.iter_mut().zip(bs).for_each(|(v, b)| *v += b));
-        }
-        let us = rk.value().as_slice()?;
-        let mut h = match init.first() {
-            Some(v) => v.value().to_vec()?,
-            None => vec![0.0f32; b * u],
-        };
-        let mut c = match init.get(1) {
-            Some(v) => v.value().to_vec()?,
-            None => vec![0.0f32; b * u],
-        };
-        let mut gates = vec![0.0f32; t * b * g4];
-        let mut c_prev = vec![0.0f32; t * b * u];
-        let mut tc = vec![0.0f32; t * b * u];
-        let mut h_prev = vec![0.0f32; t * b * u];
-        let mut prev_out = vec![0.0f32; b * u];
-        let rs = self.seq.return_sequences;
-        let zero_output = self.seq.zero_output_for_mask;
-        let mut seq_out = if rs {
-            vec![0.0f32; b * t * u]
-        } else {
-            Vec::new()
-        };
-        for (k, &s) in steps.iter().enumerate() {
-            let hp = &mut h_prev[k * b * u..(k + 1) * b * u];
-            hp.copy_from_slice(&h);
-            if let Some(rm) = &rmask {
-                hp.iter_mut().zip(rm).for_each(|(v, m)| *v *= m);
-            }
-            c_prev[k * b * u..(k + 1) * b * u].copy_from_slice(&c);
-            let gk = &mut gates[k * b * g4..(k + 1) * b * g4];
-            for bi in 0..b {
-                gk[bi * g4..(bi + 1) * g4]
-                    .copy_from_slice(&xw[(bi * t + s) * g4..(bi * t + s + 1) * g4]);
-            }
-            sgemm(false, false, b, g4, u, 1.0, hp, us, 1.0, gk)?;
-            let tck = &mut tc[k * b * u..(k + 1) * b * u];
-            for bi in 0..b {
-                let keep = kept(&mask, bi, t, s);
-                let row = &mut gk[bi * g4..(bi + 1) * g4];
-                let (ri, rest) = row.split_at_mut(u);
-                let (rf, rest) = rest.split_at_mut(u);
-                let (rg, ro) = rest.split_at_mut(u);
-                apply_act(self.recurrent_activation, fr, ri);
-                apply_act(self.recurrent_activation, fr, rf);
-                apply_act(self.activation, fa, rg);
-                apply_act(self.recurrent_activation, fr, ro);
-                let hr = &mut h[bi * u..(bi + 1) * u];
-                let cr = &mut c[bi * u..(bi + 1) * u];
-                let tr = &mut tck[bi * u..(bi + 1) * u];
-                for j in 0..u {
-                    tr[j] = rf[j] * cr[j] + ri[j] * rg[j];
-                }
-                if keep {
-                    cr.copy_from_slice(tr);
-                }
-                apply_act(self.activation, fa, tr);
-                if keep {
-                    for j in 0..u {
-                        hr[j] = ro[j] * tr[j];
-                    }
-                }
-                let po = &mut prev_out[bi * u..(bi + 1) * u];
-                if keep {
-                    po.copy_from_slice(hr);
-                } else if zero_output {
-                    po.fill(0.0);
-                }
-                if rs {
-                    seq_out[(bi * t + k) * u..(bi * t + k + 1) * u].copy_from_slice(po);
-                }
-            }
-        }
-        let out = if rs {
-            Tensor::from_vec(seq_out, &[b, t, u])?
-        } else {
-            Tensor::from_vec(prev_out, &[b, u])?
-        };
-        let saved = Saved {
-            b,
-            t,
-            d,
-            u,
-            xd,
-            w: w.value().clone(),
-            rk: rk.value().clone(),
-            gates,
-            c_prev,
-            tc,
-            h_prev,
-            mask,
-            dmask,
-            rmask,
-            steps,
-            return_sequences: rs,
-            zero_output,
-            has_bias: bias.is_some(),
-            n_init: init.len(),
-            acts,
-        };
-        let default_acts =
-            self.activation == Activation::Tanh && self.recurrent_activation == Activation::Sigmoid;
-        let mut ins = vec![x, &w, &rk];
-        if let Some(bv) = &bias {
-            ins.push(bv);
-        }
-        ins.extend(init.iter().copied());
+        let (vars, job) = self.prepare(inputs, ctx)?;
+        let (outs, saved) = job.run()?;
+        let refs: Vec<&Var> = vars.iter().collect();
         let outs = ctx.tape.record(
-            &ins,
-            vec![
-                out,
-                Tensor::from_vec(h, &[b, u])?,
-                Tensor::from_vec(c, &[b, u])?,
-            ],
-            Box::new(move |g: &[Option<Tensor>]| {
-                // Inline the default tanh/sigmoid derivatives; other activations go through pointers.
-                if default_acts {
-                    backward(&saved, g, |y| 1.0 - y * y, |y| y * (1.0 - y))
-                } else {
-                    let [_, dfa, _, dfr] = saved.acts;
-                    backward(&saved, g, dfa, dfr)
-                }
-            }),
+            &refs,
+            outs,
+            Box::new(move |g: &[Option<Tensor>]| saved.backward(g)),
         )?;
-        Ok(result_flows(&self.seq, inputs[0].mask.as_ref(), &outs))
+        Ok(self.flows(inputs, &outs))
     }
 
     fn params(&self) -> Vec<&Param> {
@@ -382,6 +308,175 @@ impl Layer for LSTM {
         self.seq.write(&mut m);
         crate::config::insert_input_shape(&mut m, &self.input_shape);
         Json::Object(m)
+    }
+}
+
+impl LstmJob {
+    /// The forward pass over the whole sequence: `[output, h, c]` and the state backward needs.
+    pub(crate) fn run(self) -> kerust_tensor::Result<(Vec<Tensor>, Saved)> {
+        let LstmJob {
+            b,
+            t,
+            d,
+            u,
+            xd,
+            w,
+            rk,
+            bias,
+            init,
+            mask,
+            dmask,
+            rmask,
+            steps,
+            acts,
+            activation,
+            recurrent_activation,
+            return_sequences: rs,
+            zero_output,
+        } = self;
+        let g4 = 4 * u;
+        let [fa, _, fr, _] = acts;
+        // X·W (+b) for all steps at once: [b*t, 4u].
+        let mut xw = vec![0.0f32; b * t * g4];
+        sgemm(
+            false,
+            false,
+            b * t,
+            g4,
+            d,
+            1.0,
+            xd.as_slice()?,
+            w.as_slice()?,
+            0.0,
+            &mut xw,
+        )?;
+        if let Some(bv) = &bias {
+            let bs = bv.as_slice()?;
+            xw.chunks_mut(g4)
+                .for_each(|row| row.iter_mut().zip(bs).for_each(|(v, b)| *v += b));
+        }
+        let us = rk.as_slice()?;
+        let mut h = match init.first() {
+            Some(v) => v.to_vec()?,
+            None => vec![0.0f32; b * u],
+        };
+        let mut c = match init.get(1) {
+            Some(v) => v.to_vec()?,
+            None => vec![0.0f32; b * u],
+        };
+        let mut gates = vec![0.0f32; t * b * g4];
+        let mut c_prev = vec![0.0f32; t * b * u];
+        let mut tc = vec![0.0f32; t * b * u];
+        let mut h_prev = vec![0.0f32; t * b * u];
+        let mut prev_out = vec![0.0f32; b * u];
+        let mut seq_out = if rs {
+            vec![0.0f32; b * t * u]
+        } else {
+            Vec::new()
+        };
+        for (k, &s) in steps.iter().enumerate() {
+            let hp = &mut h_prev[k * b * u..(k + 1) * b * u];
+            hp.copy_from_slice(&h);
+            if let Some(rm) = &rmask {
+                hp.iter_mut().zip(rm).for_each(|(v, m)| *v *= m);
+            }
+            c_prev[k * b * u..(k + 1) * b * u].copy_from_slice(&c);
+            let gk = &mut gates[k * b * g4..(k + 1) * b * g4];
+            for bi in 0..b {
+                gk[bi * g4..(bi + 1) * g4]
+                    .copy_from_slice(&xw[(bi * t + s) * g4..(bi * t + s + 1) * g4]);
+            }
+            sgemm(false, false, b, g4, u, 1.0, hp, us, 1.0, gk)?;
+            let tck = &mut tc[k * b * u..(k + 1) * b * u];
+            for bi in 0..b {
+                let keep = kept(&mask, bi, t, s);
+                let row = &mut gk[bi * g4..(bi + 1) * g4];
+                let (ri, rest) = row.split_at_mut(u);
+                let (rf, rest) = rest.split_at_mut(u);
+                let (rg, ro) = rest.split_at_mut(u);
+                apply_act(recurrent_activation, fr, ri);
+                apply_act(recurrent_activation, fr, rf);
+                apply_act(activation, fa, rg);
+                apply_act(recurrent_activation, fr, ro);
+                let hr = &mut h[bi * u..(bi + 1) * u];
+                let cr = &mut c[bi * u..(bi + 1) * u];
+                let tr = &mut tck[bi * u..(bi + 1) * u];
+                for j in 0..u {
+                    tr[j] = rf[j] * cr[j] + ri[j] * rg[j];
+                }
+                if keep {
+                    cr.copy_from_slice(tr);
+                }
+                apply_act(activation, fa, tr);
+                if keep {
+                    for j in 0..u {
+                        hr[j] = ro[j] * tr[j];
+                    }
+                }
+                let po = &mut prev_out[bi * u..(bi + 1) * u];
+                if keep {
+                    po.copy_from_slice(hr);
+                } else if zero_output {
+                    po.fill(0.0);
+                }
+                if rs {
+                    seq_out[(bi * t + k) * u..(bi * t + k + 1) * u].copy_from_slice(po);
+                }
+            }
+        }
+        let out = if rs {
+            Tensor::from_vec(seq_out, &[b, t, u])?
+        } else {
+            Tensor::from_vec(prev_out, &[b, u])?
+        };
+        let saved = Saved {
+            b,
+            t,
+            d,
+            u,
+            xd,
+            w,
+            rk,
+            gates,
+            c_prev,
+            tc,
+            h_prev,
+            mask,
+            dmask,
+            rmask,
+            steps,
+            return_sequences: rs,
+            zero_output,
+            has_bias: bias.is_some(),
+            n_init: init.len(),
+            acts,
+            default_acts: activation == Activation::Tanh
+                && recurrent_activation == Activation::Sigmoid,
+        };
+        Ok((
+            vec![
+                out,
+                Tensor::from_vec(h, &[b, u])?,
+                Tensor::from_vec(c, &[b, u])?,
+            ],
+            saved,
+        ))
+    }
+}
+
+impl Saved {
+    /// Input gradients of the node, in `LstmJob` input order.
+    pub(crate) fn backward(
+        &self,
+        g: &[Option<Tensor>],
+    ) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
+        // Inline the default tanh/sigmoid derivatives; other activations go through pointers.
+        if self.default_acts {
+            backward(self, g, |y| 1.0 - y * y, |y| y * (1.0 - y))
+        } else {
+            let [_, dfa, _, dfr] = self.acts;
+            backward(self, g, dfa, dfr)
+        }
     }
 }
 
