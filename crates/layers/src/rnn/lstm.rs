@@ -472,6 +472,13 @@ impl Saved {
     ) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
         // Inline the default tanh/sigmoid derivatives; other activations go through pointers.
         if self.default_acts {
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the CPU supports AVX-512F (checked just above).
+                    return unsafe { backward_default_avx512(self, g) };
+                }
+            }
             backward(self, g, |y| 1.0 - y * y, |y| y * (1.0 - y))
         } else {
             let [_, dfa, _, dfr] = self.acts;
@@ -480,7 +487,19 @@ impl Saved {
     }
 }
 
+/// [`backward`] with the default tanh/sigmoid derivatives, its gate loops compiled for AVX-512
+/// (same IEEE operations per lane, so the same bits).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn backward_default_avx512(
+    s: &Saved,
+    g: &[Option<Tensor>],
+) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
+    backward(s, g, |y| 1.0 - y * y, |y| y * (1.0 - y))
+}
+
 /// Backpropagation through time for one LSTM call, reusing the saved gates.
+#[inline(always)]
 fn backward(
     s: &Saved,
     g: &[Option<Tensor>],
