@@ -33,7 +33,7 @@ pub mod prelude {
         Activation, Add, AveragePooling1D, AveragePooling2D, Bidirectional, Concatenate, Conv1D,
         Conv2D, Dense, Dot, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPool1D,
         GlobalMaxPooling1D, Input, Layer, Masking, MaxPool2D, MaxPooling1D, MaxPooling2D, Multiply,
-        Reshape, SimpleRNN, SymbolicCall, GRU, LSTM,
+        Reshape, SimpleRNN, SymbolicCall, TextVectorization, GRU, LSTM,
     };
     // Models and training.
     pub use kerust_layers::{
@@ -52,10 +52,11 @@ pub mod prelude {
     // Saving and loading (.h5, .keras, native directory).
     pub use kerust_io::{load_model, save_model, ModelCheckpoint};
 
-    // Text preprocessing (Keras `preprocessing.text` / `sequence` and `TextVectorization`).
+    // Text preprocessing (Keras `preprocessing.text` / `sequence`). `TextVectorization` above is
+    // the model layer; its tensor-free engine stays at `kerust::text::TextVectorization`.
     pub use kerust_text::{
         hashing_trick, one_hot, pad_sequences, text_to_word_sequence, OutputMode, PadSequences,
-        TextError, TextVectorization, Tokenizer,
+        TextError, Tokenizer,
     };
 
     // Datasets: loaders, the cache with verified downloads, and scikit-learn's split.
