@@ -20,6 +20,9 @@ pub type TextVectorizationEngine = kerust_text::TextVectorization;
 struct State {
     engine: TextVectorizationEngine,
     fixed_vocabulary: bool,
+    /// A config's `vocabulary_size` while the vocabulary itself is still to come (a `.keras`
+    /// file sets it from an asset after the model is rebuilt), so non-int output widths are known.
+    vocabulary_size_hint: Option<usize>,
 }
 
 /// Keras `TextVectorization(max_tokens=None, standardize="lower_and_strip_punctuation",
@@ -65,6 +68,7 @@ impl TextVectorization {
             state: Arc::new(RwLock::new(State {
                 engine,
                 fixed_vocabulary: false,
+                vocabulary_size_hint: None,
             })),
         }
     }
@@ -88,7 +92,7 @@ impl TextVectorization {
             base: self.base,
             state: Arc::new(RwLock::new(State {
                 engine: f(state.engine),
-                fixed_vocabulary: state.fixed_vocabulary,
+                ..state
             })),
         }
     }
@@ -254,9 +258,12 @@ impl TextVectorization {
             l.base.name = base.name;
         }
         l.base.trainable = base.trainable;
-        l.write().fixed_vocabulary = Cfg::new("TextVectorization", cfg)
-            .get("vocabulary")
-            .is_array();
+        let c = Cfg::new("TextVectorization", cfg);
+        {
+            let mut st = l.write();
+            st.fixed_vocabulary = c.get("vocabulary").is_array();
+            st.vocabulary_size_hint = c.opt_usize("vocabulary_size")?;
+        }
         // Surface an invalid option (e.g. output_sequence_length in multi_hot mode) now.
         l.check()?;
         Ok(l)
@@ -313,7 +320,7 @@ impl Layer for TextVectorization {
                 ) {
                     (Some(true), Some(m)) => Some(m as usize),
                     _ if cfg["vocabulary"].is_array() => Some(e.vocabulary_size()),
-                    _ => None,
+                    _ => st.vocabulary_size_hint,
                 }
             }
         };
