@@ -208,6 +208,50 @@ fn lecture18_text_intro_matches_the_tokenizer_slides() {
 }
 
 #[test]
+fn lecture18_text_intro_conv1d_matches_np_convolve() {
+    let run = run_example("lecture18_text_intro", &[]);
+    let r = run.report.as_ref().expect("text intro always reports");
+    let list = |key: &str| -> Vec<f64> {
+        r[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("report lacks list {key}: {r}"))
+            .iter()
+            .map(|v| v.as_f64().expect("number"))
+            .collect()
+    };
+    let close = |got: Vec<f64>, want: &[f64], key: &str| {
+        assert_eq!(got.len(), want.len(), "{key}: {got:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-6, "{key}: {got:?} vs {want:?}");
+        }
+    };
+    // np.convolve([0,1,2,1,0], [0.2,0.6,0.2][::-1], 'same') on the slide.
+    let lecture = [0.2, 1.0, 1.6, 1.0, 0.2];
+    close(list("conv1d.same"), &lecture, "conv1d.same");
+    close(
+        list("conv1d.np_convolve_same"),
+        &lecture,
+        "conv1d.np_convolve_same",
+    );
+    close(list("conv1d.formula"), &lecture, "conv1d.formula");
+    close(list("conv1d.valid"), &[1.0, 1.6, 1.0], "conv1d.valid");
+    // numpy's own answers for the asymmetric kernel [0.1, 0.6, 0.3].
+    close(
+        list("conv1d.asymmetric_conv1d"),
+        &[0.3, 1.2, 1.6, 0.8, 0.1],
+        "conv1d.asymmetric_conv1d",
+    );
+    close(
+        list("conv1d.asymmetric_np_convolve"),
+        &[0.1, 0.8, 1.6, 1.2, 0.3],
+        "conv1d.asymmetric_np_convolve",
+    );
+    assert_eq!(num(r, "conv1d.params"), 3.0);
+    assert_eq!(r["conv1d.all_agree"], Value::Bool(true));
+    assert_plot(&run, "conv1d_same.png");
+}
+
+#[test]
 fn bst261_imdb_prints_the_lecture_summaries() {
     let run = run_example("bst261_imdb", &[]);
     let r = run.report.as_ref().expect("summaries need no data");
