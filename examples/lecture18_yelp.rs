@@ -248,6 +248,8 @@ fn main() -> AnyResult<()> {
         .split(train.len())?;
     let (x_train, l_train) = take(&x, &train.labels, &split.train)?;
     let (x_test, l_test) = take(&x, &train.labels, &split.test)?;
+    // The full set's ids and texts are ~1 GB together; only the tensors are needed from here on.
+    drop((x, sequences, train, test));
     println!(
         "({}, {SEQ_LEN})\n({}, {SEQ_LEN})",
         l_train.len(),
