@@ -11,8 +11,8 @@
 //! The lab trains on `mnist_train.csv.gz` (60,000 digits) and tests on `mnist_test.csv.gz` (10,000).
 //! Only the test CSV is mirrored with the lecture data, so without the train CSV this example
 //! splits the test CSV 80/20 (`train_test_split(test_size=0.2, random_state=42)`) and says so;
-//! with `mnist_train.csv.gz` in the data folder (`cargo xtask download mnist_train_csv --dir DIR`)
-//! it uses the lab's split.
+//! with `mnist_train.csv.gz` next to the test CSV, or in the download cache
+//! (`cargo xtask download mnist_train_csv`), it uses the lab's split.
 //!
 //! ```sh
 //! cargo run --release --example lab8_mnist_cnn -- --data ../shared/data --out plots --report mnist.json
@@ -208,7 +208,17 @@ fn main() -> AnyResult<()> {
     let mut report = Report::new("lab8_mnist_cnn", a);
     let started = std::time::Instant::now();
     let test_csv = MnistCsv::load(&test_path)?;
-    let train_path = test_path.with_file_name("mnist_train.csv.gz");
+    // The train CSV next to the test CSV, else in the download cache (`cargo xtask download`).
+    let beside = test_path.with_file_name("mnist_train.csv.gz");
+    let cached = kerust::datasets::default_data_dir()
+        .ok()
+        .map(|d| d.join("mnist_train.csv.gz"))
+        .filter(|p| p.exists());
+    let train_path = if beside.exists() {
+        beside
+    } else {
+        cached.unwrap_or(beside)
+    };
     let scale = if args.rescale { 1.0 / 255.0 } else { 1.0 };
     let (train, test, split) = if train_path.exists() {
         let train_csv = MnistCsv::load(&train_path)?;
