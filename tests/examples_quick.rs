@@ -208,6 +208,50 @@ fn lecture18_text_intro_matches_the_tokenizer_slides() {
 }
 
 #[test]
+fn lecture18_text_intro_conv1d_matches_np_convolve() {
+    let run = run_example("lecture18_text_intro", &[]);
+    let r = run.report.as_ref().expect("text intro always reports");
+    let list = |key: &str| -> Vec<f64> {
+        r[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("report lacks list {key}: {r}"))
+            .iter()
+            .map(|v| v.as_f64().expect("number"))
+            .collect()
+    };
+    let close = |got: Vec<f64>, want: &[f64], key: &str| {
+        assert_eq!(got.len(), want.len(), "{key}: {got:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-6, "{key}: {got:?} vs {want:?}");
+        }
+    };
+    // np.convolve([0,1,2,1,0], [0.2,0.6,0.2][::-1], 'same') on the slide.
+    let lecture = [0.2, 1.0, 1.6, 1.0, 0.2];
+    close(list("conv1d.same"), &lecture, "conv1d.same");
+    close(
+        list("conv1d.np_convolve_same"),
+        &lecture,
+        "conv1d.np_convolve_same",
+    );
+    close(list("conv1d.formula"), &lecture, "conv1d.formula");
+    close(list("conv1d.valid"), &[1.0, 1.6, 1.0], "conv1d.valid");
+    // numpy's own answers for the asymmetric kernel [0.1, 0.6, 0.3].
+    close(
+        list("conv1d.asymmetric_conv1d"),
+        &[0.3, 1.2, 1.6, 0.8, 0.1],
+        "conv1d.asymmetric_conv1d",
+    );
+    close(
+        list("conv1d.asymmetric_np_convolve"),
+        &[0.1, 0.8, 1.6, 1.2, 0.3],
+        "conv1d.asymmetric_np_convolve",
+    );
+    assert_eq!(num(r, "conv1d.params"), 3.0);
+    assert_eq!(r["conv1d.all_agree"], Value::Bool(true));
+    assert_plot(&run, "conv1d_same.png");
+}
+
+#[test]
 fn bst261_imdb_prints_the_lecture_summaries() {
     let run = run_example("bst261_imdb", &[]);
     let r = run.report.as_ref().expect("summaries need no data");
@@ -274,4 +318,146 @@ fn lab8_sst_has_the_lecture_vocabulary_and_model() {
     assert_eq!(num(&r, "vocab_size"), 4_823.0);
     assert_eq!(num(&r, "wrong.params"), 112.0);
     assert_eq!(num(&r, "lstm.params"), 162_722.0);
+}
+
+#[test]
+fn lab8_mnist_cnn_has_the_lab_architectures() {
+    let run = run_example("lab8_mnist_cnn", &[]);
+    let Some(r) = ran_or_skipped(&run, "lab8_mnist_cnn") else {
+        return;
+    };
+    // 320 + 18,496 + 16,010; 64 + 2,112 + 31,370; 25,120 + 330 (Keras counts).
+    assert_eq!(num(&r, "cnn.params"), 34_826.0);
+    assert_eq!(num(&r, "cnn_1x1.params"), 33_546.0);
+    assert_eq!(num(&r, "cnn_28x28.params"), 25_450.0);
+    for key in ["cnn", "cnn_1x1", "cnn_28x28"] {
+        let acc = num(&r, &format!("{key}.test_accuracy"));
+        assert!((0.0..=1.0).contains(&acc), "{key}: {acc}");
+        assert!(num(&r, &format!("{key}.train_seconds")) > 0.0);
+    }
+    assert_eq!(num(&r, "n_train"), 2000.0);
+    assert_eq!(num(&r, "n_test"), 500.0);
+    // Only the test CSV is mirrored: the run must say it is not the lab's split.
+    if r["split"].as_str().unwrap_or("").contains("80/20") {
+        assert!(
+            run.stdout.contains("does NOT use the lab's data split"),
+            "{}",
+            run.stdout
+        );
+    }
+    assert!(
+        run.stdout.contains("Total params: 34,826"),
+        "{}",
+        run.stdout
+    );
+    for f in [
+        "mnist_loss.png",
+        "mnist_accuracy.png",
+        "mnist_test_accuracy.png",
+        "mnist_digits.png",
+    ] {
+        assert_plot(&run, f);
+    }
+}
+
+/// A fresh empty folder: a `--data` without the Yelp download, whatever this machine has cached.
+fn empty_data_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kerust-quick-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[test]
+fn lecture18_yelp_builds_the_lecture_models_without_data() {
+    let dir = empty_data_dir("yelp-none");
+    let run = run_example("lecture18_yelp", &["--data", &dir.to_string_lossy()]);
+    let r = run.report.as_ref().expect("the models need no data");
+    assert_eq!(num(r, "mlp.params"), 500_571.0);
+    assert_eq!(num(r, "rnn.params"), 500_672.0);
+    assert_eq!(num(r, "conv1d_rnn.params"), 500_727.0);
+    assert_eq!(num(r, "lstm.params"), 502_538.0);
+    assert_eq!(r["data_found"], Value::Bool(false));
+    assert!(run.stdout.contains("SKIP training"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("cargo xtask download yelp_review_polarity"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("(None, None, 5)"), "{}", run.stdout);
+}
+
+#[test]
+fn lecture18_yelp_exits_non_zero_when_training_without_data() {
+    // Asking for training (--sample N, or a full run) without the download is an error (status 2)
+    // that says how to get the data; only `--quick` alone treats it as a skip.
+    build_examples();
+    let exe = profile_dir()
+        .join("examples")
+        .join(format!("lecture18_yelp{}", std::env::consts::EXE_SUFFIX));
+    let dir = empty_data_dir("yelp-train-none");
+    let out = Command::new(&exe)
+        .args(["--sample", "100", "--data"])
+        .arg(&dir)
+        .output()
+        .expect("run lecture18_yelp");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cargo xtask download yelp_review_polarity"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn lecture18_yelp_trains_on_a_yelp_polarity_csv() {
+    // A small file in the download's layout and format ("label","text", labels 1/2, `\n` escapes)
+    // stands in for the 560,000 reviews.
+    let dir = empty_data_dir("yelp-data");
+    let csv_dir = dir.join("yelp_review_polarity_csv");
+    std::fs::create_dir_all(&csv_dir).expect("temp dir");
+    let (good, bad) = (["great", "friendly", "tasty"], ["awful", "rude", "cold"]);
+    let filler = ["the", "food", "staff", "was", "and", "very", "place", "we"];
+    let mut state = 7u64;
+    let mut next = move |n: usize| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as usize % n
+    };
+    let mut rows = |n: usize| -> String {
+        (0..n)
+            .map(|_| {
+                let label = 1 + next(2);
+                let words: Vec<&str> = (0..5 + next(20))
+                    .map(|i| match i % 4 {
+                        0 if label == 2 => good[next(3)],
+                        0 => bad[next(3)],
+                        _ => filler[next(filler.len())],
+                    })
+                    .collect();
+                format!("\"{label}\",\"{}.\\nThe end.\"\n", words.join(" "))
+            })
+            .collect()
+    };
+    std::fs::write(csv_dir.join("train.csv"), rows(300)).expect("write train.csv");
+    std::fs::write(csv_dir.join("test.csv"), rows(20)).expect("write test.csv");
+    let run = run_example(
+        "lecture18_yelp",
+        &["--data", &dir.to_string_lossy(), "--sample", "200"],
+    );
+    let r = run.report.as_ref().expect("report");
+    assert_eq!(r["data_found"], Value::Bool(true));
+    assert_eq!(num(r, "n_reviews"), 200.0);
+    assert_eq!(num(r, "n_train"), 160.0);
+    assert_eq!(num(r, "n_test"), 40.0);
+    for key in ["mlp", "rnn", "conv1d_rnn", "lstm"] {
+        let acc = num(r, &format!("{key}.test_accuracy"));
+        assert!((0.0..=1.0).contains(&acc), "{key}: {acc}");
+        assert!(num(r, &format!("{key}.test_loss")).is_finite(), "{key}");
+        assert_eq!(num(r, &format!("{key}.epochs_run")), 1.0, "{key}");
+    }
+    assert_plot(&run, "yelp_val_loss.png");
+    assert_plot(&run, "yelp_test_accuracy.png");
 }
