@@ -775,6 +775,16 @@ fn deep_models(
             train,
         )?);
 
+        // Frozen means frozen: five epochs of Adam left the GloVe rows as they were.
+        let m6 = by_key_model(&trained, "model_6")?;
+        let after = m6
+            .get_layer("glove_embedding")
+            .and_then(|l| l.params().first().map(|p| p.value.to_vec()))
+            .ok_or("model_6 has no glove_embedding weights")??;
+        let unchanged = after == matrix.to_vec()?;
+        println!("frozen GloVe embedding unchanged by training: {unchanged}");
+        report.set("model_6.embedding_unchanged", unchanged);
+
         section("Model 7: GloVe feature extractor, 10 % of the training data");
         // The notebook's correct way: split the already split training data again.
         let sub = train_test_split()
