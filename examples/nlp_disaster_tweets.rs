@@ -459,7 +459,6 @@ fn glove_model(tv: &TextVectorization, matrix: &Tensor, name: &str) -> AnyResult
 
 /// What every deep model goes through: compile, summary, fit (5 epochs, validation data,
 /// TensorBoard), predict the validation set, `calculate_results`, compare to the baseline.
-#[allow(clippy::too_many_arguments)]
 fn train_and_score(
     args: &Args,
     report: &mut Report,
@@ -1064,7 +1063,7 @@ fn deep_models(
                 RandomState::new(seed as u32).choice_without_replacement(&test_df.text, 10);
             let mut probs = Vec::new();
             for s in &samples {
-                let prob = best_model.model.predict(&[s.as_str()])?.to_vec()?[0];
+                let prob = best_model.model.predict([s.as_str()])?.to_vec()?[0];
                 println!(
                     "Pred: {}, Prob: {prob}\nText:\n{s}\n\n----\n",
                     (prob as f64).round_ties_even() as i64
@@ -1081,7 +1080,7 @@ fn deep_models(
         "#Beirut declared a “devastated city”, two-week state of emergency officially declared. #Lebanon",
     ] {
         // predict_on_sentence(model, sentence)
-        let prob = best_model.model.predict(&[sentence])?.to_vec()?[0];
+        let prob = best_model.model.predict([sentence])?.to_vec()?[0];
         let label = (prob as f64).round_ties_even();
         println!(
             "Pred: {label:.1} {} Prob: {prob}\nText:\n{sentence}\n",
