@@ -105,4 +105,24 @@ mod tests {
         let acc = accuracy_score(&[1i64, 0, 1], &[1i64, 1, 1]).unwrap();
         assert!((acc - 2.0 / 3.0).abs() < 1e-12);
     }
+
+    #[test]
+    fn prelude_text_vectorization_is_the_model_layer() {
+        let sentences = ["fire near the school", "I love fruits", "fire spreads fast"];
+        let mut text_vectorizer = TextVectorization::new()
+            .max_tokens(20)
+            .output_sequence_length(4);
+        text_vectorizer.adapt(&sentences).unwrap();
+        let inputs = Input::new(&[1]).dtype("string").tensor();
+        let x = text_vectorizer.clone().apply(&inputs).unwrap();
+        let x = Embedding::new(20, 3).apply(&x).unwrap();
+        let x = GlobalAveragePooling1D::new().apply(&x).unwrap();
+        let outputs = Dense::new(1).activation("sigmoid").apply(&x).unwrap();
+        let mut model = Model::new(&[&inputs], &[&outputs]).unwrap();
+        assert_eq!(model.predict(["some text"]).unwrap().shape(), [1, 1]);
+        let Data::Int(ids) = text_vectorizer.call_texts(&["fire zebra"]).unwrap() else {
+            panic!("int mode")
+        };
+        assert_eq!(ids.data(), [2, 1, 0, 0]);
+    }
 }

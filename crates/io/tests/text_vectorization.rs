@@ -7,7 +7,7 @@ use common::{fixture, scratch};
 use kerust_io::{load_model, save_model};
 use kerust_layers::{
     set_random_seed, Adam, Data, Dense, Embedding, FitArgs, GlobalAveragePooling1D, Input, Model,
-    ModelCore, SymbolicCall, TextVectorization,
+    ModelCore, Sequential, SymbolicCall, TextVectorization,
 };
 use kerust_tensor::Tensor;
 use serde_json::Value as Json;
@@ -117,35 +117,58 @@ fn trained_string_model() -> Model {
         .unwrap();
     let y: Vec<f32> = (0..TRAIN.len()).map(|i| (i < 5) as u8 as f32).collect();
     let y = Tensor::from_vec(y, &[TRAIN.len(), 1]).unwrap();
-    m.fit(
-        &TRAIN,
-        &y,
-        FitArgs::new().epochs(3).batch_size(4).verbose(0),
-    )
-    .unwrap();
+    m.fit(TRAIN, &y, FitArgs::new().epochs(3).batch_size(4).verbose(0))
+        .unwrap();
     m
 }
 
 const NEW: [&str; 3] = ["wildfire near my school", "I love London", "zebra"];
 
+/// The same as a `Sequential` (Keras `Sequential([Input(shape=(1,), dtype="string"), tv, ...])`).
+fn sequential_string_model() -> Sequential {
+    let mut tv = TextVectorization::new()
+        .output_mode("multi_hot")
+        .max_tokens(30)
+        .pad_to_max_tokens(true);
+    tv.adapt(&TRAIN).unwrap();
+    set_random_seed(5);
+    let mut m = Sequential::new();
+    m.add(Input::new(&[1]).dtype("string")).unwrap();
+    m.add(tv).unwrap();
+    m.add(Dense::new(1).activation("sigmoid")).unwrap();
+    m
+}
+
 #[test]
 fn string_models_round_trip_in_every_format() {
-    let mut m = trained_string_model();
+    for (tag, m) in [
+        ("functional", trained_string_model().into_core()),
+        ("sequential", sequential_string_model().into_core()),
+    ] {
+        round_trip(tag, m);
+    }
+}
+
+fn round_trip(tag: &str, mut m: ModelCore) {
     let want = m.predict(NEW).unwrap().to_vec().unwrap();
     let vocab = vectorizer(&m).get_vocabulary();
-    let dir = scratch("text_vectorization_round_trip");
+    let dir = scratch(&format!("text_vectorization_round_trip_{tag}"));
     for file in ["native_dir", "model.keras", "model.h5"] {
         let path = dir.join(file);
         save_model(&m, &path).unwrap();
         let mut again = load_model(&path).unwrap();
-        assert_eq!(vectorizer(&again).get_vocabulary(), vocab, "{file}");
+        assert_eq!(vectorizer(&again).get_vocabulary(), vocab, "{tag} {file}");
         let got = again.predict(NEW).unwrap().to_vec().unwrap();
-        assert_eq!(got, want, "{file}");
+        assert_eq!(got, want, "{tag} {file}");
         // The loaded model saves again (a second generation keeps the vocabulary too).
         let path2 = dir.join(format!("again_{file}"));
         save_model(&again, &path2).unwrap();
         let got2 = load_model(&path2).unwrap().predict(NEW).unwrap();
-        assert_eq!(got2.to_vec().unwrap(), want, "{file} second generation");
+        assert_eq!(
+            got2.to_vec().unwrap(),
+            want,
+            "{tag} {file} second generation"
+        );
     }
 }
 
@@ -224,43 +247,71 @@ fn a_keras_file_without_its_vocabulary_asset_loads_unadapted() {
     assert!(e.contains("call adapt() first"), "{e}");
 }
 
-/// kerust → Keras: Keras loads kerust's `.keras` (vocabulary asset included) and predicts the same.
-#[test]
-fn keras_loads_kerust_string_models() {
-    let Some(py) = std::env::var_os("KERUST_PYTHON") else {
-        eprintln!("skipping Keras interop: set KERUST_PYTHON to a python with keras (e.g. /work/kvenv/bin/python)");
-        return;
-    };
-    let mut m = trained_string_model();
-    let want = m.predict(NEW).unwrap().to_vec().unwrap();
-    let dir = scratch("text_vectorization_keras_check");
-    let path = dir.join("kerust.keras");
-    save_model(&m, &path).unwrap();
-    let case_path = dir.join("case.json");
-    std::fs::write(&case_path, serde_json::json!({ "texts": NEW }).to_string()).unwrap();
+/// Keras's predictions and vocabulary for a model file kerust wrote.
+fn keras_check(py: &std::ffi::OsStr, path: &Path, texts: &[&str]) -> (Vec<f32>, Vec<String>) {
+    let case_path = path.with_extension("case.json");
+    std::fs::write(
+        &case_path,
+        serde_json::json!({ "texts": texts }).to_string(),
+    )
+    .unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tools/keras_reference/text_vectorization_fixtures.py");
     let out = std::process::Command::new(py)
         .arg(script)
         .arg("--check")
-        .arg(&path)
+        .arg(path)
         .arg(&case_path)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
         "Keras could not load {}:\n{}",
         path.display(),
         String::from_utf8_lossy(&out.stderr)
     );
+    let stdout = String::from_utf8_lossy(&out.stdout);
     let got: Json = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
-    assert_eq!(strings(&got["vocabulary"]), vectorizer(&m).get_vocabulary());
-    let p: Vec<f32> = got["predictions"]
+    let p = got["predictions"]
         .as_array()
         .unwrap()
         .iter()
         .map(|x| x.as_f64().unwrap() as f32)
         .collect();
-    assert_close(&p, &want, 1e-5, "Keras predictions of the kerust file");
+    (p, strings(&got["vocabulary"]))
+}
+
+/// kerust → Keras: Keras loads kerust's `.keras` (vocabulary asset, tf_idf weights) and `.h5`
+/// (vocabulary in the config) and predicts the same.
+#[test]
+fn keras_loads_kerust_string_models() {
+    let Some(py) = std::env::var_os("KERUST_PYTHON") else {
+        eprintln!("skipping Keras interop: set KERUST_PYTHON to a python with keras (e.g. /work/kvenv/bin/python)");
+        return;
+    };
+    let dir = scratch("text_vectorization_keras_check");
+    let tfidf = load_model(fixture("text_vec_tfidf.keras")).unwrap();
+    for (tag, mut m) in [
+        ("int", trained_string_model().into_core()),
+        ("tfidf", tfidf.into_core()),
+        (
+            "sequential_multi_hot",
+            sequential_string_model().into_core(),
+        ),
+    ] {
+        let want = m.predict(NEW).unwrap().to_vec().unwrap();
+        let vocab = vectorizer(&m).get_vocabulary();
+        for ext in ["keras", "h5"] {
+            let path = dir.join(format!("{tag}.{ext}"));
+            save_model(&m, &path).unwrap();
+            let (p, v) = keras_check(&py, &path, &NEW);
+            assert_eq!(v, vocab, "{tag}.{ext}");
+            assert_close(
+                &p,
+                &want,
+                1e-5,
+                &format!("Keras predictions of {tag}.{ext}"),
+            );
+        }
+    }
 }

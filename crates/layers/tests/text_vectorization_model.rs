@@ -90,7 +90,7 @@ fn a_string_model_trains_predicts_and_shares_its_vectorizer() {
 
     // The same adapted vectorizer in a second model, like model_2 of the notebook.
     let mut model_2 = string_model(&tv, 7);
-    let p2 = model_2.predict(&["the day was great"]).unwrap();
+    let p2 = model_2.predict(["the day was great"]).unwrap();
     assert_eq!(p2.shape(), [1, 1]);
     // Strings where ids are expected, and ids where strings are expected, are typed errors.
     let ids = kerust_tensor::IntTensor::from_vec(vec![1, 2], &[2, 1]).unwrap();

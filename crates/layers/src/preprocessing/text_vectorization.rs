@@ -434,11 +434,18 @@ mod tests {
             tv.compute_output_shape(std::slice::from_ref(&one)).unwrap(),
             vec![vec![None, Some(5)]]
         );
-        let free = TextVectorization::new();
+        let mut free = TextVectorization::new();
         assert_eq!(
             free.compute_output_shape(&[vec![None]]).unwrap(),
             vec![vec![None, None]]
         );
+        // Without output_sequence_length the batch is padded to its longest text, like Keras.
+        free.adapt(&TEXTS).unwrap();
+        let Data::Int(ids) = free.call_texts(&["the cat sat", "dogs"]).unwrap() else {
+            panic!("int mode gives ids")
+        };
+        assert_eq!(ids.shape(), [2, 3]);
+        assert_eq!(&ids.data()[4..], [0, 0]);
         let mut mh = TextVectorization::new().output_mode("multi_hot");
         mh.adapt(&TEXTS).unwrap();
         let n = mh.vocabulary_size();
