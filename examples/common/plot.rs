@@ -274,14 +274,21 @@ pub fn labeled_points(
 ) -> AnyResult<()> {
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
-    let (x_lo, x_hi) = range(points.iter().map(|p| p.1).chain(std::iter::once(0.0)));
-    let (y_lo, y_hi) = range(points.iter().map(|p| p.2));
+    // From 0 to past the slowest point: times per prediction can be microseconds.
+    let x_hi = points
+        .iter()
+        .map(|p| p.1)
+        .fold(0f32, f32::max)
+        .max(f32::MIN_POSITIVE)
+        * 1.25;
+    let (x_lo, y) = (0f32, points.iter().map(|p| p.2));
+    let (y_lo, y_hi) = range(y);
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 24))
         .margin(15)
         .x_label_area_size(45)
         .y_label_area_size(70)
-        .build_cartesian_2d(x_lo..x_hi * 1.1, y_lo..y_hi)
+        .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
         .map_err(err)?;
     chart
         .configure_mesh()
