@@ -296,6 +296,148 @@ fn nlp_disaster_tweets_baseline_matches_the_notebook() {
         serde_json::json!([1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1])
     );
     assert_plot(&run, "tweets_results.png");
+
+    // The shared TextVectorization: Keras's vocabulary (checked against tf.keras 2 on this split).
+    assert_eq!(num(&r, "avg_tokens"), 15.0);
+    assert_eq!(num(&r, "vocab.size"), 10_000.0);
+    assert_eq!(
+        r["vocab.top5"],
+        serde_json::json!(["", "[UNK]", "the", "a", "in"])
+    );
+    assert_eq!(
+        r["vocab.bottom5"],
+        serde_json::json!(["pages", "paeds", "pads", "padres", "paddytomlinson1"])
+    );
+    assert!(
+        run.stdout
+            .contains("= [264, 3, 232, 4, 13, 698, 0, 0, 0, 0, 0, 0, 0, 0, 0]"),
+        "{}",
+        run.stdout
+    );
+    // The notebook's summaries: one new Embedding(10000, 128) per model.
+    for (key, params) in [
+        ("model_1", 1_280_129.0),
+        ("model_2", 1_329_473.0),
+        ("model_3", 1_317_313.0),
+        ("model_4", 1_378_945.0),
+        ("model_5", 1_300_545.0),
+    ] {
+        assert_eq!(num(&r, &format!("{key}.params")), params, "{key}");
+        assert_eq!(num(&r, &format!("{key}.trainable_params")), params, "{key}");
+        let acc = num(&r, &format!("{key}.accuracy"));
+        assert!((0.0..=100.0).contains(&acc), "{key} accuracy {acc}");
+        for m in ["precision", "recall", "f1"] {
+            let v = num(&r, &format!("{key}.{m}"));
+            assert!((0.0..=1.0).contains(&v), "{key}.{m} = {v}");
+        }
+        assert!(num(&r, &format!("{key}.train_seconds")) >= 0.0);
+        // Weighted recall is accuracy.
+        assert!((num(&r, &format!("{key}.recall")) * 100.0 - acc).abs() < 1e-9);
+    }
+    assert!(
+        run.stdout.contains("Total params: 1,378,945"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        r["glove"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("skipped")),
+        "{r}"
+    );
+    assert_eq!(
+        r["ensemble.members"],
+        serde_json::json!(["model_0", "model_2", "model_3"])
+    );
+    let e = num(&r, "ensemble.accuracy");
+    assert!((0.0..=100.0).contains(&e), "{e}");
+    assert_eq!(r["save_load.equal"], Value::Bool(true));
+    assert_eq!(
+        num(&r, "save_load.accuracy_saved"),
+        num(&r, "save_load.accuracy_loaded")
+    );
+    assert!(num(&r, "speed.best_seconds_per_prediction") > 0.0);
+    assert!(num(&r, "speed.baseline_seconds_per_prediction") > 0.0);
+    assert_eq!(r["test_samples.probs"].as_array().map(Vec::len), Some(10));
+    for f in ["tweets_f1.png", "tweets_speed_score.png"] {
+        assert_plot(&run, f);
+    }
+    // Embedding projector files: every vocabulary word but the padding '' (index 0).
+    let meta = std::fs::read_to_string(run.out_dir.join("embedding_metadata.tsv")).unwrap();
+    let lines: Vec<&str> = meta.lines().collect();
+    assert_eq!(lines.len(), 9_999);
+    assert_eq!(&lines[..3], ["[UNK]", "the", "a"]);
+    let vectors = std::fs::read_to_string(run.out_dir.join("embedding_vectors.tsv")).unwrap();
+    assert_eq!(vectors.lines().count(), 9_999);
+    assert!(vectors.lines().all(|l| l.split('\t').count() == 128));
+    assert!(run.out_dir.join("best_model").is_dir());
+}
+
+#[test]
+fn nlp_disaster_tweets_runs_models_6_and_7_on_a_tiny_glove_file() {
+    // A hand-made GloVe-format file (8 values per word) stands in for glove.6B.*d.txt.
+    let dir = std::env::temp_dir().join(format!("kerust-quick-{}-glove", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let words = [
+        "the",
+        "a",
+        "in",
+        "to",
+        "of",
+        "and",
+        "fire",
+        "flood",
+        "storm",
+        "love",
+        "news",
+        "crash",
+        "killed",
+        "emergency",
+        "police",
+        "bomb",
+        "disaster",
+        "people",
+        "video",
+        "burning",
+    ];
+    let text: String = words
+        .iter()
+        .enumerate()
+        .map(|(k, w)| {
+            let v: Vec<String> = (0..8)
+                .map(|j| format!("{:.4}", (k as f64 * 1.7 + j as f64 * 0.9).sin()))
+                .collect();
+            format!("{w} {}\n", v.join(" "))
+        })
+        .collect();
+    let glove = dir.join("glove.tiny.8d.txt");
+    std::fs::write(&glove, text).expect("write glove");
+    let glove = glove.to_string_lossy().to_string();
+    let run = run_example("nlp_disaster_tweets", &["--glove", &glove]);
+    let Some(r) = ran_or_skipped(&run, "nlp_disaster_tweets") else {
+        return;
+    };
+    assert_eq!(num(&r, "glove.dim"), 8.0);
+    assert_eq!(num(&r, "glove.words_found"), words.len() as f64);
+    for key in ["model_6", "model_7"] {
+        // Frozen Embedding(10000, 8) + Dense(64) + Dense(1).
+        assert_eq!(num(&r, &format!("{key}.params")), 80_000.0 + 576.0 + 65.0);
+        assert_eq!(num(&r, &format!("{key}.trainable_params")), 576.0 + 65.0);
+        let f1 = num(&r, &format!("{key}.f1"));
+        assert!((0.0..=1.0).contains(&f1), "{key} f1 {f1}");
+    }
+    assert_eq!(r["model_6.embedding_unchanged"], Value::Bool(true));
+    // The notebook's 10 % split of the (here --quick, 320-tweet) training data.
+    assert_eq!(num(&r, "model_7.n_train"), 32.0);
+    assert_eq!(
+        r["ensemble.members"],
+        serde_json::json!(["model_0", "model_2", "model_6"])
+    );
+    assert!(
+        run.stdout.contains("Non-trainable params: 80,000"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
