@@ -33,7 +33,7 @@ pub mod prelude {
         Activation, Add, AveragePooling1D, AveragePooling2D, Bidirectional, Concatenate, Conv1D,
         Conv2D, Dense, Dot, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPool1D,
         GlobalMaxPooling1D, Input, Layer, Masking, MaxPool2D, MaxPooling1D, MaxPooling2D, Multiply,
-        Reshape, SimpleRNN, SymbolicCall, GRU, LSTM,
+        Reshape, SimpleRNN, SymbolicCall, TextVectorization, GRU, LSTM,
     };
     // Models and training.
     pub use kerust_layers::{
@@ -52,10 +52,11 @@ pub mod prelude {
     // Saving and loading (.h5, .keras, native directory).
     pub use kerust_io::{load_model, save_model, ModelCheckpoint};
 
-    // Text preprocessing (Keras `preprocessing.text` / `sequence` and `TextVectorization`).
+    // Text preprocessing (Keras `preprocessing.text` / `sequence`). `TextVectorization` above is
+    // the model layer; its tensor-free engine stays at `kerust::text::TextVectorization`.
     pub use kerust_text::{
         hashing_trick, one_hot, pad_sequences, text_to_word_sequence, OutputMode, PadSequences,
-        TextError, TextVectorization, Tokenizer,
+        TextError, Tokenizer,
     };
 
     // Datasets: loaders, the cache with verified downloads, and scikit-learn's split.
@@ -103,5 +104,25 @@ mod tests {
         assert_eq!(seqs, vec![vec![1, 2, 6]]);
         let acc = accuracy_score(&[1i64, 0, 1], &[1i64, 1, 1]).unwrap();
         assert!((acc - 2.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn prelude_text_vectorization_is_the_model_layer() {
+        let sentences = ["fire near the school", "I love fruits", "fire spreads fast"];
+        let mut text_vectorizer = TextVectorization::new()
+            .max_tokens(20)
+            .output_sequence_length(4);
+        text_vectorizer.adapt(&sentences).unwrap();
+        let inputs = Input::new(&[1]).dtype("string").tensor();
+        let x = text_vectorizer.clone().apply(&inputs).unwrap();
+        let x = Embedding::new(20, 3).apply(&x).unwrap();
+        let x = GlobalAveragePooling1D::new().apply(&x).unwrap();
+        let outputs = Dense::new(1).activation("sigmoid").apply(&x).unwrap();
+        let mut model = Model::new(&[&inputs], &[&outputs]).unwrap();
+        assert_eq!(model.predict(["some text"]).unwrap().shape(), [1, 1]);
+        let Data::Int(ids) = text_vectorizer.call_texts(&["fire zebra"]).unwrap() else {
+            panic!("int mode")
+        };
+        assert_eq!(ids.data(), [2, 1, 0, 0]);
     }
 }

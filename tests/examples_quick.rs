@@ -208,6 +208,50 @@ fn lecture18_text_intro_matches_the_tokenizer_slides() {
 }
 
 #[test]
+fn lecture18_text_intro_conv1d_matches_np_convolve() {
+    let run = run_example("lecture18_text_intro", &[]);
+    let r = run.report.as_ref().expect("text intro always reports");
+    let list = |key: &str| -> Vec<f64> {
+        r[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("report lacks list {key}: {r}"))
+            .iter()
+            .map(|v| v.as_f64().expect("number"))
+            .collect()
+    };
+    let close = |got: Vec<f64>, want: &[f64], key: &str| {
+        assert_eq!(got.len(), want.len(), "{key}: {got:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-6, "{key}: {got:?} vs {want:?}");
+        }
+    };
+    // np.convolve([0,1,2,1,0], [0.2,0.6,0.2][::-1], 'same') on the slide.
+    let lecture = [0.2, 1.0, 1.6, 1.0, 0.2];
+    close(list("conv1d.same"), &lecture, "conv1d.same");
+    close(
+        list("conv1d.np_convolve_same"),
+        &lecture,
+        "conv1d.np_convolve_same",
+    );
+    close(list("conv1d.formula"), &lecture, "conv1d.formula");
+    close(list("conv1d.valid"), &[1.0, 1.6, 1.0], "conv1d.valid");
+    // numpy's own answers for the asymmetric kernel [0.1, 0.6, 0.3].
+    close(
+        list("conv1d.asymmetric_conv1d"),
+        &[0.3, 1.2, 1.6, 0.8, 0.1],
+        "conv1d.asymmetric_conv1d",
+    );
+    close(
+        list("conv1d.asymmetric_np_convolve"),
+        &[0.1, 0.8, 1.6, 1.2, 0.3],
+        "conv1d.asymmetric_np_convolve",
+    );
+    assert_eq!(num(r, "conv1d.params"), 3.0);
+    assert_eq!(r["conv1d.all_agree"], Value::Bool(true));
+    assert_plot(&run, "conv1d_same.png");
+}
+
+#[test]
 fn bst261_imdb_prints_the_lecture_summaries() {
     let run = run_example("bst261_imdb", &[]);
     let r = run.report.as_ref().expect("summaries need no data");
@@ -252,6 +296,148 @@ fn nlp_disaster_tweets_baseline_matches_the_notebook() {
         serde_json::json!([1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1])
     );
     assert_plot(&run, "tweets_results.png");
+
+    // The shared TextVectorization: Keras's vocabulary (checked against tf.keras 2 on this split).
+    assert_eq!(num(&r, "avg_tokens"), 15.0);
+    assert_eq!(num(&r, "vocab.size"), 10_000.0);
+    assert_eq!(
+        r["vocab.top5"],
+        serde_json::json!(["", "[UNK]", "the", "a", "in"])
+    );
+    assert_eq!(
+        r["vocab.bottom5"],
+        serde_json::json!(["pages", "paeds", "pads", "padres", "paddytomlinson1"])
+    );
+    assert!(
+        run.stdout
+            .contains("= [264, 3, 232, 4, 13, 698, 0, 0, 0, 0, 0, 0, 0, 0, 0]"),
+        "{}",
+        run.stdout
+    );
+    // The notebook's summaries: one new Embedding(10000, 128) per model.
+    for (key, params) in [
+        ("model_1", 1_280_129.0),
+        ("model_2", 1_329_473.0),
+        ("model_3", 1_317_313.0),
+        ("model_4", 1_378_945.0),
+        ("model_5", 1_300_545.0),
+    ] {
+        assert_eq!(num(&r, &format!("{key}.params")), params, "{key}");
+        assert_eq!(num(&r, &format!("{key}.trainable_params")), params, "{key}");
+        let acc = num(&r, &format!("{key}.accuracy"));
+        assert!((0.0..=100.0).contains(&acc), "{key} accuracy {acc}");
+        for m in ["precision", "recall", "f1"] {
+            let v = num(&r, &format!("{key}.{m}"));
+            assert!((0.0..=1.0).contains(&v), "{key}.{m} = {v}");
+        }
+        assert!(num(&r, &format!("{key}.train_seconds")) >= 0.0);
+        // Weighted recall is accuracy.
+        assert!((num(&r, &format!("{key}.recall")) * 100.0 - acc).abs() < 1e-9);
+    }
+    assert!(
+        run.stdout.contains("Total params: 1,378,945"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        r["glove"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("skipped")),
+        "{r}"
+    );
+    assert_eq!(
+        r["ensemble.members"],
+        serde_json::json!(["model_0", "model_2", "model_3"])
+    );
+    let e = num(&r, "ensemble.accuracy");
+    assert!((0.0..=100.0).contains(&e), "{e}");
+    assert_eq!(r["save_load.equal"], Value::Bool(true));
+    assert_eq!(
+        num(&r, "save_load.accuracy_saved"),
+        num(&r, "save_load.accuracy_loaded")
+    );
+    assert!(num(&r, "speed.best_seconds_per_prediction") > 0.0);
+    assert!(num(&r, "speed.baseline_seconds_per_prediction") > 0.0);
+    assert_eq!(r["test_samples.probs"].as_array().map(Vec::len), Some(10));
+    for f in ["tweets_f1.png", "tweets_speed_score.png"] {
+        assert_plot(&run, f);
+    }
+    // Embedding projector files: every vocabulary word but the padding '' (index 0).
+    let meta = std::fs::read_to_string(run.out_dir.join("embedding_metadata.tsv")).unwrap();
+    let lines: Vec<&str> = meta.lines().collect();
+    assert_eq!(lines.len(), 9_999);
+    assert_eq!(&lines[..3], ["[UNK]", "the", "a"]);
+    let vectors = std::fs::read_to_string(run.out_dir.join("embedding_vectors.tsv")).unwrap();
+    assert_eq!(vectors.lines().count(), 9_999);
+    assert!(vectors.lines().all(|l| l.split('\t').count() == 128));
+    assert!(run.out_dir.join("best_model").is_dir());
+}
+
+#[test]
+fn nlp_disaster_tweets_runs_models_6_and_7_on_a_tiny_glove_file() {
+    // A hand-made GloVe-format file (8 values per word) stands in for glove.6B.*d.txt.
+    let dir = std::env::temp_dir().join(format!("kerust-quick-{}-glove", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let words = [
+        "the",
+        "a",
+        "in",
+        "to",
+        "of",
+        "and",
+        "fire",
+        "flood",
+        "storm",
+        "love",
+        "news",
+        "crash",
+        "killed",
+        "emergency",
+        "police",
+        "bomb",
+        "disaster",
+        "people",
+        "video",
+        "burning",
+    ];
+    let text: String = words
+        .iter()
+        .enumerate()
+        .map(|(k, w)| {
+            let v: Vec<String> = (0..8)
+                .map(|j| format!("{:.4}", (k as f64 * 1.7 + j as f64 * 0.9).sin()))
+                .collect();
+            format!("{w} {}\n", v.join(" "))
+        })
+        .collect();
+    let glove = dir.join("glove.tiny.8d.txt");
+    std::fs::write(&glove, text).expect("write glove");
+    let glove = glove.to_string_lossy().to_string();
+    let run = run_example("nlp_disaster_tweets", &["--glove", &glove]);
+    let Some(r) = ran_or_skipped(&run, "nlp_disaster_tweets") else {
+        return;
+    };
+    assert_eq!(num(&r, "glove.dim"), 8.0);
+    assert_eq!(num(&r, "glove.words_found"), words.len() as f64);
+    for key in ["model_6", "model_7"] {
+        // Frozen Embedding(10000, 8) + Dense(64) + Dense(1).
+        assert_eq!(num(&r, &format!("{key}.params")), 80_000.0 + 576.0 + 65.0);
+        assert_eq!(num(&r, &format!("{key}.trainable_params")), 576.0 + 65.0);
+        let f1 = num(&r, &format!("{key}.f1"));
+        assert!((0.0..=1.0).contains(&f1), "{key} f1 {f1}");
+    }
+    assert_eq!(r["model_6.embedding_unchanged"], Value::Bool(true));
+    // The notebook's 10 % split of the (here --quick, 320-tweet) training data.
+    assert_eq!(num(&r, "model_7.n_train"), 32.0);
+    assert_eq!(
+        r["ensemble.members"],
+        serde_json::json!(["model_0", "model_2", "model_6"])
+    );
+    assert!(
+        run.stdout.contains("Non-trainable params: 80,000"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -274,4 +460,146 @@ fn lab8_sst_has_the_lecture_vocabulary_and_model() {
     assert_eq!(num(&r, "vocab_size"), 4_823.0);
     assert_eq!(num(&r, "wrong.params"), 112.0);
     assert_eq!(num(&r, "lstm.params"), 162_722.0);
+}
+
+#[test]
+fn lab8_mnist_cnn_has_the_lab_architectures() {
+    let run = run_example("lab8_mnist_cnn", &[]);
+    let Some(r) = ran_or_skipped(&run, "lab8_mnist_cnn") else {
+        return;
+    };
+    // 320 + 18,496 + 16,010; 64 + 2,112 + 31,370; 25,120 + 330 (Keras counts).
+    assert_eq!(num(&r, "cnn.params"), 34_826.0);
+    assert_eq!(num(&r, "cnn_1x1.params"), 33_546.0);
+    assert_eq!(num(&r, "cnn_28x28.params"), 25_450.0);
+    for key in ["cnn", "cnn_1x1", "cnn_28x28"] {
+        let acc = num(&r, &format!("{key}.test_accuracy"));
+        assert!((0.0..=1.0).contains(&acc), "{key}: {acc}");
+        assert!(num(&r, &format!("{key}.train_seconds")) > 0.0);
+    }
+    assert_eq!(num(&r, "n_train"), 2000.0);
+    assert_eq!(num(&r, "n_test"), 500.0);
+    // Only the test CSV is mirrored: the run must say it is not the lab's split.
+    if r["split"].as_str().unwrap_or("").contains("80/20") {
+        assert!(
+            run.stdout.contains("does NOT use the lab's data split"),
+            "{}",
+            run.stdout
+        );
+    }
+    assert!(
+        run.stdout.contains("Total params: 34,826"),
+        "{}",
+        run.stdout
+    );
+    for f in [
+        "mnist_loss.png",
+        "mnist_accuracy.png",
+        "mnist_test_accuracy.png",
+        "mnist_digits.png",
+    ] {
+        assert_plot(&run, f);
+    }
+}
+
+/// A fresh empty folder: a `--data` without the Yelp download, whatever this machine has cached.
+fn empty_data_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kerust-quick-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[test]
+fn lecture18_yelp_builds_the_lecture_models_without_data() {
+    let dir = empty_data_dir("yelp-none");
+    let run = run_example("lecture18_yelp", &["--data", &dir.to_string_lossy()]);
+    let r = run.report.as_ref().expect("the models need no data");
+    assert_eq!(num(r, "mlp.params"), 500_571.0);
+    assert_eq!(num(r, "rnn.params"), 500_672.0);
+    assert_eq!(num(r, "conv1d_rnn.params"), 500_727.0);
+    assert_eq!(num(r, "lstm.params"), 502_538.0);
+    assert_eq!(r["data_found"], Value::Bool(false));
+    assert!(run.stdout.contains("SKIP training"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("cargo xtask download yelp_review_polarity"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("(None, None, 5)"), "{}", run.stdout);
+}
+
+#[test]
+fn lecture18_yelp_exits_non_zero_when_training_without_data() {
+    // Asking for training (--sample N, or a full run) without the download is an error (status 2)
+    // that says how to get the data; only `--quick` alone treats it as a skip.
+    build_examples();
+    let exe = profile_dir()
+        .join("examples")
+        .join(format!("lecture18_yelp{}", std::env::consts::EXE_SUFFIX));
+    let dir = empty_data_dir("yelp-train-none");
+    let out = Command::new(&exe)
+        .args(["--sample", "100", "--data"])
+        .arg(&dir)
+        .output()
+        .expect("run lecture18_yelp");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cargo xtask download yelp_review_polarity"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn lecture18_yelp_trains_on_a_yelp_polarity_csv() {
+    // A small file in the download's layout and format ("label","text", labels 1/2, `\n` escapes)
+    // stands in for the 560,000 reviews.
+    let dir = empty_data_dir("yelp-data");
+    let csv_dir = dir.join("yelp_review_polarity_csv");
+    std::fs::create_dir_all(&csv_dir).expect("temp dir");
+    let (good, bad) = (["great", "friendly", "tasty"], ["awful", "rude", "cold"]);
+    let filler = ["the", "food", "staff", "was", "and", "very", "place", "we"];
+    let mut state = 7u64;
+    let mut next = move |n: usize| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as usize % n
+    };
+    let mut rows = |n: usize| -> String {
+        (0..n)
+            .map(|_| {
+                let label = 1 + next(2);
+                let words: Vec<&str> = (0..5 + next(20))
+                    .map(|i| match i % 4 {
+                        0 if label == 2 => good[next(3)],
+                        0 => bad[next(3)],
+                        _ => filler[next(filler.len())],
+                    })
+                    .collect();
+                format!("\"{label}\",\"{}.\\nThe end.\"\n", words.join(" "))
+            })
+            .collect()
+    };
+    std::fs::write(csv_dir.join("train.csv"), rows(300)).expect("write train.csv");
+    std::fs::write(csv_dir.join("test.csv"), rows(20)).expect("write test.csv");
+    let run = run_example(
+        "lecture18_yelp",
+        &["--data", &dir.to_string_lossy(), "--sample", "200"],
+    );
+    let r = run.report.as_ref().expect("report");
+    assert_eq!(r["data_found"], Value::Bool(true));
+    assert_eq!(num(r, "n_reviews"), 200.0);
+    assert_eq!(num(r, "n_train"), 160.0);
+    assert_eq!(num(r, "n_test"), 40.0);
+    for key in ["mlp", "rnn", "conv1d_rnn", "lstm"] {
+        let acc = num(r, &format!("{key}.test_accuracy"));
+        assert!((0.0..=1.0).contains(&acc), "{key}: {acc}");
+        assert!(num(r, &format!("{key}.test_loss")).is_finite(), "{key}");
+        assert_eq!(num(r, &format!("{key}.epochs_run")), 1.0, "{key}");
+    }
+    assert_plot(&run, "yelp_val_loss.png");
+    assert_plot(&run, "yelp_test_accuracy.png");
 }

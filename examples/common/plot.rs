@@ -1,4 +1,5 @@
-//! The three plot kinds the lectures draw: curves over epochs, y vs ŷ scatter, and bars comparing models.
+//! The plot kinds the lectures draw: curves over epochs, y vs ŷ scatter, bars (single or grouped)
+//! comparing models, and named points.
 use super::AnyResult;
 use plotters::prelude::*;
 use std::path::Path;
@@ -193,6 +194,122 @@ pub fn bars(path: &Path, title: &str, y_label: &str, items: &[(&str, f32)]) -> A
             let x = i as f32;
             Rectangle::new([(x - 0.35, 0.0), (x + 0.35, *v)], color.filled())
         }))
+        .map_err(err)?;
+    root.present().map_err(err)?;
+    Ok(())
+}
+
+/// Several bars per item (`DataFrame.plot(kind="bar")`): one group per item, one colour per series.
+pub fn grouped_bars(
+    path: &Path,
+    title: &str,
+    y_label: &str,
+    items: &[&str],
+    series: &[(&str, Vec<f32>)],
+) -> AnyResult<()> {
+    let root = BitMapBackend::new(path, (1100, 650)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let hi = series
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .filter(|v| v.is_finite())
+        .fold(0f32, f32::max)
+        .max(1e-6)
+        * 1.15;
+    let names: Vec<String> = items.iter().map(|n| n.to_string()).collect();
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 24))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(60)
+        .build_cartesian_2d(-0.5f32..items.len() as f32 - 0.5, 0f32..hi)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .y_desc(y_label)
+        .x_labels(items.len() * 2 + 1)
+        .x_label_style(("sans-serif", 11))
+        .x_label_formatter(&|v| {
+            let i = v.round();
+            if (v - i).abs() < 1e-3 && i >= 0.0 {
+                names.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .draw()
+        .map_err(err)?;
+    let k = series.len().max(1) as f32;
+    let width = 0.8 / k;
+    for (s, (name, values)) in series.iter().enumerate() {
+        let color = COLORS[s % COLORS.len()];
+        chart
+            .draw_series(values.iter().enumerate().map(|(i, v)| {
+                let x0 = i as f32 - 0.4 + s as f32 * width;
+                Rectangle::new([(x0, 0.0), (x0 + width, *v)], color.filled())
+            }))
+            .map_err(err)?
+            .label(*name)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 15, y + 5)], color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)?;
+    Ok(())
+}
+
+/// Named points (`plt.scatter(x, y, label=name)` once per point, then `plt.legend()`).
+pub fn labeled_points(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    points: &[(&str, f32, f32)],
+) -> AnyResult<()> {
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    // From 0 to past the slowest point: times per prediction can be microseconds.
+    let x_hi = points
+        .iter()
+        .map(|p| p.1)
+        .fold(0f32, f32::max)
+        .max(f32::MIN_POSITIVE)
+        * 1.25;
+    let (x_lo, y) = (0f32, points.iter().map(|p| p.2));
+    let (y_lo, y_hi) = range(y);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 24))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .x_label_formatter(&|v| format!("{v:.1e}"))
+        .draw()
+        .map_err(err)?;
+    for (i, (name, x, y)) in points.iter().enumerate() {
+        let color = COLORS[i % COLORS.len()];
+        chart
+            .draw_series(std::iter::once(Circle::new((*x, *y), 7, color.filled())))
+            .map_err(err)?
+            .label(*name)
+            .legend(move |(x, y)| Circle::new((x + 8, y), 5, color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
         .map_err(err)?;
     root.present().map_err(err)?;
     Ok(())

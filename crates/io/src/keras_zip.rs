@@ -3,6 +3,7 @@
 use crate::error::{IoError, Result};
 use crate::keras3_weights;
 use crate::keras_h5::{parse_json, KERAS_VERSION};
+use crate::text_assets;
 use crate::weights::{param_budget, require_built, stored_values};
 use kerust_hdf5::{File, FileBuilder};
 use kerust_layers::{model_from_config_limited, AnyModel, ModelCore};
@@ -34,16 +35,19 @@ pub fn keras_bytes(model: &ModelCore, path: &Path) -> Result<Vec<u8>> {
         json!({"keras_version": KERAS_VERSION, "date_saved": date_saved(), "saved_by": "kerust"});
     let mut fb = FileBuilder::new();
     keras3_weights::write_model_vars(model, fb.root_mut())?;
+    let assets = text_assets::write_keras_assets(model, &mut config, fb.root_mut())?;
     let weights = fb.to_bytes()?;
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
     // Stored like Keras: h5py then reads the weights member by seeking inside the zip.
     let opts =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    for (name, bytes) in [
-        (METADATA, metadata.to_string().into_bytes()),
-        (CONFIG, config.to_string().into_bytes()),
-        (WEIGHTS, weights),
-    ] {
+    let members = [
+        (METADATA.to_string(), metadata.to_string().into_bytes()),
+        (CONFIG.to_string(), config.to_string().into_bytes()),
+        (WEIGHTS.to_string(), weights),
+    ];
+    for (name, bytes) in members.into_iter().chain(assets) {
+        let name = name.as_str();
         w.start_file(name, opts)
             .map_err(|e| zip_err(path, name, e))?;
         w.write_all(&bytes)
@@ -111,6 +115,17 @@ pub fn load_keras_bytes(bytes: &[u8], path: &Path) -> Result<AnyModel> {
     let mut model = model_from_config_limited(&cfg, param_budget(stored_values(file.root())))
         .map_err(|e| IoError::model(path, CONFIG, e))?;
     keras3_weights::read_model_vars(&mut model, file.root(), Path::new(&name))?;
+    text_assets::read_keras_assets(
+        &mut model,
+        file.root(),
+        |member_name| {
+            if z.index_for_name(member_name).is_none() {
+                return Ok(None);
+            }
+            member(&mut z, member_name, text_assets::MAX_VOCABULARY_BYTES, path).map(Some)
+        },
+        path,
+    )?;
     if let Some(c) = cfg.get("compile_config").filter(|c| c.is_object()) {
         // Keras also loads an uncompilable model (with a warning): leave it uncompiled.
         if model.compile_from_config(c).is_err() {

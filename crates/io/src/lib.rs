@@ -23,6 +23,7 @@ pub mod keras_h5;
 pub mod keras_zip;
 pub mod native;
 pub mod npy;
+pub mod text_assets;
 pub mod weights;
 
 pub use checkpoint::ModelCheckpoint;

@@ -114,11 +114,13 @@ fn every_layer_type_round_trips_in_every_format() {
     }
     let (mut d, xd) = siamese_model();
     let (mut e, xe) = merge_model();
+    let (mut t, xt) = text_model();
     check_all_formats(&mut d, &xd, "siamese");
     check_all_formats(&mut e, &xe, "merge");
+    check_all_formats(&mut t, &xt, "text");
     // Together the models cover every layer class the registry knows.
     let mut seen: Vec<&str> = vec!["InputLayer"];
-    for m in [&*a, &*b, &*c, &*d, &*e]
+    for m in [&*a, &*b, &*c, &*d, &*e, &*t]
         .into_iter()
         .chain(seqs.iter().map(|(_, (m, _))| &**m))
     {

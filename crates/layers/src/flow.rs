@@ -111,6 +111,37 @@ impl From<&[&str]> for Data {
         Data::Text(Arc::new(v.iter().map(|s| s.to_string()).collect()))
     }
 }
+impl From<&[String]> for Data {
+    fn from(v: &[String]) -> Self {
+        Data::Text(Arc::new(v.to_vec()))
+    }
+}
+impl From<&Vec<String>> for Data {
+    fn from(v: &Vec<String>) -> Self {
+        Data::Text(Arc::new(v.clone()))
+    }
+}
+impl From<Vec<&str>> for Data {
+    fn from(v: Vec<&str>) -> Self {
+        Data::from(&v[..])
+    }
+}
+impl From<&Vec<&str>> for Data {
+    fn from(v: &Vec<&str>) -> Self {
+        Data::from(&v[..])
+    }
+}
+/// `model.predict(["some text"])`.
+impl<const N: usize> From<[&str; N]> for Data {
+    fn from(v: [&str; N]) -> Self {
+        Data::from(&v[..])
+    }
+}
+impl<const N: usize> From<&[&str; N]> for Data {
+    fn from(v: &[&str; N]) -> Self {
+        Data::from(&v[..])
+    }
+}
 
 /// Several model inputs (or targets); a single tensor converts into a one-element list.
 #[derive(Debug, Clone)]

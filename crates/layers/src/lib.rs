@@ -15,6 +15,7 @@ pub mod merge;
 pub mod model;
 pub mod optimizers;
 pub mod param;
+pub mod preprocessing;
 pub mod random;
 pub mod registry;
 pub mod regularizers;
@@ -53,6 +54,7 @@ pub use model::{
 };
 pub use optimizers::{Adagrad, Adam, Optimizer, RMSprop, SGD};
 pub use param::Param;
+pub use preprocessing::text_vectorization::{TextVectorization, TextVectorizationEngine};
 pub use random::set_random_seed;
 pub use registry::layer_from_config;
 pub use regularizers::{l1, l1_l2, l2, Regularizer};

@@ -29,6 +29,7 @@ pub const REGISTERED: &[&str] = &[
     "Concatenate",
     "Dot",
     "Multiply",
+    "TextVectorization",
 ];
 
 /// Keras class-name aliases (`keras.layers.MaxPool1D is MaxPooling1D`, Keras 1 `Convolution1D`,
@@ -88,6 +89,9 @@ pub fn layer_from_config(class_name: &str, config: &Json) -> Result<Box<dyn Laye
         "Concatenate" => Box::new(crate::merge::concatenate::Concatenate::from_config(config)?),
         "Dot" => Box::new(crate::merge::dot::Dot::from_config(config)?),
         "Multiply" => Box::new(crate::merge::multiply::Multiply::from_config(config)?),
+        "TextVectorization" => Box::new(
+            crate::preprocessing::text_vectorization::TextVectorization::from_config(config)?,
+        ),
         other => {
             return Err(LayerError::config(
                 "layer_from_config",
@@ -158,7 +162,8 @@ pub fn estimate_params(
             | "Add"
             | "Concatenate"
             | "Dot"
-            | "Multiply" => 0,
+            | "Multiply"
+            | "TextVectorization" => 0,
             _ => return None,
         },
     )
@@ -202,6 +207,11 @@ mod tests {
             "GlobalMaxPooling1D" | "GlobalAveragePooling1D" => (json!({}), f(&[4, 3])),
             "Add" | "Concatenate" | "Multiply" => (json!({}), f(&[3])),
             "Dot" => (json!({"axes": 1}), f(&[3])),
+            "TextVectorization" => (
+                json!({"max_tokens": 10, "output_sequence_length": 4,
+                       "vocabulary": ["", "[UNK]", "a", "b"]}),
+                vec![None, Some(1)],
+            ),
             other => panic!("no sample for {other}"),
         }
     }

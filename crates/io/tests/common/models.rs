@@ -3,7 +3,8 @@
 use kerust_layers::{
     Add, AveragePooling1D, AveragePooling2D, Bidirectional, Concatenate, Conv1D, Conv2D, Data,
     Dense, Dot, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, Input, Masking,
-    MaxPooling1D, MaxPooling2D, Model, Multiply, Sequential, SymbolicCall, GRU, LSTM,
+    MaxPooling1D, MaxPooling2D, Model, Multiply, Sequential, SymbolicCall, TextVectorization, GRU,
+    LSTM,
 };
 use kerust_tensor::{IntTensor, Rng, Tensor};
 
@@ -107,4 +108,26 @@ pub fn merge_model() -> (Model, Vec<Data>) {
         Data::Float(Tensor::rand_uniform(&[4, 3], -1.0, 1.0, &mut r).unwrap()),
     ];
     (m, x)
+}
+
+/// Raw strings in: Input(dtype="string") → TextVectorization (adapted) → Embedding → pooling → Dense.
+pub fn text_model() -> (Model, Vec<Data>) {
+    let texts = [
+        "the fire spread",
+        "I love fruits",
+        "fire near the school",
+        "love it",
+    ];
+    let mut tv = TextVectorization::new()
+        .max_tokens(20)
+        .output_sequence_length(5);
+    tv.adapt(&texts).unwrap();
+    let inputs = Input::new(&[1]).dtype("string").tensor();
+    let x = tv.apply(&inputs).unwrap();
+    let x = Embedding::new(20, 3).apply(&x).unwrap();
+    let x = GlobalAveragePooling1D::new().apply(&x).unwrap();
+    let out = Dense::new(1).activation("sigmoid").apply(&x).unwrap();
+    let m = Model::new(&[&inputs], &[&out]).unwrap();
+    let x: &[&str] = &["fire in the school", "unknown words", "love"];
+    (m, vec![Data::from(x)])
 }

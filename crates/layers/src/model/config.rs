@@ -128,10 +128,12 @@ impl ModelCore {
             json!([g.layers[g.nodes[node].layer].name(), call_index[node], out])
         };
         let tensor = |node: usize, out: usize| -> Json {
-            let dtype = match g.layers[g.nodes[node].layer].input_kind() {
-                InputKind::Int if g.layers[g.nodes[node].layer].class_name() == "InputLayer" => {
-                    g.layers[g.nodes[node].layer].get_config()["dtype"].clone()
-                }
+            // The dtype Keras records for the tensor: an input's own, int64 ids out of an int-mode
+            // TextVectorization, float32 for everything else.
+            let layer = &g.layers[g.nodes[node].layer];
+            let dtype = match layer.class_name() {
+                "InputLayer" => layer.get_config()["dtype"].clone(),
+                "TextVectorization" if layer.get_config()["output_mode"] == "int" => json!("int64"),
                 _ => json!("float32"),
             };
             json!({"class_name": "__keras_tensor__", "config": {
@@ -769,6 +771,22 @@ mod tests {
             .unwrap()
             .to_string()
             .contains("nope"));
+    }
+
+    #[test]
+    fn string_and_id_tensors_record_keras_dtypes() {
+        use crate::{Input, TextVectorization};
+        let mut tv = TextVectorization::new().output_sequence_length(3);
+        tv.adapt(&["a b c", "b c"]).unwrap();
+        let x = Input::new(&[1]).dtype("string").tensor();
+        let ids = tv.apply(&x).unwrap();
+        let y = Embedding::new(5, 2).apply(&ids).unwrap();
+        let m = crate::Model::new(&[&x], &[&y]).unwrap();
+        let cfg = m.to_config();
+        let layers = cfg["config"]["layers"].as_array().unwrap();
+        let arg = |i: usize| &layers[i]["inbound_nodes"][0]["args"][0]["config"]["dtype"];
+        assert_eq!(arg(1), "string");
+        assert_eq!(arg(2), "int64");
     }
 
     #[test]
