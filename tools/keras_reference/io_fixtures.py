@@ -56,6 +56,68 @@ def func_shared(K):
     return m
 
 
+def inp(K, shape, dtype="float32", name=None):
+    if K is tf_keras:
+        return K.Input(shape=shape, dtype=dtype, name=name)
+    return K.Input(shape=shape, dtype=dtype, name=name)
+
+
+def seq_lstm_gru(K):
+    # mask_zero: the inputs contain zeros, so masked steps are exercised on load.
+    x = inp(K, (7,), "int32", "ids")
+    h = K.layers.Embedding(20, 4, mask_zero=True)(x)
+    h = K.layers.LSTM(5, return_sequences=True)(h)
+    h = K.layers.GRU(4, reset_after=False, return_sequences=True)(h)
+    h = K.layers.GRU(3)(h)  # reset_after=True, the default
+    out = K.layers.Dense(2, activation="softmax")(h)
+    m = K.Model(x, out, name="seq_lstm_gru")
+    m.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return m
+
+
+def seq_bi_conv(K):
+    m = K.Sequential([
+        inp(K, (8,), "int32"),
+        K.layers.Embedding(15, 4),
+        K.layers.Bidirectional(K.layers.LSTM(3, return_sequences=True)),
+        K.layers.Conv1D(4, 2, activation="relu"),
+        K.layers.MaxPooling1D(2),
+        K.layers.Bidirectional(K.layers.GRU(2, return_sequences=True), merge_mode="sum"),
+        K.layers.GlobalMaxPooling1D(),
+        K.layers.Dense(1, activation="sigmoid"),
+    ], name="seq_bi_conv")
+    m.compile(optimizer="adam", loss="binary_crossentropy")
+    return m
+
+
+def seq_conv2d(K):
+    m = K.Sequential([
+        inp(K, (36,)),
+        K.layers.Reshape((6, 6, 1)),
+        K.layers.Conv2D(3, (3, 3), activation="relu"),
+        K.layers.MaxPooling2D((2, 2)),
+        K.layers.Flatten(),
+        K.layers.Dense(4, activation="softmax"),
+    ], name="seq_conv2d")
+    m.compile(optimizer="sgd", loss="categorical_crossentropy")
+    return m
+
+
+def func_siamese(K):
+    # The Quora shape: shared Embedding + shared LSTM on two id inputs, Dot and Concatenate heads.
+    a = inp(K, (6,), "int32", "q1")
+    b = inp(K, (6,), "int32", "q2")
+    emb = K.layers.Embedding(12, 4, name="shared_emb")
+    lstm = K.layers.LSTM(3, name="shared_lstm")
+    ha, hb = lstm(emb(a)), lstm(emb(b))
+    dot = K.layers.Dot(axes=1)([ha, hb])
+    cat = K.layers.Concatenate()([ha, hb, dot])
+    out = K.layers.Dense(1, activation="sigmoid")(cat)
+    m = K.Model([a, b], out, name="func_siamese")
+    m.compile(optimizer="adam", loss="binary_crossentropy")
+    return m
+
+
 def perturb(m):
     # Non-trivial weights (zeros biases would hide bias mix-ups).
     m.set_weights([w + rng.normal(0, 0.3, w.shape).astype(np.float32) for w in m.get_weights()])
@@ -65,8 +127,15 @@ INPUTS = {
     "seq_rnn": [rng.integers(0, 20, size=(5, 6)).astype(np.int32)],
     "seq_dense": [rng.normal(size=(5, 4)).astype(np.float32)],
     "func_shared": [rng.normal(size=(5, 3)).astype(np.float32), rng.normal(size=(5, 3)).astype(np.float32)],
+    "seq_lstm_gru": [np.array([[3, 5, 0, 0, 7, 1, 2], [0, 0, 0, 4, 4, 9, 1], [1, 2, 3, 4, 5, 6, 7],
+                               [8, 0, 8, 0, 8, 0, 8], [19, 18, 17, 0, 0, 0, 0]], dtype=np.int32)],
+    "seq_bi_conv": [rng.integers(0, 15, size=(5, 8)).astype(np.int32)],
+    "seq_conv2d": [rng.normal(size=(5, 36)).astype(np.float32)],
+    "func_siamese": [rng.integers(0, 12, size=(5, 6)).astype(np.int32), rng.integers(0, 12, size=(5, 6)).astype(np.int32)],
 }
-BUILDERS = {"seq_rnn": seq_rnn, "seq_dense": seq_dense, "func_shared": func_shared}
+BUILDERS = {"seq_rnn": seq_rnn, "seq_dense": seq_dense, "func_shared": func_shared,
+            "seq_lstm_gru": seq_lstm_gru, "seq_bi_conv": seq_bi_conv, "seq_conv2d": seq_conv2d,
+            "func_siamese": func_siamese}
 
 
 def save_preds(name, tag, preds):

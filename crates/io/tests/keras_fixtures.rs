@@ -8,6 +8,14 @@ const MODELS: &[(&str, usize, usize)] = &[
     ("seq_rnn", 1, 1),
     ("seq_dense", 1, 1),
     ("func_shared", 2, 2),
+    // Embedding(mask_zero) → LSTM → GRU(reset_after=false) → GRU(reset_after=true) → Dense.
+    ("seq_lstm_gru", 1, 1),
+    // Bidirectional LSTM (concat) / GRU (sum), Conv1D, MaxPooling1D, GlobalMaxPooling1D.
+    ("seq_bi_conv", 1, 1),
+    // Reshape → Conv2D → MaxPooling2D → Flatten → Dense.
+    ("seq_conv2d", 1, 1),
+    // Quora-shaped: shared Embedding + shared LSTM on two inputs, Dot, Concatenate.
+    ("func_siamese", 2, 1),
 ];
 
 fn expected(model: &str, tag: &str, outputs: usize) -> Vec<Vec<f32>> {

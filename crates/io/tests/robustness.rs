@@ -81,7 +81,7 @@ fn fuzz(name: &str, orig: &[u8], mut load: impl FnMut(Vec<u8>)) {
 
 #[test]
 fn keras_h5_loaders_survive_mutations() {
-    for f in ["seq_rnn.tf2.h5", "func_shared.k3.h5"] {
+    for f in ["seq_rnn.tf2.h5", "func_shared.k3.h5", "seq_lstm_gru.k3.h5"] {
         let orig = std::fs::read(fixture(f)).unwrap();
         fuzz(f, &orig, |b| {
             if let Ok(file) = kerust_hdf5::File::from_bytes(b) {
@@ -118,7 +118,7 @@ fn zip_with(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
 
 #[test]
 fn keras_zip_loader_survives_mutations() {
-    for f in ["seq_rnn.keras", "func_shared.keras"] {
+    for f in ["seq_rnn.keras", "func_shared.keras", "seq_lstm_gru.keras"] {
         let orig = std::fs::read(fixture(f)).unwrap();
         let p = Path::new(f);
         fuzz(f, &orig, |b| {

@@ -11,7 +11,7 @@ use crate::losses::Loss;
 use crate::registry::layer_from_config;
 use kerust_tensor::Rng;
 use serde_json::{json, Map, Value as Json};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::{Deref, DerefMut};
 
 /// A model read from a config: `Sequential` or functional. Derefs to [`ModelCore`].
@@ -517,6 +517,37 @@ fn node_refs(node: &Json) -> Result<Vec<(String, usize, usize)>> {
     Ok(out)
 }
 
+/// Names of the layers whose outputs some call reads as data (`args`, or a Keras 2 node list).
+fn data_tensor_sources(entries: &[Json]) -> HashSet<String> {
+    let mut out = Vec::new();
+    for entry in entries {
+        for node in entry
+            .get("inbound_nodes")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Ok(refs) = node_refs(node) {
+                out.extend(refs);
+            }
+        }
+    }
+    out.into_iter().map(|(name, _, _)| name).collect()
+}
+
+/// Keras 3 writes the mask that `Embedding(mask_zero=True)` computes as a `NotEqual` op node whose
+/// output only feeds `mask=` keyword arguments. kerust propagates masks itself, so such a node is
+/// dropped; a `NotEqual` whose output is used as data is still an unknown layer.
+fn is_implicit_mask_op(entry: &Json, class: &str, data_refs: &HashSet<String>) -> bool {
+    let name = entry.get("name").and_then(Json::as_str).unwrap_or("");
+    // Legacy `.h5` configs omit "module"; `.keras` ones name the ops module.
+    let is_op = entry
+        .get("module")
+        .and_then(Json::as_str)
+        .is_none_or(|m| m.starts_with("keras.src.ops"));
+    class == "NotEqual" && is_op && !data_refs.contains(name)
+}
+
 /// `input_layers` / `output_layers`: one `[name, node, tensor]` or a list of them.
 fn endpoint_refs(v: Option<&Json>, what: &str) -> Result<Vec<(String, usize, usize)>> {
     let v = v.ok_or_else(|| bad(format!("functional config needs '{what}'")))?;
@@ -552,8 +583,12 @@ impl Model {
         let mut pending: Vec<Vec<Vec<(String, usize, usize)>>> = Vec::new();
         let mut raw: Vec<(&str, &Json)> = Vec::new();
         let mut by_name: HashMap<String, usize> = HashMap::new();
+        let data_refs = data_tensor_sources(entries);
         for entry in entries {
             let (class, lc) = layer_parts(entry)?;
+            if is_implicit_mask_op(entry, class, &data_refs) {
+                continue;
+            }
             let layer = layer_from_config(class, lc)?;
             raw.push((class, lc));
             let lname = entry
@@ -734,6 +769,33 @@ mod tests {
             .unwrap()
             .to_string()
             .contains("nope"));
+    }
+
+    #[test]
+    fn keras3_mask_op_nodes_are_dropped_unless_used_as_data() {
+        let kt = |name: &str, shape: Json| json!({"class_name": "__keras_tensor__", "config": {"shape": shape, "keras_history": [name, 0, 0]}});
+        let layers = |dense_arg: Json| {
+            json!([
+                {"class_name": "InputLayer", "name": "x", "config": {"batch_shape": [null, 3], "dtype": "int32", "name": "x"}, "inbound_nodes": []},
+                {"class_name": "Embedding", "name": "e", "config": {"name": "e", "input_dim": 5, "output_dim": 2, "mask_zero": true},
+                 "inbound_nodes": [{"args": [kt("x", json!([null, 3]))], "kwargs": {}}]},
+                {"module": "keras.src.ops.numpy", "class_name": "NotEqual", "name": "not_equal", "config": {"name": "not_equal"},
+                 "inbound_nodes": [{"args": [kt("x", json!([null, 3])), 0], "kwargs": {}}]},
+                {"class_name": "LSTM", "name": "l", "config": {"name": "l", "units": 2},
+                 "inbound_nodes": [{"args": [dense_arg], "kwargs": {"mask": kt("not_equal", json!([null, 3]))}}]}
+            ])
+        };
+        let cfg = |dense_arg: Json| {
+            json!({"class_name": "Functional", "config": {"name": "m", "layers": layers(dense_arg),
+                "input_layers": [["x", 0, 0]], "output_layers": [["l", 0, 0]]}})
+        };
+        let m = model_from_config(&cfg(kt("e", json!([null, 3, 2])))).unwrap();
+        assert_eq!(m.graph.layers.len(), 3, "the mask op is not a layer");
+        let e = model_from_config(&cfg(kt("not_equal", json!([null, 3]))))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("NotEqual"), "{e}");
     }
 
     #[test]
