@@ -603,3 +603,49 @@ fn lecture18_yelp_trains_on_a_yelp_polarity_csv() {
     assert_plot(&run, "yelp_val_loss.png");
     assert_plot(&run, "yelp_test_accuracy.png");
 }
+
+#[test]
+fn lecture18_quora_has_the_lecture_siamese_lstm() {
+    let run = run_example("lecture18_quora", &[]);
+    let Some(r) = ran_or_skipped(&run, "lecture18_quora") else {
+        return;
+    };
+    // Embedding(50000 + 2, 128) + LSTM(128) on 128 features + Dot + Dense(1) on 1 feature; the
+    // shared Embedding and LSTM count once although each is called on both questions.
+    let embedding = (50_000 + 2) * 128;
+    let lstm = 4 * 128 * (128 + 128 + 1);
+    let dense = 1 + 1;
+    assert_eq!(num(&r, "params"), (embedding + lstm + dense) as f64);
+    assert_eq!(num(&r, "params"), 6_531_842.0);
+    assert!(
+        run.stdout.contains("Total params: 6,531,842"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("Connected to"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("['embedding[0][0]',") && run.stdout.contains("'embedding[1][0]']"),
+        "the LSTM is called on both embeddings:\n{}",
+        run.stdout
+    );
+    // sklearn's test_size=0.1 rounds the test count up.
+    let (n, n_train, n_val) = (num(&r, "n_pairs"), num(&r, "n_train"), num(&r, "n_val"));
+    assert_eq!(n_val, (n * 0.1).ceil(), "{r}");
+    assert_eq!(n_train + n_val, n);
+    for key in ["val_accuracy", "majority_baseline", "pair_probability"] {
+        let v = num(&r, key);
+        assert!((0.0..=1.0).contains(&v), "{key} = {v}");
+    }
+    assert!(num(&r, "majority_baseline") >= 0.5);
+    // EarlyStopping restored the best epoch: evaluate gives that epoch's val_loss again.
+    let best = num(&r, "best_epoch");
+    assert!(best >= 1.0 && best <= num(&r, "epochs_run"), "{r}");
+    let val_loss = num(&r, "val_loss");
+    let best_val_loss = num(&r, "best_epoch_val_loss");
+    assert!(
+        (val_loss - best_val_loss).abs() <= 1e-4 * best_val_loss.abs().max(1.0),
+        "evaluate {val_loss} vs history at best epoch {best_val_loss}"
+    );
+    assert!(num(&r, "seconds") > 0.0);
+    assert_plot(&run, "quora_loss.png");
+}

@@ -384,6 +384,20 @@ impl ModelCore {
         for penalty in std::mem::take(&mut ctx.losses) {
             loss = loss.add(&penalty)?;
         }
+        if !training {
+            // Keras adds the regularization penalties of trainable weights to the loss in
+            // `test_step` too, so `evaluate` and `val_loss` include them (the forward pass of
+            // inference collects none).
+            let mut seen = std::collections::HashSet::new();
+            for p in self.graph.params() {
+                if let (true, Some(r)) = (p.trainable, &p.regularizer) {
+                    if seen.insert(p.id()) {
+                        let w = ctx.tape.constant(p.value.clone());
+                        loss = loss.add(&r.penalty(&w)?)?;
+                    }
+                }
+            }
+        }
         let loss_value = loss.value().item()?;
         if training {
             // Embedding tables get row-sparse gradients (same values; no dense zero fill).
