@@ -34,18 +34,20 @@ enum Part {
 }
 
 #[derive(Default)]
-struct Inner {
+pub(crate) struct Inner {
     /// Per variable: does a gradient need to flow into it?
     requires_grad: Vec<bool>,
     /// Per variable: is it a leaf (parameter or input) rather than an op result?
     leaf: Vec<bool>,
     nodes: Vec<Node>,
+    /// Probability outputs of softmax / sigmoid → (kind, logits id, logits value).
+    pub(crate) logits: HashMap<usize, (crate::logits::LogitsOf, usize, Tensor)>,
 }
 
 /// A recording of one forward pass. Cheap to clone (shared handle).
 #[derive(Clone, Default)]
 pub struct Tape {
-    inner: Rc<RefCell<Inner>>,
+    pub(crate) inner: Rc<RefCell<Inner>>,
 }
 
 /// A tensor value on a tape. Ops on `Var`s record themselves.

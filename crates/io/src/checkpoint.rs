@@ -21,6 +21,8 @@ pub struct ModelCheckpoint {
     pub best: Option<f32>,
     /// Files written, in order.
     pub saved: Vec<PathBuf>,
+    /// The last warning printed (the monitored value was not logged), like Keras's UserWarning.
+    pub last_warning: Option<String>,
 }
 
 impl ModelCheckpoint {
@@ -34,6 +36,7 @@ impl ModelCheckpoint {
             mode: "auto".into(),
             best: None,
             saved: Vec::new(),
+            last_warning: None,
         }
     }
     pub fn monitor(mut self, monitor: &str) -> Self {
@@ -176,6 +179,12 @@ impl Callback for ModelCheckpoint {
         if self.save_best_only {
             // Keras skips (with a warning) when the monitored value is not logged.
             let Some(current) = logs.get(&self.monitor) else {
+                let message = format!(
+                    "Can save best model only with {} available, skipping.",
+                    self.monitor
+                );
+                eprintln!("UserWarning: {message}");
+                self.last_warning = Some(message);
                 return Ok(());
             };
             let better = match self.best {

@@ -95,3 +95,33 @@ fn save_best_only_writes_the_improving_epochs_weights() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn save_best_only_warns_and_skips_when_the_monitor_is_not_logged() {
+    let x = Tensor::from_vec(vec![0.5, -0.5, 1.0, 0.0], &[2, 2]).unwrap();
+    let y = Tensor::from_vec(vec![1.0, 0.0], &[2, 1]).unwrap();
+    let mut m = Sequential::new();
+    m.add(Dense::new(1).activation("sigmoid").input_shape(&[2]))
+        .unwrap();
+    m.compile(Adam::new(), "binary_crossentropy", &[]).unwrap();
+    let dir = std::env::temp_dir().join(format!("kerust-ckpt-nokey-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("best.keras");
+    // No validation data: "val_loss" is never logged.
+    let ckpt = Rc::new(RefCell::new(
+        ModelCheckpoint::new(path.to_str().unwrap()).save_best_only(true),
+    ));
+    m.fit(
+        &x,
+        &y,
+        FitArgs::new().epochs(2).verbose(0).callback(ckpt.clone()),
+    )
+    .unwrap();
+    let c = ckpt.borrow();
+    assert!(c.saved.is_empty());
+    assert!(!path.exists());
+    assert_eq!(
+        c.last_warning.as_deref(),
+        Some("Can save best model only with val_loss available, skipping.")
+    );
+}

@@ -1,6 +1,6 @@
 //! Keras losses by name: each reduces to the mean over samples (`sum_over_batch_size`).
 use crate::error::{LayerError, Result};
-use kerust_autograd::Var;
+use kerust_autograd::{LogitsOf, Var};
 use kerust_tensor::Tensor;
 
 /// Keras clips probabilities to `[eps, 1-eps]` before taking logs.
@@ -73,6 +73,13 @@ impl Loss {
             y_true.clone()
         };
         let t = tape.constant(y_true.clone());
+        // Like Keras: probabilities straight out of a sigmoid / last-axis softmax are scored from
+        // their logits (`output._keras_logits`), which stays exact where the probabilities
+        // saturate (e.g. raw 0-255 pixels into a softmax) instead of clipping to 1e-7.
+        let logits = |want: LogitsOf| match y_pred.keras_logits() {
+            Some((kind, z)) if kind == want => Some(z),
+            _ => None,
+        };
         let out = match *self {
             Loss::MeanSquaredError => y_pred.sub(&t)?.square()?.mean_all()?,
             Loss::MeanAbsoluteError => y_pred.sub(&t)?.abs()?.mean_all()?,
@@ -96,9 +103,14 @@ impl Loss {
                     .mean_all()?
             }
             Loss::BinaryCrossentropy { from_logits } => {
-                if from_logits {
+                let cached = if from_logits {
+                    None
+                } else {
+                    logits(LogitsOf::Sigmoid)
+                };
+                if from_logits || cached.is_some() {
                     // max(x,0) - x*y + log(1 + e^-|x|)
-                    let x = y_pred;
+                    let x = cached.as_ref().unwrap_or(y_pred);
                     x.relu()?
                         .sub(&x.mul(&t)?)?
                         .add(&x.abs()?.neg()?.exp()?.add_scalar(1.0)?.log()?)?
@@ -112,8 +124,15 @@ impl Loss {
                 }
             }
             Loss::CategoricalCrossentropy { from_logits } => {
+                let cached = if from_logits {
+                    None
+                } else {
+                    logits(LogitsOf::Softmax)
+                };
                 let logp = if from_logits {
                     y_pred.log_softmax(-1)?
+                } else if let Some(z) = cached {
+                    z.log_softmax(-1)?
                 } else {
                     // Keras renormalises the probabilities, then clips.
                     y_pred
@@ -204,6 +223,35 @@ mod tests {
                 .abs()
                 < 1e-6
         );
+    }
+
+    #[test]
+    fn saturated_softmax_and_sigmoid_are_scored_from_their_logits_like_keras() {
+        // Keras 3.15: Dense(3, softmax) with logits [500, 0, -500], label 1 → evaluate 500.0;
+        // Dense(1, sigmoid) with logit 200, label 0 → 200.0 (clipping would give about 16).
+        let tape = Tape::new();
+        let z = tape.param(Tensor::from_vec(vec![500.0, 0.0, -500.0], &[1, 3]).unwrap());
+        let label = Tensor::from_vec(vec![1.0], &[1]).unwrap();
+        let l = Loss::SparseCategoricalCrossentropy { from_logits: false }
+            .compute(&z.softmax(-1).unwrap(), &label)
+            .unwrap();
+        assert_eq!(l.value().item().unwrap(), 500.0);
+        let g = tape.backward(&l).unwrap();
+        // d/dz = softmax(z) - onehot: the gradient still flows where the probabilities saturate.
+        assert_eq!(g.get(&z).unwrap().to_vec().unwrap(), vec![1.0, -1.0, 0.0]);
+        let x = tape.param(Tensor::from_vec(vec![200.0], &[1, 1]).unwrap());
+        let zero = Tensor::from_vec(vec![0.0], &[1]).unwrap();
+        let l = Loss::BinaryCrossentropy { from_logits: false }
+            .compute(&x.sigmoid().unwrap(), &zero)
+            .unwrap();
+        assert_eq!(l.value().item().unwrap(), 200.0);
+        // Probabilities from elsewhere are still clipped.
+        let p = tape.constant(Tensor::from_vec(vec![1.0], &[1, 1]).unwrap());
+        let l = Loss::BinaryCrossentropy { from_logits: false }
+            .compute(&p, &zero)
+            .unwrap();
+        // -ln(1 - (1 - 1e-7)) in f32, where 1 - 1e-7 rounds to 1 - 2^-23.
+        assert!((l.value().item().unwrap() - 15.942_385).abs() < 1e-3);
     }
 
     #[test]

@@ -59,11 +59,16 @@ impl Var {
     pub fn softmax(&self, axis: isize) -> Result<Var> {
         let y = self.value.softmax(axis)?;
         let yc = y.clone();
-        self.tape.record1(&[self], y, move |g| {
+        let out = self.tape.record1(&[self], y, move |g| {
             // dx = y * (g - sum(g * y))
             let s = g.mul(&yc)?.sum_axis(axis, true)?;
             Ok(vec![Some(yc.mul(&g.sub(&s)?)?)])
-        })
+        })?;
+        let rank = self.value.shape().len() as isize;
+        if axis == -1 || axis == rank - 1 {
+            self.tape.mark_logits(&out, crate::LogitsOf::Softmax, self);
+        }
+        Ok(out)
     }
 
     /// Log-softmax over `axis`.

@@ -69,7 +69,9 @@ impl Var {
         self.unary(f32::tanh, |_, y| 1.0 - y * y)
     }
     pub fn sigmoid(&self) -> Result<Var> {
-        self.unary(sigmoid, |_, y| y * (1.0 - y))
+        let y = self.unary(sigmoid, |_, y| y * (1.0 - y))?;
+        self.tape.mark_logits(&y, crate::LogitsOf::Sigmoid, self);
+        Ok(y)
     }
     pub fn relu(&self) -> Result<Var> {
         self.unary(|x| x.max(0.0), |x, _| if x > 0.0 { 1.0 } else { 0.0 })
