@@ -280,6 +280,118 @@ fn bst261_imdb_trains_on_an_imdb_npz() {
 }
 
 #[test]
+fn bst261_imdb_runs_the_glove_experiment_on_a_tiny_aclimdb_tree() {
+    // A hand-made aclImdb tree (6 reviews per folder) and a 100-d GloVe-format file stand in
+    // for aclImdb_v1.tar.gz and glove.6B.100d.txt; an empty --data keeps imdb.npz out of it.
+    let dir = empty_data_dir("aclimdb-glove");
+    let root = dir.join("aclImdb");
+    let (good, bad) = (
+        [
+            "great movie",
+            "a good film",
+            "great acting and a good story",
+        ],
+        [
+            "bad movie",
+            "an awful film",
+            "bad acting and an awful story",
+        ],
+    );
+    for split in ["train", "test"] {
+        for (folder, texts, rating) in [("pos", good, 9), ("neg", bad, 2)] {
+            let d = root.join(split).join(folder);
+            std::fs::create_dir_all(&d).expect("review folder");
+            for k in 0..6 {
+                let text = format!("{} {}", texts[k % 3], texts[(k + 1) % 3]);
+                std::fs::write(d.join(format!("{k}_{rating}.txt")), text).expect("review");
+            }
+        }
+    }
+    // "zebra" is in the file but not in the reviews; "great" … "awful" are in both.
+    let words = ["movie", "great", "bad", "film", "awful", "zebra"];
+    let vectors: Vec<Vec<f32>> = (0..words.len())
+        .map(|k| {
+            (0..100)
+                .map(|j| ((k * 100 + j) as f32 * 0.37).sin() * 0.5)
+                .collect()
+        })
+        .collect();
+    let text: String = words
+        .iter()
+        .zip(&vectors)
+        .map(|(w, v)| {
+            let cells: Vec<String> = v.iter().map(|x| x.to_string()).collect();
+            format!("{w} {}\n", cells.join(" "))
+        })
+        .collect();
+    let glove = dir.join("glove.tiny.100d.txt");
+    std::fs::write(&glove, text).expect("write glove");
+    let data = dir.join("no-npz");
+    std::fs::create_dir_all(&data).expect("data dir");
+    let run = run_example(
+        "bst261_imdb",
+        &[
+            "--data",
+            &data.to_string_lossy(),
+            "--imdb-dir",
+            &root.to_string_lossy(),
+            "--glove",
+            &glove.to_string_lossy(),
+        ],
+    );
+    let r = run.report.as_ref().expect("report");
+    assert_eq!(r["glove.status"], Value::String("ran".into()), "{r}");
+    // 12 training reviews: half train, half validate; all 12 test reviews are scored.
+    assert_eq!(num(r, "glove.n_reviews"), 12.0);
+    assert_eq!(num(r, "glove.n_train"), 6.0);
+    assert_eq!(num(r, "glove.n_val"), 6.0);
+    assert_eq!(num(r, "glove.n_test"), 12.0);
+    // Embedding(10000, 100) + Dense(10000 → 32) + Dense(32 → 1), as in the book's summary.
+    assert_eq!(num(r, "glove.params"), 1_320_065.0);
+    assert_eq!(num(r, "glove.trainable_params"), 320_065.0);
+    assert_eq!(num(r, "glove.non_trainable_params"), 1_000_000.0);
+    assert_eq!(num(r, "no_glove.params"), 1_320_065.0);
+    assert_eq!(num(r, "no_glove.trainable_params"), 1_320_065.0);
+    assert!(
+        run.stdout.contains("Non-trainable params: 1,000,000"),
+        "{}",
+        run.stdout
+    );
+    // Frozen means frozen, and the rows are the file's vectors for the known words.
+    let before = r["glove.embedding_checksum_before"]
+        .as_str()
+        .expect("checksum");
+    assert_eq!(Some(before), r["glove.embedding_checksum_after"].as_str());
+    assert_eq!(r["glove.embedding_unchanged"], Value::Bool(true));
+    assert_eq!(num(r, "glove.words_found"), 5.0);
+    assert_eq!(num(r, "glove.rows_matching_glove"), 5.0);
+    let sample = r["glove.sample_rows"].as_object().expect("sample rows");
+    assert_eq!(sample.len(), 3);
+    for (word, row) in sample {
+        let k = words.iter().position(|w| w == word).expect("a GloVe word");
+        let got: Vec<f32> = row
+            .as_array()
+            .expect("row")
+            .iter()
+            .map(|v| v.as_f64().expect("number") as f32)
+            .collect();
+        assert_eq!(got, vectors[k][..5], "{word}");
+    }
+    // The trainable embedding of the second model did move.
+    assert_eq!(r["no_glove.embedding_changed"], Value::Bool(true));
+    for key in ["glove", "no_glove"] {
+        assert_eq!(
+            r[&format!("{key}.val_acc")].as_array().map(Vec::len),
+            Some(2)
+        );
+        let acc = num(r, &format!("{key}.test_acc"));
+        assert!((0.0..=1.0).contains(&acc), "{key} {acc}");
+    }
+    assert_plot(&run, "glove_accuracy.png");
+    assert_plot(&run, "glove_loss.png");
+}
+
+#[test]
 fn nlp_disaster_tweets_baseline_matches_the_notebook() {
     let run = run_example("nlp_disaster_tweets", &[]);
     let Some(r) = ran_or_skipped(&run, "nlp_disaster_tweets") else {
