@@ -212,18 +212,6 @@ fn glove_architecture(name: &str) -> AnyResult<Sequential> {
     Ok(m)
 }
 
-/// Weights that training may change (a frozen layer contributes none).
-fn trainable_params(model: &Sequential) -> usize {
-    model
-        .layers()
-        .iter()
-        .filter(|l| l.trainable())
-        .flat_map(|l| l.params())
-        .filter(|p| p.trainable)
-        .map(|p| p.value.numel())
-        .sum()
-}
-
 /// The first layer's weight matrix (the Embedding's `embeddings`), row-major.
 fn embedding_weights(model: &Sequential) -> AnyResult<Vec<f32>> {
     let layers = model.layers();
@@ -294,7 +282,7 @@ fn fit_and_test(
 ) -> AnyResult<GloveRun> {
     model.compile("rmsprop", "binary_crossentropy", &["acc"])?;
     model.summary();
-    let (total, trainable) = (model.count_params(), trainable_params(model));
+    let (total, trainable) = (model.count_params(), model.count_trainable_params());
     println!(
         "params: {total} (book: 1,320,065), trainable {trainable}, non-trainable {}",
         total - trainable

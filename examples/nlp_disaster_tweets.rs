@@ -398,18 +398,6 @@ fn compare_baseline(base: &Scores, new: &Scores) {
     }
 }
 
-/// Trainable weights of a model (a layer with `trainable(false)` contributes none).
-fn trainable_params(model: &Model) -> usize {
-    model
-        .layers()
-        .iter()
-        .filter(|l| l.trainable())
-        .flat_map(|l| l.params())
-        .filter(|p| p.trainable)
-        .map(|p| p.value.numel())
-        .sum()
-}
-
 /// `layers.Input(shape=(1,), dtype="string")`.
 fn string_input() -> KerasTensor {
     Input::new(&[1]).dtype("string").tensor()
@@ -478,7 +466,7 @@ fn train_and_score(
     model.compile(Adam::new(), "binary_crossentropy", &["accuracy"])?;
     model.summary();
     let params = model.count_params();
-    let trainable = trainable_params(&model);
+    let trainable = model.count_trainable_params();
     match lecture_params {
         Some(n) => println!(
             "params: {params} (lecture {n}){}",

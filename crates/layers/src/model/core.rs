@@ -501,6 +501,20 @@ impl ModelCore {
             + self.pending.iter().map(|l| l.count_params()).sum::<usize>()
     }
 
+    /// Scalars in the weights training may change (Keras's `trainable_weights`): a layer with
+    /// `trainable(false)` contributes none, and a shared weight counts once.
+    pub fn count_trainable_params(&self) -> usize {
+        let mut seen = std::collections::HashSet::new();
+        self.graph
+            .layers
+            .iter()
+            .filter(|l| l.trainable())
+            .flat_map(|l| l.params())
+            .filter(|p| p.trainable && seen.insert(p.id()))
+            .map(|p| p.numel())
+            .sum()
+    }
+
     /// Layers in order (the `Input` layers of a Sequential are not listed, as in Keras).
     pub fn layers(&self) -> Vec<&dyn Layer> {
         self.graph

@@ -453,6 +453,47 @@ macro_rules! write_weight_options {
 }
 pub(crate) use write_weight_options;
 
+/// `params`, `params_mut` and `get_config` of a recurrent layer (fields `kernel`,
+/// `recurrent_kernel`, `bias`, `units`, `activation`, the weight options, `drop`, `seq`,
+/// `input_shape`). `$extra` maps the layer to its own config keys, written after `activation`
+/// in Keras's order.
+macro_rules! recurrent_weights_and_config {
+    ($extra:expr) => {
+        fn params(&self) -> Vec<&$crate::param::Param> {
+            self.kernel
+                .iter()
+                .chain(self.recurrent_kernel.iter())
+                .chain(self.bias.iter())
+                .collect()
+        }
+        fn params_mut(&mut self) -> Vec<&mut $crate::param::Param> {
+            self.kernel
+                .iter_mut()
+                .chain(self.recurrent_kernel.iter_mut())
+                .chain(self.bias.iter_mut())
+                .collect()
+        }
+        fn get_config(&self) -> serde_json::Value {
+            let extra: fn(&Self) -> Vec<(&'static str, serde_json::Value)> = $extra;
+            let mut m = self.base.config();
+            m.insert("units".into(), serde_json::json!(self.units));
+            m.insert(
+                "activation".into(),
+                serde_json::json!(self.activation.name()),
+            );
+            for (key, value) in extra(self) {
+                m.insert(key.into(), value);
+            }
+            $crate::rnn::common::write_weight_options!(m, self);
+            self.drop.write(&mut m);
+            self.seq.write(&mut m);
+            $crate::config::insert_input_shape(&mut m, &self.input_shape);
+            serde_json::Value::Object(m)
+        }
+    };
+}
+pub(crate) use recurrent_weights_and_config;
+
 /// `exp(x)` in f32 (Cephes polynomial, ~1 ulp), branch-free so gate loops vectorize; libm's
 /// `expf`/`tanhf` calls were a sixth of an LSTM training step.
 #[inline(always)]

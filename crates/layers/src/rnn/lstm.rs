@@ -4,8 +4,8 @@
 //! `c' = f·c + i·g`, `h' = o·act(c')`.
 use super::common::{
     add_into, apply_act, apply_sequence_mask, dropped_input, initial_states, input_features, kept,
-    recurrent_setters, result_flows, scalar_activation, sequence_input, step_mask, weight_options,
-    write_weight_options, DropoutOptions, ScalarFn, SequenceOptions,
+    recurrent_setters, recurrent_weights_and_config, result_flows, scalar_activation,
+    sequence_input, step_mask, weight_options, DropoutOptions, ScalarFn, SequenceOptions,
 };
 use crate::activations::Activation;
 use crate::config::Cfg;
@@ -278,37 +278,13 @@ impl Layer for LSTM {
         Ok(self.flows(inputs, &outs))
     }
 
-    fn params(&self) -> Vec<&Param> {
-        self.kernel
-            .iter()
-            .chain(self.recurrent_kernel.iter())
-            .chain(self.bias.iter())
-            .collect()
-    }
-    fn params_mut(&mut self) -> Vec<&mut Param> {
-        self.kernel
-            .iter_mut()
-            .chain(self.recurrent_kernel.iter_mut())
-            .chain(self.bias.iter_mut())
-            .collect()
-    }
-
-    fn get_config(&self) -> Json {
-        let mut m = self.base.config();
-        m.insert("units".into(), json!(self.units));
-        m.insert("activation".into(), json!(self.activation.name()));
-        m.insert(
-            "recurrent_activation".into(),
-            json!(self.recurrent_activation.name()),
-        );
-        m.insert("use_bias".into(), json!(self.use_bias));
-        m.insert("unit_forget_bias".into(), json!(self.unit_forget_bias));
-        write_weight_options!(m, self);
-        self.drop.write(&mut m);
-        self.seq.write(&mut m);
-        crate::config::insert_input_shape(&mut m, &self.input_shape);
-        Json::Object(m)
-    }
+    recurrent_weights_and_config!(|s| {
+        vec![
+            ("recurrent_activation", json!(s.recurrent_activation.name())),
+            ("use_bias", json!(s.use_bias)),
+            ("unit_forget_bias", json!(s.unit_forget_bias)),
+        ]
+    });
 }
 
 impl LstmJob {

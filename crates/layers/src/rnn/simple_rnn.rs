@@ -1,8 +1,8 @@
 //! `SimpleRNN`: `h_t = activation(x_t·W + h_{t-1}·U + b)`, the whole sequence as one tape node.
 use super::common::{
     add_into, apply_act, dropped_input, initial_states, input_features, kept, recurrent_setters,
-    result_flows, scalar_activation, sequence_input, step_mask, weight_options,
-    write_weight_options, DropoutOptions, ScalarFn, SequenceOptions,
+    recurrent_weights_and_config, result_flows, scalar_activation, sequence_input, step_mask,
+    weight_options, DropoutOptions, ScalarFn, SequenceOptions,
 };
 use super::lstm::input_grads;
 use crate::activations::Activation;
@@ -270,32 +270,7 @@ impl Layer for SimpleRNN {
         Ok(result_flows(&self.seq, inputs[0].mask.as_ref(), &outs))
     }
 
-    fn params(&self) -> Vec<&Param> {
-        self.kernel
-            .iter()
-            .chain(self.recurrent_kernel.iter())
-            .chain(self.bias.iter())
-            .collect()
-    }
-    fn params_mut(&mut self) -> Vec<&mut Param> {
-        self.kernel
-            .iter_mut()
-            .chain(self.recurrent_kernel.iter_mut())
-            .chain(self.bias.iter_mut())
-            .collect()
-    }
-
-    fn get_config(&self) -> Json {
-        let mut m = self.base.config();
-        m.insert("units".into(), json!(self.units));
-        m.insert("activation".into(), json!(self.activation.name()));
-        m.insert("use_bias".into(), json!(self.use_bias));
-        write_weight_options!(m, self);
-        self.drop.write(&mut m);
-        self.seq.write(&mut m);
-        crate::config::insert_input_shape(&mut m, &self.input_shape);
-        Json::Object(m)
-    }
+    recurrent_weights_and_config!(|s| vec![("use_bias", json!(s.use_bias))]);
 }
 
 /// Backpropagation through time for one SimpleRNN call.
