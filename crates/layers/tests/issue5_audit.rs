@@ -254,3 +254,18 @@ fn keras_in_training_metrics_are_logged_under_their_given_names() {
     assert!((logs.get("Precision").unwrap() - precision).abs() < 1e-6);
     assert!((logs.get("recall").unwrap() - tp / (tp + fneg)).abs() < 1e-6);
 }
+
+#[test]
+fn trainable_params_skip_frozen_layers_and_count_shared_weights_once() {
+    let a = Input::new(&[3]).dtype("int32").tensor();
+    let b = Input::new(&[3]).dtype("int32").tensor();
+    let emb = Embedding::new(10, 4).trainable(false).shared();
+    let (ea, eb) = (emb.call(&a).unwrap(), emb.call(&b).unwrap());
+    let dense = Dense::new(2).shared();
+    let (da, db) = (dense.call(&ea).unwrap(), dense.call(&eb).unwrap());
+    let out = Add::new().apply_multi(&[&da, &db]).unwrap().remove(0);
+    let m = Model::new(&[&a, &b], &[&out]).unwrap();
+    // Embedding 10·4 = 40 frozen; Dense 4·2 + 2 = 10 trainable, shared by both branches.
+    assert_eq!(m.count_params(), 50);
+    assert_eq!(m.count_trainable_params(), 10);
+}
