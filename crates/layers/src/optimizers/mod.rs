@@ -122,6 +122,22 @@ macro_rules! optimizer_setters {
 }
 pub(crate) use optimizer_setters;
 
+/// A gradient must have its weight's shape; the error names the weight and both shapes.
+fn check_grad_shape(p: &Param, grad_shape: &[usize]) -> Result<()> {
+    if p.value.shape() == grad_shape {
+        return Ok(());
+    }
+    Err(LayerError::config(
+        "optimizer",
+        format!(
+            "gradient of '{}' has shape {:?}, weight has {:?}",
+            p.name,
+            grad_shape,
+            p.value.shape()
+        ),
+    ))
+}
+
 /// A Keras optimizer: turns gradients into in-place weight updates.
 pub trait Optimizer: Send + Sync {
     /// Keras class name (`Adam`).
@@ -150,17 +166,7 @@ pub trait Optimizer: Send + Sync {
         self.base().clip(&mut grads)?;
         let t = self.base().iterations + 1;
         for (p, g) in params.into_iter().zip(&grads) {
-            if p.value.shape() != g.shape() {
-                return Err(LayerError::config(
-                    "optimizer",
-                    format!(
-                        "gradient of '{}' has shape {:?}, weight has {:?}",
-                        p.name,
-                        g.shape(),
-                        p.value.shape()
-                    ),
-                ));
-            }
+            check_grad_shape(p, g.shape())?;
             self.update_one(p, g, t)?;
         }
         self.base_mut().iterations = t;
@@ -180,17 +186,7 @@ pub trait Optimizer: Send + Sync {
         }
         let t = self.base().iterations + 1;
         for (p, g) in pairs {
-            if p.value.shape() != g.shape() {
-                return Err(LayerError::config(
-                    "optimizer",
-                    format!(
-                        "gradient of '{}' has shape {:?}, weight has {:?}",
-                        p.name,
-                        g.shape(),
-                        p.value.shape()
-                    ),
-                ));
-            }
+            check_grad_shape(p, &g.shape())?;
             match &g {
                 Grad::Dense(d) => self.update_one(p, d, t)?,
                 Grad::Rows(r) => self.update_rows(p, r, t)?,
