@@ -160,34 +160,59 @@ pub fn series_with_target(path: &Path, title: &str, series: &[f32], target: f32)
     Ok(())
 }
 
+/// Axes for bar charts: one category per integer x in `0..names.len()`, labelled with its name
+/// (in `label_size` points when given), values from 0 to `hi`.
+fn category_chart<'a, 'b>(
+    root: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
+    title: &str,
+    y_label: &str,
+    names: &[&str],
+    hi: f32,
+    label_size: Option<u32>,
+) -> AnyResult<
+    ChartContext<
+        'a,
+        BitMapBackend<'b>,
+        Cartesian2d<plotters::coord::types::RangedCoordf32, plotters::coord::types::RangedCoordf32>,
+    >,
+> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 24))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(60)
+        .build_cartesian_2d(-0.5f32..names.len() as f32 - 0.5, 0f32..hi)
+        .map_err(err)?;
+    let label = |v: &f32| {
+        let i = v.round();
+        if (v - i).abs() < 1e-3 && i >= 0.0 {
+            names
+                .get(i as usize)
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_x_mesh()
+        .y_desc(y_label)
+        .x_labels(names.len() * 2 + 1)
+        .x_label_formatter(&label);
+    if let Some(size) = label_size {
+        mesh.x_label_style(("sans-serif", size));
+    }
+    mesh.draw().map_err(err)?;
+    Ok(chart)
+}
+
 /// Bars comparing models (e.g. accuracy per model).
 pub fn bars(path: &Path, title: &str, y_label: &str, items: &[(&str, f32)]) -> AnyResult<()> {
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let hi = items.iter().map(|(_, v)| *v).fold(0f32, f32::max).max(1e-6) * 1.1;
-    let names: Vec<String> = items.iter().map(|(n, _)| n.to_string()).collect();
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 24))
-        .margin(15)
-        .x_label_area_size(45)
-        .y_label_area_size(60)
-        .build_cartesian_2d(-0.5f32..items.len() as f32 - 0.5, 0f32..hi)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .y_desc(y_label)
-        .x_labels(items.len() * 2 + 1)
-        .x_label_formatter(&|v| {
-            let i = v.round();
-            if (v - i).abs() < 1e-3 && i >= 0.0 {
-                names.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
-        .draw()
-        .map_err(err)?;
+    let names: Vec<&str> = items.iter().map(|(n, _)| *n).collect();
+    let mut chart = category_chart(&root, title, y_label, &names, hi, None)?;
     chart
         .draw_series(items.iter().enumerate().map(|(i, (_, v))| {
             let color = COLORS[i % COLORS.len()];
@@ -216,30 +241,7 @@ pub fn grouped_bars(
         .fold(0f32, f32::max)
         .max(1e-6)
         * 1.15;
-    let names: Vec<String> = items.iter().map(|n| n.to_string()).collect();
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 24))
-        .margin(15)
-        .x_label_area_size(45)
-        .y_label_area_size(60)
-        .build_cartesian_2d(-0.5f32..items.len() as f32 - 0.5, 0f32..hi)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .y_desc(y_label)
-        .x_labels(items.len() * 2 + 1)
-        .x_label_style(("sans-serif", 11))
-        .x_label_formatter(&|v| {
-            let i = v.round();
-            if (v - i).abs() < 1e-3 && i >= 0.0 {
-                names.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
-        .draw()
-        .map_err(err)?;
+    let mut chart = category_chart(&root, title, y_label, items, hi, Some(11))?;
     let k = series.len().max(1) as f32;
     let width = 0.8 / k;
     for (s, (name, values)) in series.iter().enumerate() {
