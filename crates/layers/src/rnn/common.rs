@@ -2,9 +2,11 @@
 //! states, scalar gate activations and input checks.
 use crate::activations::Activation;
 use crate::config::Cfg;
+use crate::ctx::Ctx;
 use crate::error::{LayerError, Result};
 use crate::flow::{Flow, Value};
 use crate::layer::Shape;
+use crate::param::Param;
 use kerust_autograd::Var;
 use kerust_tensor::{Rng, Tensor};
 use serde_json::{json, Map, Value as Json};
@@ -247,6 +249,73 @@ pub fn initial_states<'a>(
             Ok(v)
         })
         .collect()
+}
+
+/// What every fused recurrent call starts from: the checked input, initial states, weight `Var`s,
+/// per-step mask, step order, dropout masks and the dropped-out input.
+pub struct RecurrentCall<'a> {
+    pub x: &'a Var,
+    pub b: usize,
+    pub t: usize,
+    /// Input features (rows of the kernel).
+    pub d: usize,
+    pub init: Vec<&'a Var>,
+    pub w: Var,
+    pub rk: Var,
+    pub bias: Option<Var>,
+    pub mask: Option<Vec<f32>>,
+    pub steps: Vec<usize>,
+    pub dmask: Option<Vec<f32>>,
+    pub rmask: Option<Vec<f32>>,
+    /// `x` with the input dropout mask applied.
+    pub xd: Tensor,
+}
+
+/// The shared start of a SimpleRNN / LSTM / GRU call. `weights` are kernel, recurrent kernel and
+/// bias; `states` is how many initial state tensors the layer takes. The weight `Var`s are made in
+/// Keras order and the dropout masks drawn last, so the tape and the RNG see the same sequence
+/// for every layer.
+pub fn recurrent_call<'a>(
+    layer: &str,
+    inputs: &'a [Flow],
+    ctx: &mut Ctx,
+    weights: [Option<&Param>; 3],
+    units: usize,
+    states: usize,
+    (seq, drop): (&SequenceOptions, &DropoutOptions),
+) -> Result<RecurrentCall<'a>> {
+    let not_built = || LayerError::NotBuilt(format!("layer '{layer}'"));
+    let [kernel, recurrent_kernel, bias] = weights;
+    let kp = kernel.ok_or_else(not_built)?;
+    let up = recurrent_kernel.ok_or_else(not_built)?;
+    let d = kp.value.shape()[0];
+    let (x, b, t) = sequence_input(layer, inputs, d)?;
+    let init = initial_states(layer, inputs, states, b, units)?;
+    let w = ctx.param(kp)?;
+    let rk = ctx.param(up)?;
+    let bias = match bias {
+        Some(p) => Some(ctx.param(p)?),
+        None => None,
+    };
+    let mask = step_mask(inputs[0].mask.as_ref(), b, t)?;
+    let steps = seq.steps(t);
+    let (dmask, rmask) = drop.masks(ctx.training, b, d, units, ctx.rng);
+    let xd = dropped_input(x.value(), dmask.as_deref(), b, t, d)?;
+    Ok(RecurrentCall {
+        x,
+        b,
+        t,
+        d,
+        init,
+        w,
+        rk,
+        bias,
+        mask,
+        steps,
+        dmask,
+        rmask,
+        xd,
+    })
 }
 
 /// An activation or its derivative on one scalar.

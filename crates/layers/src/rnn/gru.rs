@@ -4,9 +4,9 @@
 //! `hh = act(x·W_h + b_h + r ⊙ (h·U_h + b'_h))`; `reset_after=false` (bias `[3u]`):
 //! `hh = act(x·W_h + b_h + (r ⊙ h)·U_h)`; then `h' = z ⊙ h + (1 − z) ⊙ hh`.
 use super::common::{
-    add_into, apply_act, dropped_input, initial_states, input_features, kept, recurrent_setters,
-    recurrent_weights_and_config, result_flows, scalar_activation, sequence_input, step_mask,
-    weight_options, DropoutOptions, ScalarFn, SequenceOptions,
+    add_into, apply_act, input_features, kept, recurrent_call, recurrent_setters,
+    recurrent_weights_and_config, result_flows, scalar_activation, weight_options, DropoutOptions,
+    RecurrentCall, ScalarFn, SequenceOptions,
 };
 use super::lstm::input_grads;
 use crate::activations::Activation;
@@ -190,27 +190,38 @@ impl Layer for GRU {
     }
 
     fn call(&self, inputs: &[Flow], ctx: &mut Ctx) -> Result<Vec<Flow>> {
-        let name = self.base.name();
-        let not_built = || LayerError::NotBuilt(format!("layer '{name}'"));
-        let kp = self.kernel.as_ref().ok_or_else(not_built)?;
-        let up = self.recurrent_kernel.as_ref().ok_or_else(not_built)?;
-        let (d, u) = (kp.value.shape()[0], self.units);
+        let u = self.units;
         let g3 = 3 * u;
-        let (x, b, t) = sequence_input(name, inputs, d)?;
-        let init = initial_states(name, inputs, 1, b, u)?;
+        let RecurrentCall {
+            x,
+            b,
+            t,
+            d,
+            init,
+            w,
+            rk,
+            bias,
+            mask,
+            steps,
+            dmask,
+            rmask,
+            xd,
+        } = recurrent_call(
+            self.base.name(),
+            inputs,
+            ctx,
+            [
+                self.kernel.as_ref(),
+                self.recurrent_kernel.as_ref(),
+                self.bias.as_ref(),
+            ],
+            u,
+            1,
+            (&self.seq, &self.drop),
+        )?;
         let acts = self.acts()?;
         let [fa, _, fr, _] = acts;
         let reset_after = self.reset_after;
-        let w = ctx.param(kp)?;
-        let rk = ctx.param(up)?;
-        let bias = match &self.bias {
-            Some(p) => Some(ctx.param(p)?),
-            None => None,
-        };
-        let mask = step_mask(inputs[0].mask.as_ref(), b, t)?;
-        let steps = self.seq.steps(t);
-        let (dmask, rmask) = self.drop.masks(ctx.training, b, d, u, ctx.rng);
-        let xd = dropped_input(x.value(), dmask.as_deref(), b, t, d)?;
         let bias_v = bias.as_ref().map(|v| v.value().to_vec()).transpose()?;
         let (b_in, b_rec) = match &bias_v {
             Some(v) if reset_after => (Some(&v[..g3]), Some(&v[g3..])),

@@ -3,9 +3,9 @@
 //! Gates in Keras order `i, f, c, o`: `z = x·W + h·U + b`, `i,f,o = σ(z)`, `g = act(z_c)`,
 //! `c' = f·c + i·g`, `h' = o·act(c')`.
 use super::common::{
-    add_into, apply_act, apply_sequence_mask, dropped_input, initial_states, input_features, kept,
+    add_into, apply_act, apply_sequence_mask, input_features, kept, recurrent_call,
     recurrent_setters, recurrent_weights_and_config, result_flows, scalar_activation,
-    sequence_input, step_mask, weight_options, DropoutOptions, ScalarFn, SequenceOptions,
+    weight_options, DropoutOptions, RecurrentCall, ScalarFn, SequenceOptions,
 };
 use crate::activations::Activation;
 use crate::config::Cfg;
@@ -102,24 +102,35 @@ impl LSTM {
     /// and a `Send` job holding everything the pure computation needs. `Bidirectional` runs two
     /// jobs at once; RNG draws stay in call order, so results do not depend on threads.
     pub(crate) fn prepare(&self, inputs: &[Flow], ctx: &mut Ctx) -> Result<(Vec<Var>, LstmJob)> {
-        let name = self.base.name();
-        let not_built = || LayerError::NotBuilt(format!("layer '{name}'"));
-        let kp = self.kernel.as_ref().ok_or_else(not_built)?;
-        let up = self.recurrent_kernel.as_ref().ok_or_else(not_built)?;
-        let (d, u) = (kp.value.shape()[0], self.units);
-        let (x, b, t) = sequence_input(name, inputs, d)?;
-        let init = initial_states(name, inputs, 2, b, u)?;
+        let u = self.units;
+        let RecurrentCall {
+            x,
+            b,
+            t,
+            d,
+            init,
+            w,
+            rk,
+            bias,
+            mask,
+            steps,
+            dmask,
+            rmask,
+            xd,
+        } = recurrent_call(
+            self.base.name(),
+            inputs,
+            ctx,
+            [
+                self.kernel.as_ref(),
+                self.recurrent_kernel.as_ref(),
+                self.bias.as_ref(),
+            ],
+            u,
+            2,
+            (&self.seq, &self.drop),
+        )?;
         let acts = self.acts()?;
-        let w = ctx.param(kp)?;
-        let rk = ctx.param(up)?;
-        let bias = match &self.bias {
-            Some(p) => Some(ctx.param(p)?),
-            None => None,
-        };
-        let mask = step_mask(inputs[0].mask.as_ref(), b, t)?;
-        let steps = self.seq.steps(t);
-        let (dmask, rmask) = self.drop.masks(ctx.training, b, d, u, ctx.rng);
-        let xd = dropped_input(x.value(), dmask.as_deref(), b, t, d)?;
 
         let mut vars = vec![x.clone(), w.clone(), rk.clone()];
         if let Some(bv) = &bias {

@@ -1,8 +1,8 @@
 //! `SimpleRNN`: `h_t = activation(x_t·W + h_{t-1}·U + b)`, the whole sequence as one tape node.
 use super::common::{
-    add_into, apply_act, dropped_input, initial_states, input_features, kept, recurrent_setters,
-    recurrent_weights_and_config, result_flows, scalar_activation, sequence_input, step_mask,
-    weight_options, DropoutOptions, ScalarFn, SequenceOptions,
+    add_into, apply_act, input_features, kept, recurrent_call, recurrent_setters,
+    recurrent_weights_and_config, result_flows, scalar_activation, weight_options, DropoutOptions,
+    RecurrentCall, ScalarFn, SequenceOptions,
 };
 use super::lstm::input_grads;
 use crate::activations::Activation;
@@ -152,23 +152,35 @@ impl Layer for SimpleRNN {
 
     fn call(&self, inputs: &[Flow], ctx: &mut Ctx) -> Result<Vec<Flow>> {
         let name = self.base.name();
-        let not_built = || LayerError::NotBuilt(format!("layer '{name}'"));
-        let kp = self.kernel.as_ref().ok_or_else(not_built)?;
-        let up = self.recurrent_kernel.as_ref().ok_or_else(not_built)?;
-        let (d, h) = (kp.value.shape()[0], self.units);
-        let (x, b, t) = sequence_input(name, inputs, d)?;
-        let init = initial_states(name, inputs, 1, b, h)?;
+        let h = self.units;
+        let RecurrentCall {
+            x,
+            b,
+            t,
+            d,
+            init,
+            w,
+            rk: u,
+            bias,
+            mask,
+            steps,
+            dmask,
+            rmask,
+            xd,
+        } = recurrent_call(
+            name,
+            inputs,
+            ctx,
+            [
+                self.kernel.as_ref(),
+                self.recurrent_kernel.as_ref(),
+                self.bias.as_ref(),
+            ],
+            h,
+            1,
+            (&self.seq, &self.drop),
+        )?;
         let (f, df) = scalar_activation(name, self.activation)?;
-        let w = ctx.param(kp)?;
-        let u = ctx.param(up)?;
-        let bias = match &self.bias {
-            Some(p) => Some(ctx.param(p)?),
-            None => None,
-        };
-        let mask = step_mask(inputs[0].mask.as_ref(), b, t)?;
-        let steps = self.seq.steps(t);
-        let (dmask, rmask) = self.drop.masks(ctx.training, b, d, h, ctx.rng);
-        let xd = dropped_input(x.value(), dmask.as_deref(), b, t, d)?;
 
         // X·W (+b) for every step at once: [b*t, h].
         let mut xw = vec![0.0f32; b * t * h];
