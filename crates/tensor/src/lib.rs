@@ -26,6 +26,7 @@ pub mod cuda_backend;
 
 pub use cpu::elementwise::sigmoid;
 pub use cpu::gemm::sgemm;
+pub use cpu::packed_gemm::{sgemm_packed, PackedB};
 pub use device::Device;
 pub use error::{Result, TensorError};
 pub use int::IntTensor;

@@ -569,7 +569,8 @@ pub(crate) use recurrent_weights_and_config;
 pub fn fast_exp(x: f32) -> f32 {
     const MAGIC: f32 = 12_582_912.0; // 1.5·2²³: adding it rounds to the nearest integer
     let x = x.clamp(-87.0, 88.0);
-    let n = (x * std::f32::consts::LOG2_E + MAGIC) - MAGIC;
+    let shifted = x * std::f32::consts::LOG2_E + MAGIC;
+    let n = shifted - MAGIC;
     let r = x - n * 0.693_359_4 - n * -2.121_944_4e-4;
     let mut p = 1.987_569_1e-4f32;
     p = p * r + 1.398_2e-3;
@@ -578,7 +579,10 @@ pub fn fast_exp(x: f32) -> f32 {
     p = p * r + 1.666_666_5e-1;
     p = p * r + 0.5;
     let y = p * r * r + r + 1.0;
-    y * f32::from_bits(((n as i32 + 127) as u32) << 23)
+    // n sits in the low mantissa bits of `shifted` (ulp 1 there), so 2ⁿ is an integer add and a
+    // shift: no saturating float→int conversion in the vector loop.
+    let n_bits = shifted.to_bits().wrapping_sub(MAGIC.to_bits());
+    y * f32::from_bits(n_bits.wrapping_add(127) << 23)
 }
 
 /// `tanh(x) = 1 − 2 / (e^{2x} + 1)` on [`fast_exp`].

@@ -18,7 +18,7 @@ use crate::initializers::Initializer;
 use crate::layer::{Layer, LayerBase, Shape};
 use crate::param::Param;
 use crate::regularizers::Regularizer;
-use kerust_tensor::{sgemm, Rng, Tensor};
+use kerust_tensor::{sgemm, sgemm_packed, PackedB, Rng, Tensor};
 use serde_json::{json, Value as Json};
 
 /// Keras `GRU(units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
@@ -259,6 +259,12 @@ impl Layer for GRU {
             }
             (zr, hh)
         };
+        // Recurrent kernels packed once for every step.
+        let up = PackedB::new(&u_all, u, u_all.len() / u.max(1), false)?;
+        let uhp = match reset_after {
+            true => None,
+            false => Some(PackedB::new(&u_h, u, u, false)?),
+        };
         let mut h = match init.first() {
             Some(v) => v.value().to_vec()?,
             None => vec![0.0f32; b * u],
@@ -290,18 +296,7 @@ impl Layer for GRU {
             let ak = &mut aux[k * bu..(k + 1) * bu];
             // Recurrent projections: [b, 3u] (reset_after) or [b, 2u].
             let rw = if reset_after { g3 } else { 2 * u };
-            sgemm(
-                false,
-                false,
-                b,
-                rw,
-                u,
-                1.0,
-                hd,
-                &u_all,
-                0.0,
-                &mut rec[..b * rw],
-            )?;
+            sgemm_packed(b, hd, &up, 0.0, &mut rec[..b * rw])?;
             for bi in 0..b {
                 let xr = &xw[(bi * t + s) * g3..(bi * t + s + 1) * g3];
                 let rr = &rec[bi * rw..(bi + 1) * rw];
@@ -326,8 +321,8 @@ impl Layer for GRU {
                     }
                 }
             }
-            if !reset_after {
-                sgemm(false, false, b, u, u, 1.0, ak, &u_h, 0.0, &mut rech)?;
+            if let Some(uhp) = &uhp {
+                sgemm_packed(b, ak, uhp, 0.0, &mut rech)?;
                 for bi in 0..b {
                     let xr = &xw[(bi * t + s) * g3..(bi * t + s + 1) * g3];
                     let gh = &mut gk[bi * g3 + 2 * u..(bi + 1) * g3];
@@ -446,6 +441,12 @@ fn backward(
     let mut du_all = vec![0.0f32; u * rw];
     let mut du_h = vec![0.0f32; if s.reset_after { 0 } else { u * u }];
     let mut db_rec = vec![0.0f32; if s.reset_after { g3 } else { 0 }];
+    // Transposed recurrent kernels, packed once for the whole loop.
+    let ut = PackedB::new(&s.u_all, rw, u, true)?;
+    let uht = match s.reset_after {
+        true => None,
+        false => Some(PackedB::new(&s.u_h, u, u, true)?),
+    };
     // Direct path h_prev → h' (z ⊙ h_prev, or the whole gradient on a masked step).
     let mut direct = vec![0.0f32; bu];
     for k in (0..t).rev() {
@@ -500,9 +501,9 @@ fn backward(
             }
             dor.fill(0.0);
         }
-        if !s.reset_after {
+        if let Some(uht) = &uht {
             // hh pre-activation = x_h + (r ⊙ h_d)·U_h.
-            sgemm(false, true, b, u, u, 1.0, dph, &s.u_h, 0.0, &mut drh)?;
+            sgemm_packed(b, dph, uht, 0.0, &mut drh)?;
             for bi in 0..b {
                 if !kept(&s.mask, bi, t, step) {
                     continue;
@@ -522,7 +523,7 @@ fn backward(
                 db_rec.iter_mut().zip(row).for_each(|(a, v)| *a += v);
             }
         }
-        sgemm(false, true, b, u, rw, 1.0, drec, &s.u_all, 0.0, &mut dh)?;
+        sgemm_packed(b, drec, &ut, 0.0, &mut dh)?;
         if !s.reset_after {
             dh.iter_mut().zip(&drh).for_each(|(v, a)| *v += a);
         }

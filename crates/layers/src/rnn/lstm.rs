@@ -17,7 +17,7 @@ use crate::layer::{Layer, LayerBase, Shape};
 use crate::param::Param;
 use crate::regularizers::Regularizer;
 use kerust_autograd::Var;
-use kerust_tensor::{sgemm, Rng, Tensor};
+use kerust_tensor::{sgemm, sgemm_packed, PackedB, Rng, Tensor};
 use serde_json::{json, Value as Json};
 
 /// Keras `LSTM(units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
@@ -342,7 +342,8 @@ impl LstmJob {
             xw.chunks_mut(g4)
                 .for_each(|row| row.iter_mut().zip(bs).for_each(|(v, b)| *v += b));
         }
-        let us = rk.as_slice()?;
+        // U is packed once for all steps (a plain sgemm would repack it every step).
+        let up = PackedB::new(rk.as_slice()?, u, g4, false)?;
         let mut h = match init.first() {
             Some(v) => v.to_vec()?,
             None => vec![0.0f32; b * u],
@@ -373,7 +374,7 @@ impl LstmJob {
                 gk[bi * g4..(bi + 1) * g4]
                     .copy_from_slice(&xw[(bi * t + s) * g4..(bi * t + s + 1) * g4]);
             }
-            sgemm(false, false, b, g4, u, 1.0, hp, us, 1.0, gk)?;
+            sgemm_packed(b, hp, &up, 1.0, gk)?;
             let tck = &mut tc[k * b * u..(k + 1) * b * u];
             for bi in 0..b {
                 let keep = kept(&mask, bi, t, s);
@@ -516,7 +517,8 @@ fn backward(
     let mut dz_all = vec![0.0f32; t * b * g4];
     let mut du = vec![0.0f32; u * g4];
     let mut carry = vec![0.0f32; b * u];
-    let us = s.rk.as_slice()?;
+    // Uᵀ packed once for the whole backward loop.
+    let ut = PackedB::new(s.rk.as_slice()?, g4, u, true)?;
     for k in (0..t).rev() {
         let step = s.steps[k];
         let gk = &s.gates[k * b * g4..(k + 1) * b * g4];
@@ -562,7 +564,7 @@ fn backward(
             dxw[(bi * t + step) * g4..(bi * t + step + 1) * g4].copy_from_slice(dzr);
         }
         // dh_prev = (dz·Uᵀ) ⊙ recurrent mask + carry of masked rows.
-        sgemm(false, true, b, u, g4, 1.0, dz, us, 0.0, &mut dh)?;
+        sgemm_packed(b, dz, &ut, 0.0, &mut dh)?;
         if let Some(rm) = &s.rmask {
             dh.iter_mut().zip(rm).for_each(|(v, m)| *v *= m);
         }

@@ -14,7 +14,7 @@ use crate::initializers::Initializer;
 use crate::layer::{Layer, LayerBase, Shape};
 use crate::param::Param;
 use crate::regularizers::Regularizer;
-use kerust_tensor::{sgemm, Rng, Tensor};
+use kerust_tensor::{sgemm, sgemm_packed, PackedB, Rng, Tensor};
 use serde_json::{json, Value as Json};
 
 /// Keras `SimpleRNN(units, activation="tanh", use_bias=True, dropout=0, recurrent_dropout=0,
@@ -201,7 +201,8 @@ impl Layer for SimpleRNN {
             xw.chunks_mut(h)
                 .for_each(|row| row.iter_mut().zip(bs).for_each(|(v, b)| *v += b));
         }
-        let us = u.value().as_slice()?;
+        // U packed once for every step.
+        let up = PackedB::new(u.value().as_slice()?, h, h, false)?;
         let mut hcur = match init.first() {
             Some(v) => v.value().to_vec()?,
             None => vec![0.0f32; b * h],
@@ -227,7 +228,7 @@ impl Layer for SimpleRNN {
                 yk[bi * h..(bi + 1) * h]
                     .copy_from_slice(&xw[(bi * t + step) * h..(bi * t + step + 1) * h]);
             }
-            sgemm(false, false, b, h, h, 1.0, hp, us, 1.0, yk)?;
+            sgemm_packed(b, hp, &up, 1.0, yk)?;
             apply_act(self.activation, f, yk);
             for bi in 0..b {
                 let po = &mut prev_out[bi * h..(bi + 1) * h];
@@ -304,7 +305,7 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
     // Per-step gradients kept time-major so dU is one GEMM after the loop.
     let mut dpre_all = vec![0.0f32; t * b * h];
     let mut carry = vec![0.0f32; b * h];
-    let us = s.u.as_slice()?;
+    let ut = PackedB::new(s.u.as_slice()?, h, h, true)?;
     for k in (0..t).rev() {
         let step = s.steps[k];
         let yk = &s.y[k * b * h..(k + 1) * b * h];
@@ -336,7 +337,7 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
                 .copy_from_slice(&dpre[bi * h..(bi + 1) * h]);
         }
         // dh_prev = (dpre·Uᵀ) ⊙ recurrent mask + carry of masked rows.
-        sgemm(false, true, b, h, h, 1.0, dpre, us, 0.0, &mut dh)?;
+        sgemm_packed(b, dpre, &ut, 0.0, &mut dh)?;
         if let Some(rm) = &s.rmask {
             dh.iter_mut().zip(rm).for_each(|(v, m)| *v *= m);
         }

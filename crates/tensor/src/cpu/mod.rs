@@ -3,4 +3,5 @@ pub mod elementwise;
 pub mod gather;
 pub mod gemm;
 pub mod layout;
+pub mod packed_gemm;
 pub mod reduce;
