@@ -24,6 +24,7 @@
 pub mod bench;
 mod error;
 mod hashing;
+mod interner;
 mod matrix;
 mod pad;
 mod standardize;

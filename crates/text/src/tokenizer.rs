@@ -2,6 +2,7 @@
 //! indices and the same matrices; fitting and lookup run in parallel with rayon.
 
 use crate::error::{Result, TextError};
+use crate::interner::Interner;
 use crate::matrix::Matrix;
 use crate::word_sequence::{lower_into, WordSplitter, DEFAULT_FILTERS};
 use indexmap::IndexMap;
@@ -38,8 +39,23 @@ impl Default for Tokenizer {
     }
 }
 
-/// Per-chunk counts: (occurrences, documents containing the word, last document seen).
-type ChunkCounts = OrderedMap<String, (u64, u64, usize)>;
+/// One word of a chunk of texts: occurrences, documents containing it, the last such document.
+#[derive(Clone, Copy)]
+struct WordStat {
+    count: u64,
+    docs: u32,
+    last_doc: u32,
+}
+
+/// `map[word] += n`, appending `word` (in insertion order) when absent; allocates only for new words.
+fn add_count(map: &mut OrderedMap<String, u64>, word: &str, n: u64) {
+    match map.get_mut(word) {
+        Some(c) => *c += n,
+        None => {
+            map.insert(word.to_string(), n);
+        }
+    }
+}
 
 impl Tokenizer {
     /// A tokenizer with Keras defaults: no word limit, default filters, lower, split on " ".
@@ -173,35 +189,60 @@ impl Tokenizer {
     /// Updates the vocabulary from `texts` (Keras `fit_on_texts`).
     pub fn fit_on_texts<S: AsRef<str> + Sync>(&mut self, texts: &[S]) -> Result<()> {
         let splitter = self.splitter("Tokenizer.fit_on_texts")?;
-        // Few large chunks: each chunk's map is merged serially, so fewer chunks = less merging.
-        let chunk = (texts.len() / (4 * rayon::current_num_threads())).max(CHUNK);
-        let chunks: Vec<ChunkCounts> = texts
+        // Few large chunks: each chunk's vocabulary is merged serially, so fewer chunks = less merging.
+        // At most u32::MAX texts per chunk, so document numbers and counts fit in a u32.
+        let chunk = (texts.len() / (4 * rayon::current_num_threads()))
+            .max(CHUNK)
+            .min(u32::MAX as usize);
+        let chunks: Vec<Interner<WordStat>> = texts
             .par_chunks(chunk)
             .map(|chunk| {
-                let mut counts = ChunkCounts::default();
+                let mut words: Interner<WordStat> = Interner::default();
                 let mut buf = String::new();
-                for (doc, text) in chunk.iter().enumerate() {
+                let mut err = None;
+                for (doc, text) in (0u32..).zip(chunk) {
+                    let init = WordStat {
+                        count: 1,
+                        docs: 1,
+                        last_doc: doc,
+                    };
                     self.for_each_token(&splitter, text.as_ref(), &mut buf, |w| {
-                        if let Some(e) = counts.get_mut(w) {
-                            e.0 += 1;
-                            if e.2 != doc {
-                                e.1 += 1;
-                                e.2 = doc;
+                        match words.entry(w, init) {
+                            Ok((_, true)) => {}
+                            Ok((st, false)) => {
+                                st.count += 1;
+                                if st.last_doc != doc {
+                                    st.docs += 1;
+                                    st.last_doc = doc;
+                                }
                             }
-                        } else {
-                            counts.insert(w.to_string(), (1, 1, doc));
+                            Err(e) => {
+                                err.get_or_insert(e);
+                            }
                         }
                     });
                 }
-                counts
+                err.map_or(Ok(words), Err)
             })
-            .collect();
+            .collect::<Result<_>>()?;
         // Merging chunks in order keeps the global first-appearance order of word_counts.
-        for chunk in chunks {
-            for (w, (count, docs, _)) in chunk {
-                *self.word_docs.entry(w.clone()).or_insert(0) += docs;
-                *self.word_counts.entry(w).or_insert(0) += count;
+        let mut all: Interner<(u64, u64)> = Interner::default();
+        for c in &chunks {
+            for (id, st) in c.values().into_iter().enumerate() {
+                let (count, docs) = (st.count, u64::from(st.docs));
+                let (e, new) = all.entry_from(c, id, (count, docs))?;
+                if !new {
+                    e.0 += count;
+                    e.1 += docs;
+                }
             }
+        }
+        drop(chunks);
+        self.word_counts.reserve(all.len());
+        self.word_docs.reserve(all.len());
+        for (w, (count, docs)) in all.keys().zip(all.values()) {
+            add_count(&mut self.word_docs, w, docs);
+            add_count(&mut self.word_counts, w, count);
         }
         self.document_count += texts.len();
         self.rebuild_index();
@@ -254,44 +295,49 @@ impl Tokenizer {
             .and_then(|t| self.word_index.get(t.as_str()).copied())
     }
 
-    /// One text → indices. Unknown words become the oov index when set, else are dropped.
-    fn text_to_sequence(
-        &self,
-        splitter: &WordSplitter,
-        text: &str,
-        buf: &mut String,
-        oov: Option<i64>,
-    ) -> Vec<i64> {
+    /// `word_index` as an interner whose value is what a sequence gets for the word: its index,
+    /// or the oov index (`None`: dropped) when `num_words` cuts the index off.
+    fn sequence_lookup(&self, oov: Option<i64>) -> Result<Interner<Option<i64>>> {
         let limit = self.num_words.map(|n| n as i64);
-        let mut out = Vec::new();
-        self.for_each_token(splitter, text, buf, |w| match self.word_index.get(w) {
-            Some(&i) if limit.is_some_and(|n| i >= n) => {
-                if let Some(o) = oov {
-                    out.push(o);
-                }
-            }
-            Some(&i) => out.push(i),
-            None => {
-                // Keras appends `None` here when oov_token is set but unknown (unfitted tokenizer);
-                // we drop the word instead.
-                if let Some(o) = oov {
-                    out.push(o);
-                }
-            }
-        });
-        out
+        let mut words = Interner::with_capacity(self.word_index.len());
+        for (w, &i) in &self.word_index {
+            let v = if limit.is_some_and(|n| i >= n) {
+                oov
+            } else {
+                Some(i)
+            };
+            words.entry(w, v)?;
+        }
+        Ok(words)
     }
 
-    /// Texts → index sequences (Keras `texts_to_sequences`), computed in parallel.
+    /// Texts → index sequences (Keras `texts_to_sequences`), computed in parallel. Unknown words
+    /// become the oov index when set, else are dropped.
     pub fn texts_to_sequences<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Result<Vec<Vec<i64>>> {
         let splitter = self.splitter("Tokenizer.texts_to_sequences")?;
+        // Keras appends `None` when oov_token is set but unknown (unfitted tokenizer); we drop the word.
         let oov = self.oov_index();
+        let words = self.sequence_lookup(oov)?;
         Ok(texts
             .par_iter()
             .with_min_len(256)
-            .map_init(String::new, |buf, t| {
-                self.text_to_sequence(&splitter, t.as_ref(), buf, oov)
-            })
+            .map_init(
+                || (String::new(), Vec::new()),
+                |(buf, seq), t| {
+                    seq.clear();
+                    self.for_each_token(&splitter, t.as_ref(), buf, |w| {
+                        let v = match words.get(w) {
+                            Some(&v) => v,
+                            None => oov,
+                        };
+                        if let Some(v) = v {
+                            seq.push(v);
+                        }
+                    });
+                    // One exact-size allocation per text instead of several growing pushes.
+                    seq.to_vec()
+                },
+            )
             .collect())
     }
 
