@@ -139,6 +139,12 @@ pub(crate) struct Interner<V> {
     hashes: Vec<u64>,
 }
 
+impl<V> std::fmt::Debug for Interner<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Interner({} keys)", self.len())
+    }
+}
+
 impl<V> Default for Interner<V> {
     fn default() -> Self {
         Interner {

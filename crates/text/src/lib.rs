@@ -22,6 +22,7 @@
 //!   output; the vocabulary and idf weights travel inside `get_config` (Keras: an asset file).
 
 pub mod bench;
+mod counting;
 mod error;
 mod hashing;
 mod interner;

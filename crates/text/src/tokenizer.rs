@@ -1,6 +1,7 @@
 //! `Tokenizer`: keras.preprocessing.text.Tokenizer with the same vocabulary rules, the same
 //! indices and the same matrices; fitting and lookup run in parallel with rayon.
 
+use crate::counting::{count_tokens, Tokens};
 use crate::error::{Result, TextError};
 use crate::interner::Interner;
 use crate::matrix::Matrix;
@@ -11,9 +12,6 @@ use rustc_hash::FxBuildHasher;
 
 /// Insertion-ordered map (Python's dict / OrderedDict) with a fast hasher.
 pub type OrderedMap<K, V> = IndexMap<K, V, FxBuildHasher>;
-
-/// Texts per rayon task: big enough to amortise the per-chunk maps, small enough to balance.
-const CHUNK: usize = 2048;
 
 /// keras.preprocessing.text.Tokenizer. Build with `Tokenizer::new().num_words(10)`, then
 /// `fit_on_texts`, then `texts_to_sequences`.
@@ -39,12 +37,16 @@ impl Default for Tokenizer {
     }
 }
 
-/// One word of a chunk of texts: occurrences, documents containing it, the last such document.
-#[derive(Clone, Copy)]
-struct WordStat {
-    count: u64,
-    docs: u32,
-    last_doc: u32,
+/// A tokenizer's splitting rules, for `count_tokens`.
+struct Rules<'a> {
+    tok: &'a Tokenizer,
+    splitter: &'a WordSplitter,
+}
+
+impl Tokens for Rules<'_> {
+    fn for_each_token<F: FnMut(&str)>(&self, text: &str, buf: &mut String, f: F) {
+        self.tok.for_each_token(self.splitter, text, buf, f);
+    }
 }
 
 /// `map[word] += n`, appending `word` (in insertion order) when absent; allocates only for new words.
@@ -189,55 +191,13 @@ impl Tokenizer {
     /// Updates the vocabulary from `texts` (Keras `fit_on_texts`).
     pub fn fit_on_texts<S: AsRef<str> + Sync>(&mut self, texts: &[S]) -> Result<()> {
         let splitter = self.splitter("Tokenizer.fit_on_texts")?;
-        // Few large chunks: each chunk's vocabulary is merged serially, so fewer chunks = less merging.
-        // At most u32::MAX texts per chunk, so document numbers and counts fit in a u32.
-        let chunk = (texts.len() / (4 * rayon::current_num_threads()))
-            .max(CHUNK)
-            .min(u32::MAX as usize);
-        let chunks: Vec<Interner<WordStat>> = texts
-            .par_chunks(chunk)
-            .map(|chunk| {
-                let mut words: Interner<WordStat> = Interner::default();
-                let mut buf = String::new();
-                let mut err = None;
-                for (doc, text) in (0u32..).zip(chunk) {
-                    let init = WordStat {
-                        count: 1,
-                        docs: 1,
-                        last_doc: doc,
-                    };
-                    self.for_each_token(&splitter, text.as_ref(), &mut buf, |w| {
-                        match words.entry(w, init) {
-                            Ok((_, true)) => {}
-                            Ok((st, false)) => {
-                                st.count += 1;
-                                if st.last_doc != doc {
-                                    st.docs += 1;
-                                    st.last_doc = doc;
-                                }
-                            }
-                            Err(e) => {
-                                err.get_or_insert(e);
-                            }
-                        }
-                    });
-                }
-                err.map_or(Ok(words), Err)
-            })
-            .collect::<Result<_>>()?;
-        // Merging chunks in order keeps the global first-appearance order of word_counts.
-        let mut all: Interner<(u64, u64)> = Interner::default();
-        for c in &chunks {
-            for (id, st) in c.values().into_iter().enumerate() {
-                let (count, docs) = (st.count, u64::from(st.docs));
-                let (e, new) = all.entry_from(c, id, (count, docs))?;
-                if !new {
-                    e.0 += count;
-                    e.1 += docs;
-                }
-            }
-        }
-        drop(chunks);
+        let all = count_tokens(
+            texts,
+            &Rules {
+                tok: self,
+                splitter: &splitter,
+            },
+        )?;
         self.word_counts.reserve(all.len());
         self.word_docs.reserve(all.len());
         for (w, (count, docs)) in all.keys().zip(all.values()) {
@@ -597,5 +557,78 @@ mod tests {
         assert_eq!(t.word_index()["x"], 3);
         assert_eq!(t.word_index().keys().next().unwrap(), "x");
         assert!(!t.index_word().contains_key(&1));
+    }
+
+    #[test]
+    fn fit_twice_accumulates_like_keras() {
+        // Keras: fit_on_texts(["b a"]); fit_on_texts(["c a", "a"]).
+        let mut t = Tokenizer::new();
+        t.fit_on_texts(&["b a"]).unwrap();
+        t.fit_on_texts(&["c a", "a"]).unwrap();
+        let wc: Vec<(&str, u64)> = t
+            .word_counts()
+            .iter()
+            .map(|(w, &c)| (w.as_str(), c))
+            .collect();
+        assert_eq!(wc, [("b", 1), ("a", 3), ("c", 1)]);
+        let wi: Vec<(&str, i64)> = t
+            .word_index()
+            .iter()
+            .map(|(w, &i)| (w.as_str(), i))
+            .collect();
+        assert_eq!(wi, [("a", 1), ("b", 2), ("c", 3)]);
+        assert_eq!(t.word_docs()["a"], 3);
+        assert_eq!(t.index_docs()[&1], 3);
+        assert_eq!(t.get_document_count(), 3);
+    }
+
+    #[test]
+    fn thread_count_does_not_change_results() {
+        // Several fit chunks; mixed case, punctuation and non-ASCII texts.
+        let texts: Vec<String> = (0..12_000)
+            .map(|i| match i % 4 {
+                0 => format!("Word{} w{}, THE end", i % 97, i / 5),
+                1 => format!("ΣΑΣ{} ünï w{}!", i % 13, i % 3001),
+                2 => String::new(),
+                _ => format!("the w{} w{}", i / 7, i % 11),
+            })
+            .collect();
+        let run = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| {
+                    let mut t = Tokenizer::new().num_words(500).oov_token("<unk>");
+                    t.fit_on_texts(&texts).unwrap();
+                    let seqs = t.texts_to_sequences(&texts).unwrap();
+                    let wc: Vec<(String, u64)> = t
+                        .word_counts()
+                        .iter()
+                        .map(|(w, &c)| (w.clone(), c))
+                        .collect();
+                    let wd: Vec<(String, u64)> =
+                        t.word_docs().iter().map(|(w, &c)| (w.clone(), c)).collect();
+                    let wi: Vec<(String, i64)> = t
+                        .word_index()
+                        .iter()
+                        .map(|(w, &i)| (w.clone(), i))
+                        .collect();
+                    (wc, wd, wi, seqs)
+                })
+        };
+        let one = run(1);
+        // Reference word_counts: a plain sequential count of text_to_word_sequence's words.
+        let mut naive: OrderedMap<String, u64> = OrderedMap::default();
+        for t in &texts {
+            let words =
+                crate::word_sequence::text_to_word_sequence(t, DEFAULT_FILTERS, true, " ").unwrap();
+            for w in words {
+                *naive.entry(w).or_insert(0) += 1;
+            }
+        }
+        assert_eq!(one.0, naive.into_iter().collect::<Vec<_>>());
+        assert_eq!(run(2), one);
+        assert_eq!(run(7), one);
     }
 }
