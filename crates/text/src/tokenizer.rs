@@ -49,12 +49,24 @@ impl Tokens for Rules<'_> {
     }
 }
 
-/// `map[word] += n`, appending `word` (in insertion order) when absent; allocates only for new words.
-fn add_count(map: &mut OrderedMap<String, u64>, word: &str, n: u64) {
-    match map.get_mut(word) {
-        Some(c) => *c += n,
-        None => {
-            map.insert(word.to_string(), n);
+/// `map[word] += n` for each word, appending new words in order; allocates only for new words.
+fn add_counts<'a>(
+    map: &mut OrderedMap<String, u64>,
+    words: impl Iterator<Item = &'a str>,
+    counts: &[u64],
+) {
+    map.reserve(counts.len());
+    if map.is_empty() {
+        // The words are distinct: nothing to look up.
+        map.extend(words.zip(counts).map(|(w, &n)| (w.to_string(), n)));
+        return;
+    }
+    for (w, &n) in words.zip(counts) {
+        match map.get_mut(w) {
+            Some(c) => *c += n,
+            None => {
+                map.insert(w.to_string(), n);
+            }
         }
     }
 }
@@ -198,12 +210,12 @@ impl Tokenizer {
                 splitter: &splitter,
             },
         )?;
-        self.word_counts.reserve(all.len());
-        self.word_docs.reserve(all.len());
-        for (w, (count, docs)) in all.keys().zip(all.values()) {
-            add_count(&mut self.word_docs, w, docs);
-            add_count(&mut self.word_counts, w, count);
-        }
+        let (counts, docs): (Vec<u64>, Vec<u64>) = all.values().into_iter().unzip();
+        let (word_counts, word_docs) = (&mut self.word_counts, &mut self.word_docs);
+        rayon::join(
+            || add_counts(word_counts, all.keys(), &counts),
+            || add_counts(word_docs, all.keys(), &docs),
+        );
         self.document_count += texts.len();
         self.rebuild_index();
         Ok(())
@@ -211,28 +223,46 @@ impl Tokenizer {
 
     /// Recomputes `word_index`, `index_word` and `index_docs` exactly like the end of Keras's `fit_on_texts`.
     fn rebuild_index(&mut self) {
-        let mut wcounts: Vec<(&String, u64)> =
-            self.word_counts.iter().map(|(w, &c)| (w, c)).collect();
+        let counts: Vec<u64> = self.word_counts.values().copied().collect();
+        let mut order: Vec<usize> = (0..counts.len()).collect();
         // Stable sort by count descending: ties keep first-appearance order (Python's list.sort is stable).
-        wcounts.sort_by_key(|w| std::cmp::Reverse(w.1));
-        let mut word_index = OrderedMap::default();
-        let mut next = 1i64;
+        order.sort_by_key(|&i| std::cmp::Reverse(counts[i]));
+        let first = if self.oov_token.is_some() { 2 } else { 1 };
+        let mut word_index =
+            OrderedMap::with_capacity_and_hasher(order.len() + 1, Default::default());
         if let Some(oov) = &self.oov_token {
-            word_index.insert(oov.clone(), next);
-            next += 1;
+            word_index.insert(oov.clone(), 1);
         }
-        for (w, _) in wcounts {
+        let wc = &self.word_counts;
+        for (i, &k) in (first..).zip(&order) {
             // Python's dict(zip(...)) overwrites a repeated key (oov token also seen as a word).
-            word_index.insert(w.clone(), next);
-            next += 1;
+            word_index.insert(wc.get_index(k).map_or_else(String::new, |e| e.0.clone()), i);
         }
-        self.index_word = word_index.iter().map(|(w, &i)| (i, w.clone())).collect();
+        // index_word and index_docs both only read word_index: build them side by side.
+        let (index_word, ()) = rayon::join(
+            || word_index.iter().map(|(w, &i)| (i, w.clone())).collect(),
+            || {
+                // word_docs usually lists the words of word_counts in the same order: then a
+                // word's index comes from its position, without hashing it again. (Every word
+                // of word_counts has index `first + rank`, also an oov token seen as a word.)
+                let mut index_of = vec![0i64; order.len()];
+                for (i, &k) in (first..).zip(&order) {
+                    index_of[k] = i;
+                }
+                self.index_docs.reserve(self.word_docs.len());
+                for (k, (w, &c)) in self.word_docs.iter().enumerate() {
+                    let i = match wc.get_index(k) {
+                        Some((v, _)) if v == w => Some(index_of[k]),
+                        _ => word_index.get(w).copied(),
+                    };
+                    if let Some(i) = i {
+                        self.index_docs.insert(i, c);
+                    }
+                }
+            },
+        );
+        self.index_word = index_word;
         self.word_index = word_index;
-        for (w, &c) in &self.word_docs {
-            if let Some(&i) = self.word_index.get(w) {
-                self.index_docs.insert(i, c);
-            }
-        }
     }
 
     /// Updates document statistics from index sequences (Keras `fit_on_sequences`).
