@@ -16,8 +16,9 @@ struct Slot<V> {
     id: u32,
     /// Key length, saturated at `u32::MAX` (longer keys are compared in the arena anyway).
     len: u32,
-    /// `short_words` of the key when it has at most `INLINE` bytes; zeros otherwise.
-    words: [u64; 2],
+    /// `short_words` of the key when it has at most `INLINE` bytes, zeros otherwise; as u32s
+    /// so that a slot with a 4-byte value takes 28 bytes, not 32.
+    words: [u32; 4],
     val: V,
 }
 
@@ -26,7 +27,13 @@ struct Probe<'a> {
     key: &'a str,
     hash: u64,
     len: u32,
-    words: [u64; 2],
+    words: [u32; 4],
+}
+
+/// `[a, b]` as four u32 halves.
+#[inline]
+fn halves([a, b]: [u64; 2]) -> [u32; 4] {
+    [a as u32, (a >> 32) as u32, b as u32, (b >> 32) as u32]
 }
 
 /// Two words that, with the length, identify a key of at most 16 bytes: the first and last 8
@@ -84,7 +91,7 @@ impl<'a> Probe<'a> {
                 key,
                 hash: fold_mul(hash, K[2]),
                 len,
-                words,
+                words: halves(words),
             }
         } else {
             let mut h = rustc_hash::FxHasher::default();
@@ -93,7 +100,7 @@ impl<'a> Probe<'a> {
                 key,
                 hash: fold_mul(h.finish() ^ K[0], K[2]),
                 len,
-                words: [0, 0],
+                words: [0; 4],
             }
         }
     }
@@ -106,9 +113,9 @@ impl<'a> Probe<'a> {
             hash,
             len: u32::try_from(b.len()).unwrap_or(u32::MAX),
             words: if b.len() <= INLINE {
-                short_words(b)
+                halves(short_words(b))
             } else {
-                [0, 0]
+                [0; 4]
             },
         }
     }

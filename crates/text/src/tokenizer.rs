@@ -37,6 +37,36 @@ impl Default for Tokenizer {
     }
 }
 
+/// What a sequence gets for a word (an index, or `None`: dropped), stored compactly.
+trait SeqValue: Copy + Send + Sync {
+    /// `None` when `v` cannot be stored in this type.
+    fn encode(v: Option<i64>) -> Option<Self>;
+    fn decode(self) -> Option<i64>;
+}
+
+impl SeqValue for Option<i64> {
+    fn encode(v: Option<i64>) -> Option<Self> {
+        Some(v)
+    }
+    fn decode(self) -> Option<i64> {
+        self
+    }
+}
+
+/// `u32::MAX` means dropped.
+impl SeqValue for u32 {
+    fn encode(v: Option<i64>) -> Option<Self> {
+        match v {
+            None => Some(u32::MAX),
+            Some(i) => u32::try_from(i).ok().filter(|&x| x != u32::MAX),
+        }
+    }
+    #[inline]
+    fn decode(self) -> Option<i64> {
+        (self != u32::MAX).then_some(i64::from(self))
+    }
+}
+
 /// A tokenizer's splitting rules, for `count_tokens`.
 struct Rules<'a> {
     tok: &'a Tokenizer,
@@ -286,8 +316,9 @@ impl Tokenizer {
     }
 
     /// `word_index` as an interner whose value is what a sequence gets for the word: its index,
-    /// or the oov index (`None`: dropped) when `num_words` cuts the index off.
-    fn sequence_lookup(&self, oov: Option<i64>) -> Result<Interner<Option<i64>>> {
+    /// or the oov index (`None`: dropped) when `num_words` cuts the index off. `Ok(None)` when
+    /// some value does not fit in `V`.
+    fn sequence_lookup<V: SeqValue>(&self, oov: Option<i64>) -> Result<Option<Interner<V>>> {
         let limit = self.num_words.map(|n| n as i64);
         let mut words = Interner::with_capacity(self.word_index.len());
         for (w, &i) in &self.word_index {
@@ -296,9 +327,12 @@ impl Tokenizer {
             } else {
                 Some(i)
             };
+            let Some(v) = V::encode(v) else {
+                return Ok(None);
+            };
             words.entry(w, v)?;
         }
-        Ok(words)
+        Ok(Some(words))
     }
 
     /// Texts → index sequences (Keras `texts_to_sequences`), computed in parallel. Unknown words
@@ -307,17 +341,33 @@ impl Tokenizer {
         let splitter = self.splitter("Tokenizer.texts_to_sequences")?;
         // Keras appends `None` when oov_token is set but unknown (unfitted tokenizer); we drop the word.
         let oov = self.oov_index();
-        let words = self.sequence_lookup(oov)?;
-        Ok(texts
+        // Indices that fit in a u32 (the usual case) make a smaller, more cache-friendly table.
+        if let Some(words) = self.sequence_lookup::<u32>(oov)? {
+            return Ok(self.sequences_with(&splitter, &words, oov, texts));
+        }
+        match self.sequence_lookup::<Option<i64>>(oov)? {
+            Some(words) => Ok(self.sequences_with(&splitter, &words, oov, texts)),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    fn sequences_with<S: AsRef<str> + Sync, V: SeqValue>(
+        &self,
+        splitter: &WordSplitter,
+        words: &Interner<V>,
+        oov: Option<i64>,
+        texts: &[S],
+    ) -> Vec<Vec<i64>> {
+        texts
             .par_iter()
             .with_min_len(256)
             .map_init(
                 || (String::new(), Vec::new()),
                 |(buf, seq), t| {
                     seq.clear();
-                    self.for_each_token(&splitter, t.as_ref(), buf, |w| {
+                    self.for_each_token(splitter, t.as_ref(), buf, |w| {
                         let v = match words.get(w) {
-                            Some(&v) => v,
+                            Some(&v) => v.decode(),
                             None => oov,
                         };
                         if let Some(v) = v {
@@ -328,7 +378,7 @@ impl Tokenizer {
                     seq.to_vec()
                 },
             )
-            .collect())
+            .collect()
     }
 
     /// Index sequences → space-joined texts (Keras `sequences_to_texts`).
