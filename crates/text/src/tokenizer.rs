@@ -37,6 +37,38 @@ impl Default for Tokenizer {
     }
 }
 
+/// Keras's `word_index` for the words `word(k)` of word_counts (first-appearance order) with
+/// counts `counts[k]`: oov token first, then by count descending, ties in first-appearance
+/// order. Also returns each word's index (`first + rank`, also for an oov token seen as a word).
+fn index_maps<'a>(
+    oov: Option<&String>,
+    word: impl Fn(usize) -> &'a str,
+    counts: &[u64],
+) -> (OrderedMap<String, i64>, Vec<i64>) {
+    let mut order: Vec<usize> = (0..counts.len()).collect();
+    // Stable sort: ties keep first-appearance order (Python's list.sort is stable).
+    order.sort_by_key(|&k| std::cmp::Reverse(counts[k]));
+    let first = if oov.is_some() { 2 } else { 1 };
+    let mut word_index = OrderedMap::with_capacity_and_hasher(order.len() + 1, Default::default());
+    if let Some(oov) = oov {
+        word_index.insert(oov.clone(), 1);
+    }
+    let mut index_of = vec![0i64; order.len()];
+    for (i, &k) in (first..).zip(&order) {
+        // Python's dict(zip(...)) overwrites a repeated key (oov token also seen as a word).
+        word_index.insert(word(k).to_string(), i);
+        index_of[k] = i;
+    }
+    (word_index, index_of)
+}
+
+/// `index_word`: `word_index` inverted, in its order.
+fn inverse(word_index: &OrderedMap<String, i64>) -> OrderedMap<i64, String> {
+    let mut out = OrderedMap::with_capacity_and_hasher(word_index.len(), Default::default());
+    out.extend(word_index.iter().map(|(w, &i)| (i, w.clone())));
+    out
+}
+
 /// What a sequence gets for a word (an index, or `None`: dropped), stored compactly.
 trait SeqValue: Copy + Send + Sync {
     /// `None` when `v` cannot be stored in this type.
@@ -241,12 +273,41 @@ impl Tokenizer {
             },
         )?;
         let (counts, docs): (Vec<u64>, Vec<u64>) = all.values().into_iter().unzip();
+        self.document_count += texts.len();
         let (word_counts, word_docs) = (&mut self.word_counts, &mut self.word_docs);
+        if word_counts.is_empty() && word_docs.is_empty() {
+            // First fit: word_counts and word_docs become exactly `all`'s words in this order,
+            // so the index is built from `all` while those two maps are filled.
+            let (oov, index_docs) = (self.oov_token.as_ref(), &mut self.index_docs);
+            let (_, (word_index, index_word)) = rayon::join(
+                || {
+                    rayon::join(
+                        || add_counts(word_counts, all.keys(), &counts),
+                        || add_counts(word_docs, all.keys(), &docs),
+                    )
+                },
+                || {
+                    let (word_index, index_of) = index_maps(oov, |k| all.key(k), &counts);
+                    let (index_word, ()) = rayon::join(
+                        || inverse(&word_index),
+                        || {
+                            index_docs.reserve(docs.len());
+                            for (&i, &c) in index_of.iter().zip(&docs) {
+                                index_docs.insert(i, c);
+                            }
+                        },
+                    );
+                    (word_index, index_word)
+                },
+            );
+            self.word_index = word_index;
+            self.index_word = index_word;
+            return Ok(());
+        }
         rayon::join(
             || add_counts(word_counts, all.keys(), &counts),
             || add_counts(word_docs, all.keys(), &docs),
         );
-        self.document_count += texts.len();
         self.rebuild_index();
         Ok(())
     }
@@ -254,31 +315,14 @@ impl Tokenizer {
     /// Recomputes `word_index`, `index_word` and `index_docs` exactly like the end of Keras's `fit_on_texts`.
     fn rebuild_index(&mut self) {
         let counts: Vec<u64> = self.word_counts.values().copied().collect();
-        let mut order: Vec<usize> = (0..counts.len()).collect();
-        // Stable sort by count descending: ties keep first-appearance order (Python's list.sort is stable).
-        order.sort_by_key(|&i| std::cmp::Reverse(counts[i]));
-        let first = if self.oov_token.is_some() { 2 } else { 1 };
-        let mut word_index =
-            OrderedMap::with_capacity_and_hasher(order.len() + 1, Default::default());
-        if let Some(oov) = &self.oov_token {
-            word_index.insert(oov.clone(), 1);
-        }
         let wc = &self.word_counts;
-        for (i, &k) in (first..).zip(&order) {
-            // Python's dict(zip(...)) overwrites a repeated key (oov token also seen as a word).
-            word_index.insert(wc.get_index(k).map_or_else(String::new, |e| e.0.clone()), i);
-        }
-        // index_word and index_docs both only read word_index: build them side by side.
+        let word = |k: usize| wc.get_index(k).map_or("", |e| e.0.as_str());
+        let (word_index, index_of) = index_maps(self.oov_token.as_ref(), word, &counts);
         let (index_word, ()) = rayon::join(
-            || word_index.iter().map(|(w, &i)| (i, w.clone())).collect(),
+            || inverse(&word_index),
             || {
                 // word_docs usually lists the words of word_counts in the same order: then a
-                // word's index comes from its position, without hashing it again. (Every word
-                // of word_counts has index `first + rank`, also an oov token seen as a word.)
-                let mut index_of = vec![0i64; order.len()];
-                for (i, &k) in (first..).zip(&order) {
-                    index_of[k] = i;
-                }
+                // word's index comes from its position, without hashing it again.
                 self.index_docs.reserve(self.word_docs.len());
                 for (k, (w, &c)) in self.word_docs.iter().enumerate() {
                     let i = match wc.get_index(k) {
@@ -637,6 +681,15 @@ mod tests {
         assert_eq!(t.word_index()["x"], 3);
         assert_eq!(t.word_index().keys().next().unwrap(), "x");
         assert!(!t.index_word().contains_key(&1));
+        let iw: Vec<(i64, &str)> = t
+            .index_word()
+            .iter()
+            .map(|(&i, w)| (i, w.as_str()))
+            .collect();
+        assert_eq!(iw, [(3, "x"), (2, "a")]);
+        // Keras's index_docs follows word_docs's set order; ours is first appearance.
+        let id: Vec<(i64, u64)> = t.index_docs().iter().map(|(&i, &c)| (i, c)).collect();
+        assert_eq!(id, [(2, 1), (3, 1)]);
     }
 
     #[test]
@@ -660,6 +713,14 @@ mod tests {
         assert_eq!(t.word_docs()["a"], 3);
         assert_eq!(t.index_docs()[&1], 3);
         assert_eq!(t.get_document_count(), 3);
+        // keras_preprocessing: fit_on_sequences([[5, 1]]); fit_on_texts(["b a b"]) gives
+        // index_docs [(1, 1), (5, 1), (2, 1)] (existing keys keep their place).
+        let mut t = Tokenizer::new();
+        t.fit_on_sequences(&[vec![5, 1]]);
+        t.fit_on_texts(&["b a b"]).unwrap();
+        let id: Vec<(i64, u64)> = t.index_docs().iter().map(|(&i, &c)| (i, c)).collect();
+        assert_eq!(id, [(1, 1), (5, 1), (2, 1)]);
+        assert_eq!(t.get_document_count(), 2);
     }
 
     #[test]
