@@ -112,6 +112,15 @@ pub(crate) fn standardize_into<'a>(s: &Standardize, text: &'a str, buf: &'a mut 
 
 /// Appends `text` to `buf` with ASCII punctuation dropped (`strip`) and ASCII lowered (`lower`).
 fn push_standardized(text: &str, lower: bool, strip: bool, buf: &mut String) {
+    if text.len() <= 32 && text.is_ascii() {
+        // Short ASCII token (the usual case): one byte loop, no run copies.
+        buf.extend(
+            text.bytes()
+                .filter(|b| !(strip && b.is_ascii_punctuation()))
+                .map(|b| char::from(if lower { b.to_ascii_lowercase() } else { b })),
+        );
+        return;
+    }
     let from = buf.len();
     if strip {
         let mut start = 0;

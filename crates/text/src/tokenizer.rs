@@ -47,7 +47,7 @@ fn index_maps<'a>(
 ) -> (OrderedMap<String, i64>, Vec<i64>) {
     let mut order: Vec<usize> = (0..counts.len()).collect();
     // Stable sort: ties keep first-appearance order (Python's list.sort is stable).
-    order.sort_by_key(|&k| std::cmp::Reverse(counts[k]));
+    order.par_sort_by_key(|&k| std::cmp::Reverse(counts[k]));
     let first = if oov.is_some() { 2 } else { 1 };
     let mut word_index = OrderedMap::with_capacity_and_hasher(order.len() + 1, Default::default());
     if let Some(oov) = oov {

@@ -466,7 +466,7 @@ impl TextVectorization {
             // Keras leaves the previous vocabulary untouched when adapt sees no tokens.
             return Ok(());
         }
-        order.sort_unstable_by(|&a, &b| {
+        order.par_sort_unstable_by(|&a, &b| {
             stats[b]
                 .0
                 .cmp(&stats[a].0)
