@@ -389,10 +389,11 @@ impl Tokenizer {
         if let Some(words) = self.sequence_lookup::<u32>(oov)? {
             return Ok(self.sequences_with(&splitter, &words, oov, texts));
         }
-        match self.sequence_lookup::<Option<i64>>(oov)? {
-            Some(words) => Ok(self.sequences_with(&splitter, &words, oov, texts)),
-            None => Ok(Vec::new()),
-        }
+        // Option<i64> holds every index, so this lookup always exists.
+        let words = self
+            .sequence_lookup::<Option<i64>>(oov)?
+            .unwrap_or_default();
+        Ok(self.sequences_with(&splitter, &words, oov, texts))
     }
 
     fn sequences_with<S: AsRef<str> + Sync, V: SeqValue>(
@@ -771,5 +772,25 @@ mod tests {
         assert_eq!(one.0, naive.into_iter().collect::<Vec<_>>());
         assert_eq!(run(2), one);
         assert_eq!(run(7), one);
+    }
+
+    #[test]
+    fn indices_beyond_u32_take_the_wide_table() {
+        // word_index loaded from JSON may hold any i64; sequences must carry it unchanged.
+        let mut t = Tokenizer::new();
+        t.word_index.insert("big".into(), 5_000_000_000);
+        t.word_index.insert("neg".into(), -3);
+        t.word_index.insert("max".into(), i64::from(u32::MAX));
+        assert_eq!(
+            t.texts_to_sequences(&["big neg max zzz"]).unwrap(),
+            vec![vec![5_000_000_000, -3, i64::from(u32::MAX)]]
+        );
+        let mut t = Tokenizer::new();
+        t.word_index.insert("a".into(), 7);
+        t.word_index.insert("b".into(), i64::from(u32::MAX) - 1);
+        assert_eq!(
+            t.texts_to_sequences(&["b a"]).unwrap(),
+            vec![vec![i64::from(u32::MAX) - 1, 7]]
+        );
     }
 }
