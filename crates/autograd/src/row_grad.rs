@@ -155,6 +155,32 @@ impl RowGrad {
         })
     }
 
+    /// `dense += self` in place: the table rows this gradient touches get `dense + row` (the sums
+    /// `dense.add(&self.to_dense())` forms), without a `[vocab, dim]` temporary.
+    pub fn add_into(&self, dense: &mut Tensor) -> Result<()> {
+        if dense.shape() != [self.vocab, self.dim] {
+            return Err(TensorError::ShapeMismatch {
+                op: "RowGrad::add_into",
+                lhs: dense.shape().to_vec(),
+                rhs: vec![self.vocab, self.dim],
+                hint: "the dense gradient must have the table's shape".into(),
+            });
+        }
+        if dense.is_cuda() {
+            let rows = self.to_dense()?.to(dense.device())?;
+            return dense.add_assign(&rows);
+        }
+        let dim = self.dim;
+        let out = dense.as_mut_slice()?;
+        for (k, &id) in self.ids.iter().enumerate() {
+            let src = &self.rows[k * dim..(k + 1) * dim];
+            for (d, &s) in out[id * dim..(id + 1) * dim].iter_mut().zip(src) {
+                *d += s;
+            }
+        }
+        Ok(())
+    }
+
     /// The dense `[vocab, dim]` gradient.
     pub fn to_dense(&self) -> Result<Tensor> {
         let n = kerust_tensor::shape::checked_numel("RowGrad::to_dense", &[self.vocab, self.dim])?;

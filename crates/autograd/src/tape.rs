@@ -273,7 +273,10 @@ impl Tape {
                     continue;
                 }
                 grads[i] = Some(match grads[i].take() {
-                    Some(prev) => prev.add(&g)?,
+                    Some(mut prev) => {
+                        prev.add_assign(&g)?;
+                        prev
+                    }
                     None => g,
                 });
             }
@@ -294,17 +297,28 @@ impl Tape {
                     rows.insert(i, r);
                 }
             } else {
-                // Mixed with dense contributions: sum densely, in the dense path's order.
+                // Mixed with dense contributions: the sums the dense path forms, in its order,
+                // accumulated in place in the first dense buffer (addition commutes, so rows
+                // that arrived before it are folded into it without a [vocab, dim] temporary).
+                let mut leading: Option<RowGrad> = None;
                 let mut acc: Option<Tensor> = None;
                 for p in list {
-                    let g = match p {
-                        Part::Dense(t) => t,
-                        Part::Rows(r) => r.to_dense()?,
-                    };
-                    acc = Some(match acc {
-                        Some(prev) => prev.add(&g)?,
-                        None => g,
-                    });
+                    match (p, &mut acc) {
+                        (Part::Rows(r), Some(a)) => r.add_into(a)?,
+                        (Part::Rows(r), None) => {
+                            leading = Some(match leading {
+                                Some(prev) => prev.add(&r)?,
+                                None => r,
+                            })
+                        }
+                        (Part::Dense(t), Some(a)) => a.add_assign(&t)?,
+                        (Part::Dense(mut t), None) => {
+                            if let Some(r) = leading.take() {
+                                r.add_into(&mut t)?;
+                            }
+                            acc = Some(t);
+                        }
+                    }
                 }
                 grads[i] = acc;
             }
@@ -439,6 +453,22 @@ mod tests {
                 .sum_all()
                 .unwrap();
             p.add(&y).unwrap()
+        });
+        assert!(matches!(sparse, Grad::Dense(_)));
+        assert_eq!(bits(&dense), bits(&sparse.into_dense().unwrap()));
+        // Read twice and penalized (the Quora siamese embedding): the two row parts arrive before
+        // the dense one and are folded into its buffer in place.
+        let (dense, sparse) = table_grads(|w| {
+            let p = w.l1_l2_penalty(0.01, 0.02).unwrap();
+            let y = w
+                .gather_rows(&a)
+                .unwrap()
+                .tanh()
+                .unwrap()
+                .sum_all()
+                .unwrap();
+            let z = w.gather_rows(&b).unwrap().exp().unwrap().sum_all().unwrap();
+            p.add(&y).unwrap().add(&z).unwrap()
         });
         assert!(matches!(sparse, Grad::Dense(_)));
         assert_eq!(bits(&dense), bits(&sparse.into_dense().unwrap()));

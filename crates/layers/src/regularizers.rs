@@ -24,23 +24,9 @@ pub fn l1_l2(l1: f32, l2: f32) -> Regularizer {
 }
 
 impl Regularizer {
-    /// `l1 * sum|w| + l2 * sum w²`.
+    /// `l1 * sum|w| + l2 * sum w²`, one fused tape node.
     pub fn penalty(&self, w: &Var) -> kerust_tensor::Result<Var> {
-        let mut total: Option<Var> = None;
-        if self.l1 != 0.0 {
-            total = Some(w.abs()?.sum_all()?.mul_scalar(self.l1)?);
-        }
-        if self.l2 != 0.0 {
-            let p = w.square()?.sum_all()?.mul_scalar(self.l2)?;
-            total = Some(match total {
-                Some(t) => t.add(&p)?,
-                None => p,
-            });
-        }
-        match total {
-            Some(t) => Ok(t),
-            None => w.sum_all()?.mul_scalar(0.0),
-        }
+        w.l1_l2_penalty(self.l1, self.l2)
     }
 
     /// Keras 3 config.

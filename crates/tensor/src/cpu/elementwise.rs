@@ -198,6 +198,24 @@ impl Tensor {
     pub fn add(&self, other: &Tensor) -> Result<Tensor> {
         self.binary_op(other, "add", BinaryOp::Add, |x, y| x + y)
     }
+    /// `self += other` in place when the shapes match on the CPU (gradient accumulation: no new
+    /// buffer per contribution); otherwise the broadcasting `add`. The sums are `add`'s exactly.
+    pub fn add_assign(&mut self, other: &Tensor) -> Result<()> {
+        if self.shape != other.shape || self.is_cuda() || other.is_cuda() {
+            *self = self.add(other)?;
+            return Ok(());
+        }
+        let src = other.cpu("add_assign")?;
+        let dst = self.as_mut_slice()?;
+        if dst.len() >= PAR_THRESHOLD {
+            dst.par_chunks_mut(PAR_THRESHOLD)
+                .zip(src.par_chunks(PAR_THRESHOLD))
+                .for_each(|(d, s)| d.iter_mut().zip(s).for_each(|(x, &y)| *x += y));
+        } else {
+            dst.iter_mut().zip(src).for_each(|(x, &y)| *x += y);
+        }
+        Ok(())
+    }
     /// `self - other` with broadcasting.
     pub fn sub(&self, other: &Tensor) -> Result<Tensor> {
         self.binary_op(other, "sub", BinaryOp::Sub, |x, y| x - y)
