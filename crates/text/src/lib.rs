@@ -22,8 +22,10 @@
 //!   output; the vocabulary and idf weights travel inside `get_config` (Keras: an asset file).
 
 pub mod bench;
+mod counting;
 mod error;
 mod hashing;
+mod interner;
 mod matrix;
 mod pad;
 mod standardize;

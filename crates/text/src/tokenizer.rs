@@ -1,7 +1,9 @@
 //! `Tokenizer`: keras.preprocessing.text.Tokenizer with the same vocabulary rules, the same
 //! indices and the same matrices; fitting and lookup run in parallel with rayon.
 
+use crate::counting::{count_tokens, Tokens};
 use crate::error::{Result, TextError};
+use crate::interner::Interner;
 use crate::matrix::Matrix;
 use crate::word_sequence::{lower_into, WordSplitter, DEFAULT_FILTERS};
 use indexmap::IndexMap;
@@ -10,9 +12,6 @@ use rustc_hash::FxBuildHasher;
 
 /// Insertion-ordered map (Python's dict / OrderedDict) with a fast hasher.
 pub type OrderedMap<K, V> = IndexMap<K, V, FxBuildHasher>;
-
-/// Texts per rayon task: big enough to amortise the per-chunk maps, small enough to balance.
-const CHUNK: usize = 2048;
 
 /// keras.preprocessing.text.Tokenizer. Build with `Tokenizer::new().num_words(10)`, then
 /// `fit_on_texts`, then `texts_to_sequences`.
@@ -38,8 +37,101 @@ impl Default for Tokenizer {
     }
 }
 
-/// Per-chunk counts: (occurrences, documents containing the word, last document seen).
-type ChunkCounts = OrderedMap<String, (u64, u64, usize)>;
+/// Keras's `word_index` for the words `word(k)` of word_counts (first-appearance order) with
+/// counts `counts[k]`: oov token first, then by count descending, ties in first-appearance
+/// order. Also returns each word's index (`first + rank`, also for an oov token seen as a word).
+fn index_maps<'a>(
+    oov: Option<&String>,
+    word: impl Fn(usize) -> &'a str,
+    counts: &[u64],
+) -> (OrderedMap<String, i64>, Vec<i64>) {
+    let mut order: Vec<usize> = (0..counts.len()).collect();
+    // Stable sort: ties keep first-appearance order (Python's list.sort is stable).
+    order.par_sort_by_key(|&k| std::cmp::Reverse(counts[k]));
+    let first = if oov.is_some() { 2 } else { 1 };
+    let mut word_index = OrderedMap::with_capacity_and_hasher(order.len() + 1, Default::default());
+    if let Some(oov) = oov {
+        word_index.insert(oov.clone(), 1);
+    }
+    let mut index_of = vec![0i64; order.len()];
+    for (i, &k) in (first..).zip(&order) {
+        // Python's dict(zip(...)) overwrites a repeated key (oov token also seen as a word).
+        word_index.insert(word(k).to_string(), i);
+        index_of[k] = i;
+    }
+    (word_index, index_of)
+}
+
+/// `index_word`: `word_index` inverted, in its order.
+fn inverse(word_index: &OrderedMap<String, i64>) -> OrderedMap<i64, String> {
+    let mut out = OrderedMap::with_capacity_and_hasher(word_index.len(), Default::default());
+    out.extend(word_index.iter().map(|(w, &i)| (i, w.clone())));
+    out
+}
+
+/// What a sequence gets for a word (an index, or `None`: dropped), stored compactly.
+trait SeqValue: Copy + Send + Sync {
+    /// `None` when `v` cannot be stored in this type.
+    fn encode(v: Option<i64>) -> Option<Self>;
+    fn decode(self) -> Option<i64>;
+}
+
+impl SeqValue for Option<i64> {
+    fn encode(v: Option<i64>) -> Option<Self> {
+        Some(v)
+    }
+    fn decode(self) -> Option<i64> {
+        self
+    }
+}
+
+/// `u32::MAX` means dropped.
+impl SeqValue for u32 {
+    fn encode(v: Option<i64>) -> Option<Self> {
+        match v {
+            None => Some(u32::MAX),
+            Some(i) => u32::try_from(i).ok().filter(|&x| x != u32::MAX),
+        }
+    }
+    #[inline]
+    fn decode(self) -> Option<i64> {
+        (self != u32::MAX).then_some(i64::from(self))
+    }
+}
+
+/// A tokenizer's splitting rules, for `count_tokens`.
+struct Rules<'a> {
+    tok: &'a Tokenizer,
+    splitter: &'a WordSplitter,
+}
+
+impl Tokens for Rules<'_> {
+    fn for_each_token<F: FnMut(&str)>(&self, text: &str, buf: &mut String, f: F) {
+        self.tok.for_each_token(self.splitter, text, buf, f);
+    }
+}
+
+/// `map[word] += n` for each word, appending new words in order; allocates only for new words.
+fn add_counts<'a>(
+    map: &mut OrderedMap<String, u64>,
+    words: impl Iterator<Item = &'a str>,
+    counts: &[u64],
+) {
+    map.reserve(counts.len());
+    if map.is_empty() {
+        // The words are distinct: nothing to look up.
+        map.extend(words.zip(counts).map(|(w, &n)| (w.to_string(), n)));
+        return;
+    }
+    for (w, &n) in words.zip(counts) {
+        match map.get_mut(w) {
+            Some(c) => *c += n,
+            None => {
+                map.insert(w.to_string(), n);
+            }
+        }
+    }
+}
 
 impl Tokenizer {
     /// A tokenizer with Keras defaults: no word limit, default filters, lower, split on " ".
@@ -173,65 +265,78 @@ impl Tokenizer {
     /// Updates the vocabulary from `texts` (Keras `fit_on_texts`).
     pub fn fit_on_texts<S: AsRef<str> + Sync>(&mut self, texts: &[S]) -> Result<()> {
         let splitter = self.splitter("Tokenizer.fit_on_texts")?;
-        // Few large chunks: each chunk's map is merged serially, so fewer chunks = less merging.
-        let chunk = (texts.len() / (4 * rayon::current_num_threads())).max(CHUNK);
-        let chunks: Vec<ChunkCounts> = texts
-            .par_chunks(chunk)
-            .map(|chunk| {
-                let mut counts = ChunkCounts::default();
-                let mut buf = String::new();
-                for (doc, text) in chunk.iter().enumerate() {
-                    self.for_each_token(&splitter, text.as_ref(), &mut buf, |w| {
-                        if let Some(e) = counts.get_mut(w) {
-                            e.0 += 1;
-                            if e.2 != doc {
-                                e.1 += 1;
-                                e.2 = doc;
-                            }
-                        } else {
-                            counts.insert(w.to_string(), (1, 1, doc));
-                        }
-                    });
-                }
-                counts
-            })
-            .collect();
-        // Merging chunks in order keeps the global first-appearance order of word_counts.
-        for chunk in chunks {
-            for (w, (count, docs, _)) in chunk {
-                *self.word_docs.entry(w.clone()).or_insert(0) += docs;
-                *self.word_counts.entry(w).or_insert(0) += count;
-            }
-        }
+        let all = count_tokens(
+            texts,
+            &Rules {
+                tok: self,
+                splitter: &splitter,
+            },
+        )?;
+        let (counts, docs): (Vec<u64>, Vec<u64>) = all.values().into_iter().unzip();
         self.document_count += texts.len();
+        let (word_counts, word_docs) = (&mut self.word_counts, &mut self.word_docs);
+        if word_counts.is_empty() && word_docs.is_empty() {
+            // First fit: word_counts and word_docs become exactly `all`'s words in this order,
+            // so the index is built from `all` while those two maps are filled.
+            let (oov, index_docs) = (self.oov_token.as_ref(), &mut self.index_docs);
+            let (_, (word_index, index_word)) = rayon::join(
+                || {
+                    rayon::join(
+                        || add_counts(word_counts, all.keys(), &counts),
+                        || add_counts(word_docs, all.keys(), &docs),
+                    )
+                },
+                || {
+                    let (word_index, index_of) = index_maps(oov, |k| all.key(k), &counts);
+                    let (index_word, ()) = rayon::join(
+                        || inverse(&word_index),
+                        || {
+                            index_docs.reserve(docs.len());
+                            for (&i, &c) in index_of.iter().zip(&docs) {
+                                index_docs.insert(i, c);
+                            }
+                        },
+                    );
+                    (word_index, index_word)
+                },
+            );
+            self.word_index = word_index;
+            self.index_word = index_word;
+            return Ok(());
+        }
+        rayon::join(
+            || add_counts(word_counts, all.keys(), &counts),
+            || add_counts(word_docs, all.keys(), &docs),
+        );
         self.rebuild_index();
         Ok(())
     }
 
     /// Recomputes `word_index`, `index_word` and `index_docs` exactly like the end of Keras's `fit_on_texts`.
     fn rebuild_index(&mut self) {
-        let mut wcounts: Vec<(&String, u64)> =
-            self.word_counts.iter().map(|(w, &c)| (w, c)).collect();
-        // Stable sort by count descending: ties keep first-appearance order (Python's list.sort is stable).
-        wcounts.sort_by_key(|w| std::cmp::Reverse(w.1));
-        let mut word_index = OrderedMap::default();
-        let mut next = 1i64;
-        if let Some(oov) = &self.oov_token {
-            word_index.insert(oov.clone(), next);
-            next += 1;
-        }
-        for (w, _) in wcounts {
-            // Python's dict(zip(...)) overwrites a repeated key (oov token also seen as a word).
-            word_index.insert(w.clone(), next);
-            next += 1;
-        }
-        self.index_word = word_index.iter().map(|(w, &i)| (i, w.clone())).collect();
+        let counts: Vec<u64> = self.word_counts.values().copied().collect();
+        let wc = &self.word_counts;
+        let word = |k: usize| wc.get_index(k).map_or("", |e| e.0.as_str());
+        let (word_index, index_of) = index_maps(self.oov_token.as_ref(), word, &counts);
+        let (index_word, ()) = rayon::join(
+            || inverse(&word_index),
+            || {
+                // word_docs usually lists the words of word_counts in the same order: then a
+                // word's index comes from its position, without hashing it again.
+                self.index_docs.reserve(self.word_docs.len());
+                for (k, (w, &c)) in self.word_docs.iter().enumerate() {
+                    let i = match wc.get_index(k) {
+                        Some((v, _)) if v == w => Some(index_of[k]),
+                        _ => word_index.get(w).copied(),
+                    };
+                    if let Some(i) = i {
+                        self.index_docs.insert(i, c);
+                    }
+                }
+            },
+        );
+        self.index_word = index_word;
         self.word_index = word_index;
-        for (w, &c) in &self.word_docs {
-            if let Some(&i) = self.word_index.get(w) {
-                self.index_docs.insert(i, c);
-            }
-        }
     }
 
     /// Updates document statistics from index sequences (Keras `fit_on_sequences`).
@@ -254,45 +359,71 @@ impl Tokenizer {
             .and_then(|t| self.word_index.get(t.as_str()).copied())
     }
 
-    /// One text → indices. Unknown words become the oov index when set, else are dropped.
-    fn text_to_sequence(
-        &self,
-        splitter: &WordSplitter,
-        text: &str,
-        buf: &mut String,
-        oov: Option<i64>,
-    ) -> Vec<i64> {
+    /// `word_index` as an interner whose value is what a sequence gets for the word: its index,
+    /// or the oov index (`None`: dropped) when `num_words` cuts the index off. `Ok(None)` when
+    /// some value does not fit in `V`.
+    fn sequence_lookup<V: SeqValue>(&self, oov: Option<i64>) -> Result<Option<Interner<V>>> {
         let limit = self.num_words.map(|n| n as i64);
-        let mut out = Vec::new();
-        self.for_each_token(splitter, text, buf, |w| match self.word_index.get(w) {
-            Some(&i) if limit.is_some_and(|n| i >= n) => {
-                if let Some(o) = oov {
-                    out.push(o);
-                }
-            }
-            Some(&i) => out.push(i),
-            None => {
-                // Keras appends `None` here when oov_token is set but unknown (unfitted tokenizer);
-                // we drop the word instead.
-                if let Some(o) = oov {
-                    out.push(o);
-                }
-            }
-        });
-        out
+        let mut words = Interner::with_capacity(self.word_index.len());
+        for (w, &i) in &self.word_index {
+            let v = if limit.is_some_and(|n| i >= n) {
+                oov
+            } else {
+                Some(i)
+            };
+            let Some(v) = V::encode(v) else {
+                return Ok(None);
+            };
+            words.entry(w, v)?;
+        }
+        Ok(Some(words))
     }
 
-    /// Texts → index sequences (Keras `texts_to_sequences`), computed in parallel.
+    /// Texts → index sequences (Keras `texts_to_sequences`), computed in parallel. Unknown words
+    /// become the oov index when set, else are dropped.
     pub fn texts_to_sequences<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Result<Vec<Vec<i64>>> {
         let splitter = self.splitter("Tokenizer.texts_to_sequences")?;
+        // Keras appends `None` when oov_token is set but unknown (unfitted tokenizer); we drop the word.
         let oov = self.oov_index();
-        Ok(texts
+        // Indices that fit in a u32 (the usual case) make a smaller, more cache-friendly table.
+        if let Some(words) = self.sequence_lookup::<u32>(oov)? {
+            return Ok(self.sequences_with(&splitter, &words, oov, texts));
+        }
+        // Option<i64> holds every index, so this lookup always exists.
+        let words = self
+            .sequence_lookup::<Option<i64>>(oov)?
+            .unwrap_or_default();
+        Ok(self.sequences_with(&splitter, &words, oov, texts))
+    }
+
+    fn sequences_with<S: AsRef<str> + Sync, V: SeqValue>(
+        &self,
+        splitter: &WordSplitter,
+        words: &Interner<V>,
+        oov: Option<i64>,
+        texts: &[S],
+    ) -> Vec<Vec<i64>> {
+        texts
             .par_iter()
             .with_min_len(256)
-            .map_init(String::new, |buf, t| {
-                self.text_to_sequence(&splitter, t.as_ref(), buf, oov)
-            })
-            .collect())
+            .map_init(
+                || (String::new(), Vec::new()),
+                |(buf, seq), t| {
+                    seq.clear();
+                    self.for_each_token(splitter, t.as_ref(), buf, |w| {
+                        let v = match words.get(w) {
+                            Some(&v) => v.decode(),
+                            None => oov,
+                        };
+                        if let Some(v) = v {
+                            seq.push(v);
+                        }
+                    });
+                    // One exact-size allocation per text instead of several growing pushes.
+                    seq.to_vec()
+                },
+            )
+            .collect()
     }
 
     /// Index sequences → space-joined texts (Keras `sequences_to_texts`).
@@ -551,5 +682,115 @@ mod tests {
         assert_eq!(t.word_index()["x"], 3);
         assert_eq!(t.word_index().keys().next().unwrap(), "x");
         assert!(!t.index_word().contains_key(&1));
+        let iw: Vec<(i64, &str)> = t
+            .index_word()
+            .iter()
+            .map(|(&i, w)| (i, w.as_str()))
+            .collect();
+        assert_eq!(iw, [(3, "x"), (2, "a")]);
+        // Keras's index_docs follows word_docs's set order; ours is first appearance.
+        let id: Vec<(i64, u64)> = t.index_docs().iter().map(|(&i, &c)| (i, c)).collect();
+        assert_eq!(id, [(2, 1), (3, 1)]);
+    }
+
+    #[test]
+    fn fit_twice_accumulates_like_keras() {
+        // Keras: fit_on_texts(["b a"]); fit_on_texts(["c a", "a"]).
+        let mut t = Tokenizer::new();
+        t.fit_on_texts(&["b a"]).unwrap();
+        t.fit_on_texts(&["c a", "a"]).unwrap();
+        let wc: Vec<(&str, u64)> = t
+            .word_counts()
+            .iter()
+            .map(|(w, &c)| (w.as_str(), c))
+            .collect();
+        assert_eq!(wc, [("b", 1), ("a", 3), ("c", 1)]);
+        let wi: Vec<(&str, i64)> = t
+            .word_index()
+            .iter()
+            .map(|(w, &i)| (w.as_str(), i))
+            .collect();
+        assert_eq!(wi, [("a", 1), ("b", 2), ("c", 3)]);
+        assert_eq!(t.word_docs()["a"], 3);
+        assert_eq!(t.index_docs()[&1], 3);
+        assert_eq!(t.get_document_count(), 3);
+        // keras_preprocessing: fit_on_sequences([[5, 1]]); fit_on_texts(["b a b"]) gives
+        // index_docs [(1, 1), (5, 1), (2, 1)] (existing keys keep their place).
+        let mut t = Tokenizer::new();
+        t.fit_on_sequences(&[vec![5, 1]]);
+        t.fit_on_texts(&["b a b"]).unwrap();
+        let id: Vec<(i64, u64)> = t.index_docs().iter().map(|(&i, &c)| (i, c)).collect();
+        assert_eq!(id, [(1, 1), (5, 1), (2, 1)]);
+        assert_eq!(t.get_document_count(), 2);
+    }
+
+    #[test]
+    fn thread_count_does_not_change_results() {
+        // Several fit chunks; mixed case, punctuation and non-ASCII texts.
+        let texts: Vec<String> = (0..12_000)
+            .map(|i| match i % 4 {
+                0 => format!("Word{} w{}, THE end", i % 97, i / 5),
+                1 => format!("ΣΑΣ{} ünï w{}!", i % 13, i % 3001),
+                2 => String::new(),
+                _ => format!("the w{} w{}", i / 7, i % 11),
+            })
+            .collect();
+        let run = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| {
+                    let mut t = Tokenizer::new().num_words(500).oov_token("<unk>");
+                    t.fit_on_texts(&texts).unwrap();
+                    let seqs = t.texts_to_sequences(&texts).unwrap();
+                    let wc: Vec<(String, u64)> = t
+                        .word_counts()
+                        .iter()
+                        .map(|(w, &c)| (w.clone(), c))
+                        .collect();
+                    let wd: Vec<(String, u64)> =
+                        t.word_docs().iter().map(|(w, &c)| (w.clone(), c)).collect();
+                    let wi: Vec<(String, i64)> = t
+                        .word_index()
+                        .iter()
+                        .map(|(w, &i)| (w.clone(), i))
+                        .collect();
+                    (wc, wd, wi, seqs)
+                })
+        };
+        let one = run(1);
+        // Reference word_counts: a plain sequential count of text_to_word_sequence's words.
+        let mut naive: OrderedMap<String, u64> = OrderedMap::default();
+        for t in &texts {
+            let words =
+                crate::word_sequence::text_to_word_sequence(t, DEFAULT_FILTERS, true, " ").unwrap();
+            for w in words {
+                *naive.entry(w).or_insert(0) += 1;
+            }
+        }
+        assert_eq!(one.0, naive.into_iter().collect::<Vec<_>>());
+        assert_eq!(run(2), one);
+        assert_eq!(run(7), one);
+    }
+
+    #[test]
+    fn indices_beyond_u32_take_the_wide_table() {
+        // word_index loaded from JSON may hold any i64; sequences must carry it unchanged.
+        let mut t = Tokenizer::new();
+        t.word_index.insert("big".into(), 5_000_000_000);
+        t.word_index.insert("neg".into(), -3);
+        t.word_index.insert("max".into(), i64::from(u32::MAX));
+        assert_eq!(
+            t.texts_to_sequences(&["big neg max zzz"]).unwrap(),
+            vec![vec![5_000_000_000, -3, i64::from(u32::MAX)]]
+        );
+        let mut t = Tokenizer::new();
+        t.word_index.insert("a".into(), 7);
+        t.word_index.insert("b".into(), i64::from(u32::MAX) - 1);
+        assert_eq!(
+            t.texts_to_sequences(&["b a"]).unwrap(),
+            vec![vec![i64::from(u32::MAX) - 1, 7]]
+        );
     }
 }

@@ -2,14 +2,17 @@
 //! ngrams, a vocabulary learned by `adapt` or set directly, and int / multi_hot / count / tf_idf
 //! output. `call` takes `&self` and the type is `Send + Sync`, so a model layer can wrap it.
 
+use crate::counting::{count_tokens, Tokens};
 use crate::error::{Result, TextError};
+use crate::interner::Interner;
 use crate::matrix::Matrix;
 use crate::standardize::{
-    ngrams, split_text, standardize_into, Split, SplitFn, Standardize, StandardizeFn,
+    ngrams, split_text, standardize_into, standardize_split_whitespace, Split, SplitFn,
+    Standardize, StandardizeFn,
 };
 use crate::tokenizer::alloc_zeroed;
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 use std::sync::Arc;
 
 /// Keras's mask token for TextVectorization.
@@ -74,6 +77,15 @@ impl Ngrams {
     }
 }
 
+/// A layer's standardize → split → ngrams pipeline, for `count_tokens`.
+struct Pipeline<'a>(&'a TextVectorization);
+
+impl Tokens for Pipeline<'_> {
+    fn for_each_token<F: FnMut(&str)>(&self, text: &str, buf: &mut String, mut f: F) {
+        self.0.for_each_token_buf(text, buf, &mut f);
+    }
+}
+
 /// The output of `call`: ids for `output_mode="int"`, floats otherwise.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Vectorized {
@@ -124,7 +136,7 @@ pub struct TextVectorization {
     pub(crate) has_input_vocabulary: bool,
     /// Learned or set tokens, without the special tokens.
     pub(crate) tokens: Vec<String>,
-    pub(crate) lookup: Arc<FxHashMap<String, i64>>,
+    pub(crate) lookup: Arc<Interner<i64>>,
     pub(crate) vocab_set: bool,
     /// Full idf weights (one per output column) for tf_idf.
     pub(crate) idf_weights: Option<Vec<f32>>,
@@ -156,7 +168,7 @@ impl TextVectorization {
             pending_error: None,
             has_input_vocabulary: false,
             tokens: Vec::new(),
-            lookup: Arc::new(FxHashMap::default()),
+            lookup: Arc::new(Interner::default()),
             vocab_set: false,
             idf_weights: None,
             init_vocabulary: None,
@@ -394,16 +406,30 @@ impl TextVectorization {
 
     /// `for_each_token` with a reusable scratch buffer.
     fn for_each_token_buf(&self, text: &str, buf: &mut String, f: &mut dyn FnMut(&str)) {
-        let st = standardize_into(&self.standardize, text, buf);
         match &self.ngrams {
-            Ngrams::None => split_text(&self.split, st, f),
+            Ngrams::None => self.for_each_split(text, buf, f),
             ngram_arg => {
                 let widths = ngram_arg.widths().unwrap_or_default();
                 let mut owned: Vec<String> = Vec::new();
-                split_text(&self.split, st, &mut |t| owned.push(t.to_string()));
+                self.for_each_split(text, buf, &mut |t| owned.push(t.to_string()));
                 let refs: Vec<&str> = owned.iter().map(String::as_str).collect();
                 ngrams(&refs, &widths, f);
             }
+        }
+    }
+
+    /// Standardize → split for one text.
+    fn for_each_split(&self, text: &str, buf: &mut String, f: &mut dyn FnMut(&str)) {
+        match (self.standardize.builtin(), &self.split) {
+            // The default pipeline in one pass over the bytes.
+            (Some((lower, strip)), Split::Whitespace) => {
+                standardize_split_whitespace(text, lower, strip, buf, f)
+            }
+            _ => split_text(
+                &self.split,
+                standardize_into(&self.standardize, text, buf),
+                f,
+            ),
         }
     }
 
@@ -431,64 +457,30 @@ impl TextVectorization {
                 reason: "cannot adapt after setting a fixed vocabulary via `vocabulary`; build a new layer without it".into(),
             });
         }
-        let want_docs = self.output_mode == OutputMode::TfIdf;
-        let chunk = (data.len() / (4 * rayon::current_num_threads())).max(2048);
-        let (counts, docs) = data
-            .par_chunks(chunk)
-            .map(|chunk| {
-                let mut counts: FxHashMap<String, (u64, u64)> = FxHashMap::default();
-                let mut seen: FxHashSet<String> = FxHashSet::default();
-                let mut buf = String::new();
-                for text in chunk {
-                    seen.clear();
-                    self.for_each_token_buf(text.as_ref(), &mut buf, &mut |w| {
-                        let e = match counts.get_mut(w) {
-                            Some(e) => e,
-                            None => counts.entry(w.to_string()).or_insert((0, 0)),
-                        };
-                        e.0 += 1;
-                        if want_docs && !seen.contains(w) {
-                            seen.insert(w.to_string());
-                            e.1 += 1;
-                        }
-                    });
-                }
-                counts
-            })
-            .reduce(FxHashMap::default, |a, b| {
-                if a.len() >= b.len() {
-                    merge(a, b)
-                } else {
-                    merge(b, a)
-                }
-            })
-            .into_iter()
-            .filter(|(k, _)| k != MASK_TOKEN && k != OOV_TOKEN)
-            .fold((Vec::new(), Vec::new()), |(mut c, mut d), (k, (n, m))| {
-                c.push((k, n));
-                d.push(m);
-                (c, d)
-            });
-        if counts.is_empty() {
+        let all = count_tokens(data, &Pipeline(self))?;
+        let stats = all.values();
+        let mut order: Vec<usize> = (0..all.len())
+            .filter(|&i| all.key(i) != MASK_TOKEN && all.key(i) != OOV_TOKEN)
+            .collect();
+        if order.is_empty() {
             // Keras leaves the previous vocabulary untouched when adapt sees no tokens.
             return Ok(());
         }
-        let mut order: Vec<usize> = (0..counts.len()).collect();
-        order.sort_unstable_by(|&a, &b| {
-            counts[b]
-                .1
-                .cmp(&counts[a].1)
-                .then_with(|| counts[b].0.as_bytes().cmp(counts[a].0.as_bytes()))
+        order.par_sort_unstable_by(|&a, &b| {
+            stats[b]
+                .0
+                .cmp(&stats[a].0)
+                .then_with(|| all.key(b).as_bytes().cmp(all.key(a).as_bytes()))
         });
         if let Some(m) = self.max_tokens {
             order.truncate(m.saturating_sub(self.token_start()));
         }
-        let tokens: Vec<String> = order.iter().map(|&i| counts[i].0.clone()).collect();
-        if want_docs {
+        let tokens: Vec<String> = order.iter().map(|&i| all.key(i).to_string()).collect();
+        if self.output_mode == OutputMode::TfIdf {
             let n_docs = data.len() as f64;
             let idf: Vec<f32> = order
                 .iter()
-                .map(|&i| (1.0 + n_docs / (1.0 + docs[i] as f64)).ln() as f32)
+                .map(|&i| (1.0 + n_docs / (1.0 + stats[i].1 as f64)).ln() as f32)
                 .collect();
             // The OOV slot gets the mean idf (a float32 reduce_mean in TF).
             let mean = (idf.iter().map(|&x| x as f64).sum::<f64>() / idf.len() as f64) as f32;
@@ -501,20 +493,20 @@ impl TextVectorization {
             }
             self.idf_weights = Some(full);
         }
-        self.install(tokens);
-        Ok(())
+        self.install(tokens)
     }
 
-    fn install(&mut self, tokens: Vec<String>) {
+    /// Makes `tokens` (unique, without special tokens) the vocabulary.
+    fn install(&mut self, tokens: Vec<String>) -> Result<()> {
         let start = self.token_start() as i64;
-        let lookup: FxHashMap<String, i64> = tokens
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), start + i as i64))
-            .collect();
+        let mut lookup = Interner::with_capacity(tokens.len());
+        for (i, t) in (start..).zip(&tokens) {
+            lookup.entry(t, i)?;
+        }
         self.lookup = Arc::new(lookup);
         self.tokens = tokens;
         self.vocab_set = true;
+        Ok(())
     }
 
     /// Sets the vocabulary directly (Keras `set_vocabulary`). It may start with the special
@@ -609,8 +601,7 @@ impl TextVectorization {
             }
             self.idf_weights = Some(full);
         }
-        self.install(tokens.iter().map(|t| t.to_string()).collect());
-        Ok(())
+        self.install(tokens.iter().map(|t| t.to_string()).collect())
     }
 
     /// The vocabulary: special tokens first (`''`, `'[UNK]'` in int mode), then learned tokens.
@@ -666,6 +657,32 @@ impl TextVectorization {
             Some(lookup.get(w).copied().unwrap_or(oov))
         };
         if self.output_mode == OutputMode::Int {
+            if let Some(cols) = self.output_sequence_length {
+                // Known width: each text writes its row directly; tokens past the width are
+                // cut by Keras anyway, so they are not looked up.
+                let mut data: Vec<i64> = alloc_zeroed(texts.len(), cols, OP)?;
+                if cols > 0 {
+                    data.par_chunks_mut(cols)
+                        .with_min_len(256)
+                        .zip(texts.par_iter())
+                        .for_each_init(String::new, |buf, (row, t)| {
+                            let mut n = 0;
+                            self.for_each_token_buf(t.as_ref(), buf, &mut |w| {
+                                if n < cols {
+                                    if let Some(i) = id(w) {
+                                        row[n] = i;
+                                        n += 1;
+                                    }
+                                }
+                            });
+                        });
+                }
+                return Ok(Vectorized::Int(Matrix {
+                    rows: texts.len(),
+                    cols,
+                    data,
+                }));
+            }
             let rows: Vec<Vec<i64>> = texts
                 .par_iter()
                 .with_min_len(256)
@@ -679,14 +696,11 @@ impl TextVectorization {
                     v
                 })
                 .collect();
-            let cols = self
-                .output_sequence_length
-                .unwrap_or_else(|| rows.iter().map(Vec::len).max().unwrap_or(0));
+            let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
             let mut data: Vec<i64> = alloc_zeroed(rows.len(), cols, OP)?;
             if cols > 0 {
                 for (dst, src) in data.chunks_mut(cols).zip(&rows) {
-                    let n = src.len().min(cols);
-                    dst[..n].copy_from_slice(&src[..n]);
+                    dst[..src.len()].copy_from_slice(src);
                 }
             }
             return Ok(Vectorized::Int(Matrix {
@@ -741,19 +755,6 @@ impl TextVectorization {
     }
 }
 
-/// Adds `small` into `big` (reduce helper keeping the larger map).
-fn merge(
-    mut big: FxHashMap<String, (u64, u64)>,
-    small: FxHashMap<String, (u64, u64)>,
-) -> FxHashMap<String, (u64, u64)> {
-    for (k, (c, d)) in small {
-        let e = big.entry(k).or_insert((0, 0));
-        e.0 += c;
-        e.1 += d;
-    }
-    big
-}
-
 fn missing(option: &'static str, name: &str) -> TextError {
     TextError::InvalidValue {
         op: OP,
@@ -761,5 +762,42 @@ fn missing(option: &'static str, name: &str) -> TextError {
         reason: format!(
             "the config names a custom function {name:?} that is not attached; call .{option}_fn({name:?}, f) after from_config"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_length_rows_equal_cut_ragged_rows() {
+        let texts = ["The cat, the HAT!", "", "a b c d e f g", "Über ÇA ça", "x"];
+        let builds: [fn() -> TextVectorization; 5] = [
+            TextVectorization::new,
+            || TextVectorization::new().ngrams(2),
+            || TextVectorization::new().split("character"),
+            || TextVectorization::new().standardize("none").split("none"),
+            || TextVectorization::new().standardize_fn("up", |s| s.to_uppercase()),
+        ];
+        for build in builds {
+            let mut ragged = build();
+            ragged.adapt(&texts).unwrap();
+            let full = ragged.call(&texts).unwrap().into_int().unwrap();
+            for n in [0, 1, 3, 40] {
+                let mut fixed = build().output_sequence_length(n);
+                fixed.adapt(&texts).unwrap();
+                let m = fixed.call(&texts).unwrap().into_int().unwrap();
+                assert_eq!(m.shape(), (texts.len(), n));
+                for (r, row) in full.rows_iter().enumerate() {
+                    let want: Vec<i64> = row
+                        .iter()
+                        .copied()
+                        .chain(std::iter::repeat(0))
+                        .take(n)
+                        .collect();
+                    assert_eq!(m.row(r).unwrap(), want, "{:?} n={n}", ragged.split);
+                }
+            }
+        }
     }
 }

@@ -16,7 +16,14 @@ pub(crate) struct WordSplitter {
     split: String,
     /// `Some(c)` when `split` is one char: then filters and `c` are all plain separators.
     split_char: Option<char>,
+    /// For ASCII texts with a one-char `split`: per byte, `SEP` if it separates words (after
+    /// lowering) and `UPPER` if lowering changes it.
+    ascii_class: [u8; 128],
 }
+
+/// `ascii_class` bits.
+const SEP: u8 = 1;
+const UPPER: u8 = 2;
 
 impl WordSplitter {
     /// Compiles the options; an empty `split` is an error, as in Python's `str.split("")`.
@@ -42,12 +49,24 @@ impl WordSplitter {
             (Some(c), None) => Some(c),
             _ => None,
         };
+        let mut ascii_class = [0u8; 128];
+        for (b, class) in (0u8..).zip(ascii_class.iter_mut()) {
+            // Python lowers first, so separators are matched against the lowered byte.
+            let l = if lower { b.to_ascii_lowercase() } else { b };
+            if ascii[l as usize] || split_char == Some(l as char) {
+                *class |= SEP;
+            }
+            if l != b {
+                *class |= UPPER;
+            }
+        }
         Ok(WordSplitter {
             ascii,
             other,
             lower,
             split: split.to_string(),
             split_char,
+            ascii_class,
         })
     }
 
@@ -68,6 +87,29 @@ impl WordSplitter {
 
     /// Like `for_each_word`, lowering into the reusable `buf` (no allocation per text when warm).
     pub(crate) fn for_each_word_buf<F: FnMut(&str)>(&self, text: &str, buf: &mut String, mut f: F) {
+        if self.split_char.is_some() && text.is_ascii() {
+            // ASCII text: lowering is per byte and never creates or removes a separator, so
+            // words are cut in the raw text and only words with an uppercase letter are copied.
+            let bytes = text.as_bytes();
+            let mut start = 0;
+            let mut upper = 0;
+            for (i, &b) in bytes.iter().enumerate() {
+                let c = self.ascii_class[b as usize];
+                if c & SEP != 0 {
+                    if i > start {
+                        self.emit_ascii(&text[start..i], upper != 0, buf, &mut f);
+                    }
+                    start = i + 1;
+                    upper = 0;
+                } else {
+                    upper |= c;
+                }
+            }
+            if bytes.len() > start {
+                self.emit_ascii(&text[start..], upper != 0, buf, &mut f);
+            }
+            return;
+        }
         // Python lowers first, then translates; no non-ASCII char lowers to ASCII punctuation,
         // so the filter set is unaffected by the order.
         let text = if self.lower && !is_lowercase_fixed_point(text) {
@@ -119,6 +161,19 @@ impl WordSplitter {
                     }
                 }
             }
+        }
+    }
+
+    /// Passes an ASCII word to `f`, lowered through `buf` when it has an uppercase letter.
+    #[inline]
+    fn emit_ascii<F: FnMut(&str)>(&self, word: &str, upper: bool, buf: &mut String, f: &mut F) {
+        if upper {
+            buf.clear();
+            buf.push_str(word);
+            buf.make_ascii_lowercase();
+            f(buf);
+        } else {
+            f(word);
         }
     }
 
@@ -182,6 +237,27 @@ mod tests {
         // Python: 'ΣΑΣ Ünïcode İ'.lower() == 'σας ünïcode i̇'
         assert_eq!(words("ΣΑΣ Ünïcode İ"), ["σας", "ünïcode", "i\u{307}"]);
         assert_eq!(words("שלום עולם 😀"), ["שלום", "עולם", "😀"]);
+    }
+
+    #[test]
+    fn ascii_fast_path_lowers_before_filtering() {
+        // keras_preprocessing: text_to_word_sequence('aXbAc', filters='a') == ['xb', 'c']
+        let w = text_to_word_sequence("aXbAc", "a", true, " ").unwrap();
+        assert_eq!(w, ["xb", "c"]);
+        // keras_preprocessing with split='X': ['axb'] when lowering, ['a', 'b'] when not.
+        assert_eq!(
+            text_to_word_sequence("aXb", "", true, "X").unwrap(),
+            ["axb"]
+        );
+        assert_eq!(
+            text_to_word_sequence("aXb", "", false, "X").unwrap(),
+            ["a", "b"]
+        );
+        // A non-ASCII separator: filters still split ASCII texts.
+        assert_eq!(
+            text_to_word_sequence("Ab,cD", ",", true, "é").unwrap(),
+            ["ab", "cd"]
+        );
     }
 
     #[test]
