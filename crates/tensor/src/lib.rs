@@ -12,6 +12,7 @@ pub mod cpu;
 pub mod device;
 pub mod error;
 pub mod int;
+pub mod malloc_tuning;
 pub mod rng;
 pub mod shape;
 pub mod storage;

@@ -203,6 +203,7 @@ impl ModelCore {
     ) -> Result<Vec<Tensor>> {
         let x = x.into().0;
         self.ensure_built(&x)?;
+        kerust_tensor::malloc_tuning::keep_freed_buffers();
         let n = check_same_length(&x, "x")?;
         let bs = batch_size.max(1);
         let mut parts: Vec<Vec<Tensor>> = vec![Vec::new(); self.graph.outputs.len()];

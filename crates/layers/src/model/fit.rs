@@ -100,6 +100,9 @@ impl ModelCore {
         if self.compiled.is_none() {
             return Err(LayerError::NotCompiled("fit"));
         }
+        // Per-step buffers stay in the heap between batches and go back to the OS when fit ends
+        // (glibc; see kerust_tensor::malloc_tuning).
+        let _heap = kerust_tensor::malloc_tuning::TrainingHeap::new();
         if !(0.0..1.0).contains(&args.validation_split) {
             return Err(LayerError::config(
                 "fit",

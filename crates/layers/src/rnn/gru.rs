@@ -563,6 +563,7 @@ fn backward(
         s.w.as_slice()?,
         &dxw,
         s.dmask.as_ref(),
+        None,
         [b, t, d, g3],
     )?;
     let du = if s.reset_after {

@@ -360,6 +360,7 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
         s.w.as_slice()?,
         &dxw,
         s.dmask.as_ref(),
+        None,
         [b, t, d, h],
     )?;
     out.push(Some(Tensor::from_vec(du, &[h, h])?));
