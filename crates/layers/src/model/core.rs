@@ -11,6 +11,7 @@ use crate::optimizers::{IntoOptimizer, Optimizer};
 use kerust_autograd::Tape;
 use kerust_metrics::keras::{from_name as metric_from_name, Batch, Metric};
 use kerust_tensor::{Rng, Tensor};
+use rayon::prelude::*;
 
 /// What `compile` recorded.
 #[derive(Clone)]
@@ -206,18 +207,31 @@ impl ModelCore {
         kerust_tensor::malloc_tuning::keep_freed_buffers();
         let n = check_same_length(&x, "x")?;
         let bs = batch_size.max(1);
+        // Batches are independent at inference (no dropout, nothing drawn from the generator), so
+        // they run as rayon tasks; results come back in batch order. Each batch gets its own
+        // tape and a copy of the generator, which inference leaves untouched.
+        let starts: Vec<usize> = (0..n).step_by(bs).collect();
+        let (graph, rng) = (&self.graph, &self.rng);
+        let per_batch = starts
+            .par_iter()
+            .map(|&start| -> Result<Vec<Tensor>> {
+                let idx: Vec<usize> = (start..(start + bs).min(n)).collect();
+                let batch: Vec<Data> = x.iter().map(|d| d.select(&idx)).collect::<Result<_>>()?;
+                let tape = Tape::new();
+                let mut rng = rng.clone();
+                let mut ctx = Ctx::new(&tape, false, &mut rng);
+                graph
+                    .forward(&batch, &mut ctx)?
+                    .iter()
+                    .map(|o| Ok(o.var("output")?.value().clone()))
+                    .collect()
+            })
+            .collect::<Result<Vec<_>>>()?;
         let mut parts: Vec<Vec<Tensor>> = vec![Vec::new(); self.graph.outputs.len()];
-        let mut start = 0;
-        while start < n {
-            let idx: Vec<usize> = (start..(start + bs).min(n)).collect();
-            let batch: Vec<Data> = x.iter().map(|d| d.select(&idx)).collect::<Result<_>>()?;
-            let tape = Tape::new();
-            let mut ctx = Ctx::new(&tape, false, &mut self.rng);
-            let outs = self.graph.forward(&batch, &mut ctx)?;
-            for (i, o) in outs.iter().enumerate() {
-                parts[i].push(o.var("output")?.value().clone());
+        for outs in per_batch {
+            for (i, o) in outs.into_iter().enumerate() {
+                parts[i].push(o);
             }
-            start += bs;
         }
         parts
             .into_iter()
