@@ -22,9 +22,7 @@ impl Var {
             return l1_term.add(&self.square()?.sum_all()?.mul_scalar(l2)?);
         }
         let x = self.value.clone();
-        let (abs_sum, sq_sum) = x.as_slice()?.iter().fold((0.0f64, 0.0f64), |(a, s), &v| {
-            (a + v.abs() as f64, s + (v as f64) * (v as f64))
-        });
+        let (abs_sum, sq_sum) = x.abs_and_square_sums(l1 != 0.0, l2 != 0.0)?;
         let y = Tensor::scalar((abs_sum as f32) * l1 + (sq_sum as f32) * l2);
         self.tape.record1(&[self], y, move |g| {
             let g = g.item()?;

@@ -3,6 +3,7 @@ use crate::cuda_backend::{self, op_codes::ReduceOp};
 use crate::error::Result;
 use crate::shape::normalize_axis;
 use crate::tensor::Tensor;
+use rayon::prelude::*;
 
 /// Split `shape` around `axis` into (outer, axis length, inner).
 fn split(shape: &[usize], axis: usize) -> (usize, usize, usize) {
@@ -105,6 +106,34 @@ impl Tensor {
         }
         Ok(self.cpu("sum_all")?.iter().map(|&x| x as f64).sum::<f64>() as f32)
     }
+    /// `(Σ|x|, Σx²)` in f64 (a weight penalty's sums), skipping a sum not asked for. Partial sums
+    /// over fixed chunks, in parallel for big tensors, added in chunk order: the result does not
+    /// depend on the number of threads.
+    pub fn abs_and_square_sums(&self, abs: bool, square: bool) -> Result<(f64, f64)> {
+        const CHUNK: usize = 1 << 16;
+        let x = self.cpu("abs_and_square_sums")?;
+        let sums = |c: &[f32]| {
+            let a: f64 = if abs {
+                c.iter().map(|&v| v.abs() as f64).sum()
+            } else {
+                0.0
+            };
+            let s: f64 = if square {
+                c.iter().map(|&v| (v as f64) * (v as f64)).sum()
+            } else {
+                0.0
+            };
+            (a, s)
+        };
+        let parts: Vec<(f64, f64)> = if x.len() > CHUNK {
+            x.par_chunks(CHUNK).map(sums).collect()
+        } else {
+            vec![sums(x)]
+        };
+        Ok(parts
+            .iter()
+            .fold((0.0, 0.0), |(a, s), &(pa, ps)| (a + pa, s + ps)))
+    }
     /// Mean of all elements.
     pub fn mean_all(&self) -> Result<f32> {
         Ok(self.sum_all()? / self.numel().max(1) as f32)
@@ -147,6 +176,26 @@ impl Tensor {
 #[cfg(test)]
 mod tests {
     use crate::Tensor;
+
+    #[test]
+    fn penalty_sums_are_exact_enough_and_thread_independent() {
+        let n = 200_003;
+        let v: Vec<f32> = (0..n).map(|i| ((i as f32) * 0.013).sin() - 0.2).collect();
+        let t = Tensor::from_vec(v.clone(), &[n]).unwrap();
+        let (a, s) = t.abs_and_square_sums(true, true).unwrap();
+        let a_ref: f64 = v.iter().map(|&x| x.abs() as f64).sum();
+        let s_ref: f64 = v.iter().map(|&x| (x as f64) * (x as f64)).sum();
+        assert!((a - a_ref).abs() < 1e-9 * a_ref && (s - s_ref).abs() < 1e-9 * s_ref);
+        assert_eq!(t.abs_and_square_sums(false, true).unwrap(), (0.0, s));
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        assert_eq!(
+            one.install(|| t.abs_and_square_sums(true, true).unwrap()),
+            (a, s)
+        );
+    }
 
     #[test]
     fn axis_reductions() {
