@@ -418,60 +418,38 @@ mod tests {
         let b = IntTensor::from_vec(vec![4, 5, 2], &[3]).unwrap();
         let x =
             Tensor::from_vec((0..12).map(|i| i as f32 * 0.1 - 0.5).collect(), &[2, 3, 2]).unwrap();
-        // One lookup, weighted so rows differ: stays sparse.
-        let (dense, sparse) = table_grads(|w| {
+        let tanh_sum = |w: &Var, ids: &IntTensor| {
+            let y = w.gather_rows(ids).unwrap().tanh().unwrap();
+            y.sum_all().unwrap()
+        };
+        let exp_sum = |w: &Var| w.gather_rows(&b).unwrap().exp().unwrap().sum_all().unwrap();
+        // `f`'s table gradient has the same bits on both paths; `rows`: it stays row-sparse.
+        let same = |rows: bool, f: &dyn Fn(&Var) -> Var| {
+            let (dense, sparse) = table_grads(f);
+            assert_eq!(matches!(sparse, Grad::Rows(_)), rows);
+            assert_eq!(bits(&dense), bits(&sparse.into_dense().unwrap()));
+        };
+        // One lookup, weighted so rows differ.
+        same(true, &|w| {
             let y = w.gather_rows(&a).unwrap();
             y.mul(&w.constant_like(x.clone()))
                 .unwrap()
                 .sum_all()
                 .unwrap()
         });
-        assert!(matches!(sparse, Grad::Rows(_)));
-        assert_eq!(bits(&dense), bits(&sparse.into_dense().unwrap()));
-        // A shared table read twice: still sparse, same sums.
-        let (dense, sparse) = table_grads(|w| {
-            let y = w
-                .gather_rows(&a)
-                .unwrap()
-                .tanh()
-                .unwrap()
-                .sum_all()
-                .unwrap();
-            let z = w.gather_rows(&b).unwrap().exp().unwrap().sum_all().unwrap();
-            y.add(&z).unwrap()
-        });
-        assert!(matches!(sparse, Grad::Rows(_)));
-        assert_eq!(bits(&dense), bits(&sparse.into_dense().unwrap()));
+        // A shared table read twice.
+        same(true, &|w| tanh_sum(w, &a).add(&exp_sum(w)).unwrap());
         // Also used densely (like a regularizer): dense, in the dense path's order.
-        let (dense, sparse) = table_grads(|w| {
+        same(false, &|w| {
             let p = w.mul(w).unwrap().sum_all().unwrap();
-            let y = w
-                .gather_rows(&a)
-                .unwrap()
-                .tanh()
-                .unwrap()
-                .sum_all()
-                .unwrap();
-            p.add(&y).unwrap()
+            p.add(&tanh_sum(w, &a)).unwrap()
         });
-        assert!(matches!(sparse, Grad::Dense(_)));
-        assert_eq!(bits(&dense), bits(&sparse.into_dense().unwrap()));
         // Read twice and penalized (the Quora siamese embedding): the two row parts arrive before
         // the dense one and are folded into its buffer in place.
-        let (dense, sparse) = table_grads(|w| {
+        same(false, &|w| {
             let p = w.l1_l2_penalty(0.01, 0.02).unwrap();
-            let y = w
-                .gather_rows(&a)
-                .unwrap()
-                .tanh()
-                .unwrap()
-                .sum_all()
-                .unwrap();
-            let z = w.gather_rows(&b).unwrap().exp().unwrap().sum_all().unwrap();
-            p.add(&y).unwrap().add(&z).unwrap()
+            p.add(&tanh_sum(w, &a)).unwrap().add(&exp_sum(w)).unwrap()
         });
-        assert!(matches!(sparse, Grad::Dense(_)));
-        assert_eq!(bits(&dense), bits(&sparse.into_dense().unwrap()));
     }
 
     #[test]

@@ -113,13 +113,7 @@ mod tests {
         let texts: Vec<String> = (0..20_000)
             .map(|i| format!("w{} w{} w{}", i % 7, (i * 31) % 5003, i / 3))
             .collect();
-        let run = |threads| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| counts(&texts))
-        };
+        let run = |threads| with_threads(threads, || counts(&texts));
         let one = run(1);
         // A plain sequential count as the reference.
         let mut naive: indexmap::IndexMap<String, (u64, u64)> = Default::default();
@@ -138,4 +132,14 @@ mod tests {
         assert_eq!(run(3), one);
         assert_eq!(run(8), one);
     }
+}
+
+/// Run `f` on a rayon pool of `threads` threads (tests of thread-count independence).
+#[cfg(test)]
+pub(crate) fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a rayon pool")
+        .install(f)
 }

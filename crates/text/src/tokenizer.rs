@@ -736,28 +736,24 @@ mod tests {
             })
             .collect();
         let run = |threads| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| {
-                    let mut t = Tokenizer::new().num_words(500).oov_token("<unk>");
-                    t.fit_on_texts(&texts).unwrap();
-                    let seqs = t.texts_to_sequences(&texts).unwrap();
-                    let wc: Vec<(String, u64)> = t
-                        .word_counts()
-                        .iter()
-                        .map(|(w, &c)| (w.clone(), c))
-                        .collect();
-                    let wd: Vec<(String, u64)> =
-                        t.word_docs().iter().map(|(w, &c)| (w.clone(), c)).collect();
-                    let wi: Vec<(String, i64)> = t
-                        .word_index()
-                        .iter()
-                        .map(|(w, &i)| (w.clone(), i))
-                        .collect();
-                    (wc, wd, wi, seqs)
-                })
+            crate::counting::with_threads(threads, || {
+                let mut t = Tokenizer::new().num_words(500).oov_token("<unk>");
+                t.fit_on_texts(&texts).unwrap();
+                let seqs = t.texts_to_sequences(&texts).unwrap();
+                let wc: Vec<(String, u64)> = t
+                    .word_counts()
+                    .iter()
+                    .map(|(w, &c)| (w.clone(), c))
+                    .collect();
+                let wd: Vec<(String, u64)> =
+                    t.word_docs().iter().map(|(w, &c)| (w.clone(), c)).collect();
+                let wi: Vec<(String, i64)> = t
+                    .word_index()
+                    .iter()
+                    .map(|(w, &i)| (w.clone(), i))
+                    .collect();
+                (wc, wd, wi, seqs)
+            })
         };
         let one = run(1);
         // Reference word_counts: a plain sequential count of text_to_word_sequence's words.

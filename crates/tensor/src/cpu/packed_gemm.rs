@@ -64,7 +64,17 @@ impl PackedB {
             });
         }
         // 32 columns are two AVX-512 registers; narrower vector units get 16.
-        let nr = if isa() == Isa::Avx512 { 32 } else { 16 };
+        Ok(Self::pack(
+            b,
+            k,
+            n,
+            trans,
+            if isa() == Isa::Avx512 { 32 } else { 16 },
+        ))
+    }
+
+    /// Pack with panels `nr` columns wide (lengths checked by the caller).
+    fn pack(b: &[f32], k: usize, n: usize, trans: bool, nr: usize) -> Self {
         let n_panels = n.div_ceil(nr);
         let mut panels = vec![0.0f32; n_panels * k * nr];
         for (jp, panel) in panels.chunks_mut(k * nr).enumerate() {
@@ -77,7 +87,7 @@ impl PackedB {
                 }
             }
         }
-        Ok(PackedB { k, n, nr, panels })
+        PackedB { k, n, nr, panels }
     }
 
     /// Inner dimension.
@@ -138,31 +148,25 @@ fn dispatch(m: usize, a: &[f32], b: &PackedB, beta: f32, c: &mut [f32]) {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,fma")]
-fn rows_avx512(m: usize, a: &[f32], b: &PackedB, beta: f32, c: &mut [f32]) {
-    for_tiles::<32>(m, a, b, c, |r, k, a_t, panel, c_t, n, j0, w| match r {
-        6 => x86::tile_avx512::<6>(k, a_t, panel, c_t, n, j0, w, beta),
-        5 => x86::tile_avx512::<5>(k, a_t, panel, c_t, n, j0, w, beta),
-        4 => x86::tile_avx512::<4>(k, a_t, panel, c_t, n, j0, w, beta),
-        3 => x86::tile_avx512::<3>(k, a_t, panel, c_t, n, j0, w, beta),
-        2 => x86::tile_avx512::<2>(k, a_t, panel, c_t, n, j0, w, beta),
-        _ => x86::tile_avx512::<1>(k, a_t, panel, c_t, n, j0, w, beta),
-    })
+/// `rows_*`: all tiles of C with one ISA's micro-tile, dispatching the row remainder to `R < MR`.
+macro_rules! rows_with {
+    ($name:ident, $feature:literal, $nr:literal, $tile:ident) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $feature)]
+        fn $name(m: usize, a: &[f32], b: &PackedB, beta: f32, c: &mut [f32]) {
+            for_tiles::<$nr>(m, a, b, c, |r, k, a_t, panel, c_t, n, j0, w| match r {
+                6 => x86::$tile::<6>(k, a_t, panel, c_t, n, j0, w, beta),
+                5 => x86::$tile::<5>(k, a_t, panel, c_t, n, j0, w, beta),
+                4 => x86::$tile::<4>(k, a_t, panel, c_t, n, j0, w, beta),
+                3 => x86::$tile::<3>(k, a_t, panel, c_t, n, j0, w, beta),
+                2 => x86::$tile::<2>(k, a_t, panel, c_t, n, j0, w, beta),
+                _ => x86::$tile::<1>(k, a_t, panel, c_t, n, j0, w, beta),
+            })
+        }
+    };
 }
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn rows_avx2(m: usize, a: &[f32], b: &PackedB, beta: f32, c: &mut [f32]) {
-    for_tiles::<16>(m, a, b, c, |r, k, a_t, panel, c_t, n, j0, w| match r {
-        6 => x86::tile_avx2::<6>(k, a_t, panel, c_t, n, j0, w, beta),
-        5 => x86::tile_avx2::<5>(k, a_t, panel, c_t, n, j0, w, beta),
-        4 => x86::tile_avx2::<4>(k, a_t, panel, c_t, n, j0, w, beta),
-        3 => x86::tile_avx2::<3>(k, a_t, panel, c_t, n, j0, w, beta),
-        2 => x86::tile_avx2::<2>(k, a_t, panel, c_t, n, j0, w, beta),
-        _ => x86::tile_avx2::<1>(k, a_t, panel, c_t, n, j0, w, beta),
-    })
-}
+rows_with!(rows_avx512, "avx512f,fma", 32, tile_avx512);
+rows_with!(rows_avx2, "avx2,fma", 16, tile_avx2);
 
 /// Walk the `MR`-row tiles of C and the column panels of B; `f(rows, k, a_tile, panel, c_tile,
 /// ldc, first column, width)` computes one block.
@@ -213,85 +217,77 @@ mod x86 {
         }
     }
 
-    #[inline]
-    #[target_feature(enable = "avx512f,fma")]
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn tile_avx512<const R: usize>(
-        k: usize,
-        a: &[f32],
-        panel: &[f32],
-        c: &mut [f32],
-        ldc: usize,
-        j0: usize,
-        w: usize,
-        beta: f32,
-    ) {
-        assert!(a.len() >= R * k && panel.len() >= k * 32 && c.len() >= (R - 1) * ldc + j0 + w);
-        let mut lo = [_mm512_setzero_ps(); R];
-        let mut hi = [_mm512_setzero_ps(); R];
-        let (ap, bp) = (a.as_ptr(), panel.as_ptr());
-        for p in 0..k {
-            // SAFETY: p < k, so p·32 + 31 < panel.len() and i·k + p < a.len() (asserted above).
-            unsafe {
-                let b0 = _mm512_loadu_ps(bp.add(p * 32));
-                let b1 = _mm512_loadu_ps(bp.add(p * 32 + 16));
+    /// One `R × 2·lanes` micro-tile for one vector ISA: two vector accumulators per row.
+    macro_rules! tile_with {
+        ($name:ident, $feature:literal, $vec:ty, $lanes:literal,
+         $zero:ident, $load:ident, $set1:ident, $fmadd:ident, $store:ident) => {
+            #[inline]
+            #[target_feature(enable = $feature)]
+            #[allow(clippy::too_many_arguments)]
+            pub(in super::super) fn $name<const R: usize>(
+                k: usize,
+                a: &[f32],
+                panel: &[f32],
+                c: &mut [f32],
+                ldc: usize,
+                j0: usize,
+                w: usize,
+                beta: f32,
+            ) {
+                const NR: usize = 2 * $lanes;
+                assert!(
+                    a.len() >= R * k && panel.len() >= k * NR && c.len() >= (R - 1) * ldc + j0 + w
+                );
+                let mut lo: [$vec; R] = [$zero(); R];
+                let mut hi: [$vec; R] = [$zero(); R];
+                let (ap, bp) = (a.as_ptr(), panel.as_ptr());
+                for p in 0..k {
+                    // SAFETY: p < k, so p·NR + NR − 1 < panel.len() and i·k + p < a.len()
+                    // (asserted above).
+                    unsafe {
+                        let b0 = $load(bp.add(p * NR));
+                        let b1 = $load(bp.add(p * NR + $lanes));
+                        for i in 0..R {
+                            let x = $set1(*ap.add(i * k + p));
+                            lo[i] = $fmadd(x, b0, lo[i]);
+                            hi[i] = $fmadd(x, b1, hi[i]);
+                        }
+                    }
+                }
+                let mut buf = [0.0f32; NR];
                 for i in 0..R {
-                    let x = _mm512_set1_ps(*ap.add(i * k + p));
-                    lo[i] = _mm512_fmadd_ps(x, b0, lo[i]);
-                    hi[i] = _mm512_fmadd_ps(x, b1, hi[i]);
+                    // SAFETY: buf has NR = 2·lanes floats.
+                    unsafe {
+                        $store(buf.as_mut_ptr(), lo[i]);
+                        $store(buf.as_mut_ptr().add($lanes), hi[i]);
+                    }
+                    store_row(&mut c[i * ldc + j0..i * ldc + j0 + w], &buf, beta);
                 }
             }
-        }
-        let mut buf = [0.0f32; 32];
-        for i in 0..R {
-            // SAFETY: buf has 32 floats.
-            unsafe {
-                _mm512_storeu_ps(buf.as_mut_ptr(), lo[i]);
-                _mm512_storeu_ps(buf.as_mut_ptr().add(16), hi[i]);
-            }
-            store_row(&mut c[i * ldc + j0..i * ldc + j0 + w], &buf, beta);
-        }
+        };
     }
-
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn tile_avx2<const R: usize>(
-        k: usize,
-        a: &[f32],
-        panel: &[f32],
-        c: &mut [f32],
-        ldc: usize,
-        j0: usize,
-        w: usize,
-        beta: f32,
-    ) {
-        assert!(a.len() >= R * k && panel.len() >= k * 16 && c.len() >= (R - 1) * ldc + j0 + w);
-        let mut lo = [_mm256_setzero_ps(); R];
-        let mut hi = [_mm256_setzero_ps(); R];
-        let (ap, bp) = (a.as_ptr(), panel.as_ptr());
-        for p in 0..k {
-            // SAFETY: p < k, so p·16 + 15 < panel.len() and i·k + p < a.len() (asserted above).
-            unsafe {
-                let b0 = _mm256_loadu_ps(bp.add(p * 16));
-                let b1 = _mm256_loadu_ps(bp.add(p * 16 + 8));
-                for i in 0..R {
-                    let x = _mm256_set1_ps(*ap.add(i * k + p));
-                    lo[i] = _mm256_fmadd_ps(x, b0, lo[i]);
-                    hi[i] = _mm256_fmadd_ps(x, b1, hi[i]);
-                }
-            }
-        }
-        let mut buf = [0.0f32; 16];
-        for i in 0..R {
-            // SAFETY: buf has 16 floats.
-            unsafe {
-                _mm256_storeu_ps(buf.as_mut_ptr(), lo[i]);
-                _mm256_storeu_ps(buf.as_mut_ptr().add(8), hi[i]);
-            }
-            store_row(&mut c[i * ldc + j0..i * ldc + j0 + w], &buf, beta);
-        }
-    }
+    tile_with!(
+        tile_avx512,
+        "avx512f,fma",
+        __m512,
+        16,
+        _mm512_setzero_ps,
+        _mm512_loadu_ps,
+        _mm512_set1_ps,
+        _mm512_fmadd_ps,
+        _mm512_storeu_ps
+    );
+    tile_with!(
+        tile_avx2,
+        "avx2,fma",
+        __m256,
+        8,
+        _mm256_setzero_ps,
+        _mm256_loadu_ps,
+        _mm256_set1_ps,
+        _mm256_fmadd_ps,
+        _mm256_storeu_ps
+    );
 }
 
 /// The portable path: generic tiles, `fma(x, y, acc)` = `x·y + acc`.
@@ -374,12 +370,21 @@ mod tests {
                     let a = data(m * k, 0.3);
                     let bm = data(k * n, 1.7);
                     let mut want = data(m * n, 2.9);
-                    let mut got = want.clone();
+                    let got = want.clone();
                     sgemm(false, trans, m, n, k, 1.0, &a, &bm, beta, &mut want).unwrap();
-                    let pb = PackedB::new(&bm, k, n, trans).unwrap();
-                    sgemm_packed(m, &a, &pb, beta, &mut got).unwrap();
-                    for (g, w) in got.iter().zip(&want) {
-                        assert!((g - w).abs() < 1e-4, "m={m} k={k} n={n} trans={trans}");
+                    // The detected ISA's panels, and both widths (16 runs the AVX2 tile on
+                    // x86 machines that have it, 32 the AVX-512 one or the portable path).
+                    let packs = [
+                        PackedB::new(&bm, k, n, trans).unwrap(),
+                        PackedB::pack(&bm, k, n, trans, 16),
+                        PackedB::pack(&bm, k, n, trans, 32),
+                    ];
+                    for pb in &packs {
+                        let mut got = got.clone();
+                        sgemm_packed(m, &a, pb, beta, &mut got).unwrap();
+                        for (g, w) in got.iter().zip(&want) {
+                            assert!((g - w).abs() < 1e-4, "m={m} k={k} n={n} nr={}", pb.nr);
+                        }
                     }
                 }
             }
