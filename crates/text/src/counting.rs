@@ -79,6 +79,16 @@ where
     Ok(all)
 }
 
+/// Run `f` on a rayon pool of `threads` threads (tests of thread-count independence).
+#[cfg(test)]
+pub(crate) fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a rayon pool")
+        .install(f)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,14 +142,4 @@ mod tests {
         assert_eq!(run(3), one);
         assert_eq!(run(8), one);
     }
-}
-
-/// Run `f` on a rayon pool of `threads` threads (tests of thread-count independence).
-#[cfg(test)]
-pub(crate) fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("a rayon pool")
-        .install(f)
 }

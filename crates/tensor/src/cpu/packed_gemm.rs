@@ -154,13 +154,13 @@ macro_rules! rows_with {
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = $feature)]
         fn $name(m: usize, a: &[f32], b: &PackedB, beta: f32, c: &mut [f32]) {
-            for_tiles::<$nr>(m, a, b, c, |r, k, a_t, panel, c_t, n, j0, w| match r {
-                6 => x86::$tile::<6>(k, a_t, panel, c_t, n, j0, w, beta),
-                5 => x86::$tile::<5>(k, a_t, panel, c_t, n, j0, w, beta),
-                4 => x86::$tile::<4>(k, a_t, panel, c_t, n, j0, w, beta),
-                3 => x86::$tile::<3>(k, a_t, panel, c_t, n, j0, w, beta),
-                2 => x86::$tile::<2>(k, a_t, panel, c_t, n, j0, w, beta),
-                _ => x86::$tile::<1>(k, a_t, panel, c_t, n, j0, w, beta),
+            for_tiles::<$nr>(m, a, b, beta, c, |r, blk| match r {
+                6 => x86::$tile::<6>(blk),
+                5 => x86::$tile::<5>(blk),
+                4 => x86::$tile::<4>(blk),
+                3 => x86::$tile::<3>(blk),
+                2 => x86::$tile::<2>(blk),
+                _ => x86::$tile::<1>(blk),
             })
         }
     };
@@ -168,15 +168,43 @@ macro_rules! rows_with {
 rows_with!(rows_avx512, "avx512f,fma", 32, tile_avx512);
 rows_with!(rows_avx2, "avx2,fma", 16, tile_avx2);
 
-/// Walk the `MR`-row tiles of C and the column panels of B; `f(rows, k, a_tile, panel, c_tile,
-/// ldc, first column, width)` computes one block.
+/// One block of C to compute: `rows` (≤ `MR`) rows of A against one panel of B, written into
+/// columns `j0 .. j0 + w` of `c` (row stride `ldc`) as `beta·c + a·panel`.
+pub(crate) struct Block<'a> {
+    k: usize,
+    a: &'a [f32],
+    panel: &'a [f32],
+    c: &'a mut [f32],
+    ldc: usize,
+    j0: usize,
+    w: usize,
+    beta: f32,
+}
+
+impl Block<'_> {
+    /// Write accumulator row `i` (its first `w` lanes valid).
+    #[inline(always)]
+    fn store_row(&mut self, i: usize, acc: &[f32]) {
+        let dst = &mut self.c[i * self.ldc + self.j0..i * self.ldc + self.j0 + self.w];
+        if self.beta == 0.0 {
+            dst.copy_from_slice(&acc[..dst.len()]);
+        } else {
+            for (d, &s) in dst.iter_mut().zip(acc) {
+                *d = self.beta * *d + s;
+            }
+        }
+    }
+}
+
+/// Walk the `MR`-row tiles of C and the column panels of B; `f(rows, block)` computes one block.
 #[inline(always)]
 fn for_tiles<const NR: usize>(
     m: usize,
     a: &[f32],
     b: &PackedB,
+    beta: f32,
     c: &mut [f32],
-    mut f: impl FnMut(usize, usize, &[f32], &[f32], &mut [f32], usize, usize, usize),
+    mut f: impl FnMut(usize, Block<'_>),
 ) {
     let (k, n) = (b.k, b.n);
     let mut i0 = 0;
@@ -184,16 +212,17 @@ fn for_tiles<const NR: usize>(
         let mr = MR.min(m - i0);
         for (jp, panel) in b.panels.chunks_exact(k * NR).enumerate() {
             let j0 = jp * NR;
-            f(
-                mr,
+            let block = Block {
                 k,
-                &a[i0 * k..(i0 + mr) * k],
+                a: &a[i0 * k..(i0 + mr) * k],
                 panel,
-                &mut c[i0 * n..(i0 + mr) * n],
-                n,
+                c: &mut c[i0 * n..(i0 + mr) * n],
+                ldc: n,
                 j0,
-                NR.min(n - j0),
-            );
+                w: NR.min(n - j0),
+                beta,
+            };
+            f(mr, block);
         }
         i0 += mr;
     }
@@ -203,19 +232,8 @@ fn for_tiles<const NR: usize>(
 mod x86 {
     //! The micro-tiles with explicit vector intrinsics, so the accumulators provably live in
     //! registers: `R` rows × 32 columns (two `zmm`) or × 16 columns (two `ymm`).
+    use super::Block;
     use std::arch::x86_64::*;
-
-    /// Store one accumulator row (`w` ≤ lanes valid) into `dst` as `beta·dst + acc`.
-    #[inline(always)]
-    fn store_row(dst: &mut [f32], acc: &[f32], beta: f32) {
-        if beta == 0.0 {
-            dst.copy_from_slice(&acc[..dst.len()]);
-        } else {
-            for (d, &s) in dst.iter_mut().zip(acc) {
-                *d = beta * *d + s;
-            }
-        }
-    }
 
     /// One `R × 2·lanes` micro-tile for one vector ISA: two vector accumulators per row.
     macro_rules! tile_with {
@@ -223,21 +241,10 @@ mod x86 {
          $zero:ident, $load:ident, $set1:ident, $fmadd:ident, $store:ident) => {
             #[inline]
             #[target_feature(enable = $feature)]
-            #[allow(clippy::too_many_arguments)]
-            pub(in super::super) fn $name<const R: usize>(
-                k: usize,
-                a: &[f32],
-                panel: &[f32],
-                c: &mut [f32],
-                ldc: usize,
-                j0: usize,
-                w: usize,
-                beta: f32,
-            ) {
+            pub(in super::super) fn $name<const R: usize>(mut blk: Block<'_>) {
                 const NR: usize = 2 * $lanes;
-                assert!(
-                    a.len() >= R * k && panel.len() >= k * NR && c.len() >= (R - 1) * ldc + j0 + w
-                );
+                let (k, a, panel) = (blk.k, blk.a, blk.panel);
+                assert!(a.len() >= R * k && panel.len() >= k * NR);
                 let mut lo: [$vec; R] = [$zero(); R];
                 let mut hi: [$vec; R] = [$zero(); R];
                 let (ap, bp) = (a.as_ptr(), panel.as_ptr());
@@ -261,7 +268,7 @@ mod x86 {
                         $store(buf.as_mut_ptr(), lo[i]);
                         $store(buf.as_mut_ptr().add($lanes), hi[i]);
                     }
-                    store_row(&mut c[i * ldc + j0..i * ldc + j0 + w], &buf, beta);
+                    blk.store_row(i, &buf);
                 }
             }
         };
@@ -300,33 +307,26 @@ fn rows<const NR: usize>(
     c: &mut [f32],
     fma: impl Fn(f32, f32, f32) -> f32 + Copy,
 ) {
-    for_tiles::<NR>(m, a, b, c, |r, k, a_t, panel, c_t, n, j0, w| match r {
-        6 => tile::<6, NR>(k, a_t, panel, c_t, n, j0, w, beta, fma),
-        5 => tile::<5, NR>(k, a_t, panel, c_t, n, j0, w, beta, fma),
-        4 => tile::<4, NR>(k, a_t, panel, c_t, n, j0, w, beta, fma),
-        3 => tile::<3, NR>(k, a_t, panel, c_t, n, j0, w, beta, fma),
-        2 => tile::<2, NR>(k, a_t, panel, c_t, n, j0, w, beta, fma),
-        _ => tile::<1, NR>(k, a_t, panel, c_t, n, j0, w, beta, fma),
+    for_tiles::<NR>(m, a, b, beta, c, |r, blk| match r {
+        6 => tile::<6, NR>(blk, fma),
+        5 => tile::<5, NR>(blk, fma),
+        4 => tile::<4, NR>(blk, fma),
+        3 => tile::<3, NR>(blk, fma),
+        2 => tile::<2, NR>(blk, fma),
+        _ => tile::<1, NR>(blk, fma),
     })
 }
 
 /// One `R × NR` block of C: the accumulators stay in registers for the whole `k` loop.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn tile<const R: usize, const NR: usize>(
-    k: usize,
-    a: &[f32],
-    panel: &[f32],
-    c: &mut [f32],
-    ldc: usize,
-    j0: usize,
-    w: usize,
-    beta: f32,
+    mut blk: Block<'_>,
     fma: impl Fn(f32, f32, f32) -> f32 + Copy,
 ) {
+    let k = blk.k;
     let mut acc = [[0.0f32; NR]; R];
-    let a_rows: [&[f32]; R] = std::array::from_fn(|i| &a[i * k..(i + 1) * k]);
-    for (p, bp) in panel.chunks_exact(NR).enumerate().take(k) {
+    let a_rows: [&[f32]; R] = std::array::from_fn(|i| &blk.a[i * k..(i + 1) * k]);
+    for (p, bp) in blk.panel.chunks_exact(NR).enumerate().take(k) {
         let bp: &[f32; NR] = bp.try_into().expect("panel rows are NR wide");
         for (acc_i, row) in acc.iter_mut().zip(&a_rows) {
             let x = row[p];
@@ -336,14 +336,7 @@ fn tile<const R: usize, const NR: usize>(
         }
     }
     for (i, acc_i) in acc.iter().enumerate() {
-        let dst = &mut c[i * ldc + j0..i * ldc + j0 + w];
-        if beta == 0.0 {
-            dst.copy_from_slice(&acc_i[..w]);
-        } else {
-            for (d, &s) in dst.iter_mut().zip(acc_i) {
-                *d = beta * *d + s;
-            }
-        }
+        blk.store_row(i, acc_i);
     }
 }
 
