@@ -75,9 +75,11 @@ impl PackedB {
 
     /// Pack with panels `nr` columns wide (lengths checked by the caller).
     fn pack(b: &[f32], k: usize, n: usize, trans: bool, nr: usize) -> Self {
+        // `b` holds k·n floats, so the padded size k·(n + nr) fits in usize for any real buffer.
         let n_panels = n.div_ceil(nr);
         let mut panels = vec![0.0f32; n_panels * k * nr];
-        for (jp, panel) in panels.chunks_mut(k * nr).enumerate() {
+        // An empty operand has no panels (`chunks_mut(0)` would panic).
+        for (jp, panel) in panels.chunks_mut((k * nr).max(1)).enumerate() {
             let j0 = jp * nr;
             let w = nr.min(n - j0);
             for (p, dst) in panel.chunks_mut(nr).enumerate() {
@@ -116,6 +118,11 @@ pub fn sgemm_packed(m: usize, a: &[f32], b: &PackedB, beta: f32, c: &mut [f32]) 
         });
     }
     let (a, c) = (&a[..m * k], &mut c[..m * n]);
+    if k == 0 {
+        // An empty product: C = beta·C (no panels to walk).
+        c.iter_mut().for_each(|v| *v *= beta);
+        return Ok(());
+    }
     if m * n * k >= PAR_FLOPS && m >= 2 * MR {
         // Split on a tile boundary; each half is the same per-element computation.
         let half = (m / 2).div_ceil(MR) * MR;
@@ -397,6 +404,24 @@ mod tests {
             sgemm_packed(1, &a[i * k..], &pb, 0.0, &mut by_row[i * n..]).unwrap();
         }
         assert_eq!(whole, by_row);
+    }
+
+    #[test]
+    fn empty_shapes_do_not_panic() {
+        let pb = PackedB::new(&[], 0, 3, false).unwrap();
+        let mut c = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
+        sgemm_packed(2, &[], &pb, 0.5, &mut c).unwrap();
+        assert_eq!(c, [0.5, 1.0, 1.5, 2.0, 2.5, 3.0]);
+        let pb = PackedB::new(&[], 4, 0, true).unwrap();
+        sgemm_packed(2, &[1.0; 8], &pb, 1.0, &mut []).unwrap();
+        sgemm_packed(
+            0,
+            &[],
+            &PackedB::new(&[1.0; 6], 2, 3, false).unwrap(),
+            1.0,
+            &mut [],
+        )
+        .unwrap();
     }
 
     #[test]
