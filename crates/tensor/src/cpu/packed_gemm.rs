@@ -22,7 +22,9 @@ pub struct PackedB {
 /// The instruction set the micro-kernel runs with; picked once per pack.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Isa {
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     Avx512,
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     Avx2Fma,
     #[cfg_attr(not(target_arch = "aarch64"), allow(dead_code))]
     Neon,
