@@ -318,6 +318,27 @@ pub fn recurrent_call<'a>(
     })
 }
 
+/// [`recurrent_call`] with the weights, `units`, sequence and dropout options of `$layer` (the
+/// fields SimpleRNN, LSTM and GRU all have) and `$states` initial states.
+macro_rules! start_recurrent_call {
+    ($layer:expr, $inputs:expr, $ctx:expr, $states:expr) => {
+        $crate::rnn::common::recurrent_call(
+            $layer.base.name(),
+            $inputs,
+            $ctx,
+            [
+                $layer.kernel.as_ref(),
+                $layer.recurrent_kernel.as_ref(),
+                $layer.bias.as_ref(),
+            ],
+            $layer.units,
+            $states,
+            (&$layer.seq, &$layer.drop),
+        )
+    };
+}
+pub(crate) use start_recurrent_call;
+
 /// An activation or its derivative on one scalar.
 pub type ScalarFn = fn(f32) -> f32;
 

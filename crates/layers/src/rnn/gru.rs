@@ -4,8 +4,8 @@
 //! `hh = act(x·W_h + b_h + r ⊙ (h·U_h + b'_h))`; `reset_after=false` (bias `[3u]`):
 //! `hh = act(x·W_h + b_h + (r ⊙ h)·U_h)`; then `h' = z ⊙ h + (1 − z) ⊙ hh`.
 use super::common::{
-    add_into, apply_act, input_features, kept, recurrent_call, recurrent_setters,
-    recurrent_weights_and_config, result_flows, scalar_activation, weight_options, DropoutOptions,
+    add_into, apply_act, input_features, kept, recurrent_setters, recurrent_weights_and_config,
+    result_flows, scalar_activation, start_recurrent_call, weight_options, DropoutOptions,
     RecurrentCall, ScalarFn, SequenceOptions,
 };
 use super::lstm::input_grads;
@@ -206,19 +206,7 @@ impl Layer for GRU {
             dmask,
             rmask,
             xd,
-        } = recurrent_call(
-            self.base.name(),
-            inputs,
-            ctx,
-            [
-                self.kernel.as_ref(),
-                self.recurrent_kernel.as_ref(),
-                self.bias.as_ref(),
-            ],
-            u,
-            1,
-            (&self.seq, &self.drop),
-        )?;
+        } = start_recurrent_call!(self, inputs, ctx, 1)?;
         let acts = self.acts()?;
         let [fa, _, fr, _] = acts;
         let reset_after = self.reset_after;

@@ -3,8 +3,8 @@
 //! Gates in Keras order `i, f, c, o`: `z = x·W + h·U + b`, `i,f,o = σ(z)`, `g = act(z_c)`,
 //! `c' = f·c + i·g`, `h' = o·act(c')`.
 use super::common::{
-    add_into, apply_act, apply_sequence_mask, input_features, kept, recurrent_call,
-    recurrent_setters, recurrent_weights_and_config, result_flows, scalar_activation,
+    add_into, apply_act, apply_sequence_mask, input_features, kept, recurrent_setters,
+    recurrent_weights_and_config, result_flows, scalar_activation, start_recurrent_call,
     weight_options, DropoutOptions, RecurrentCall, ScalarFn, SequenceOptions,
 };
 use crate::activations::Activation;
@@ -117,19 +117,7 @@ impl LSTM {
             dmask,
             rmask,
             xd,
-        } = recurrent_call(
-            self.base.name(),
-            inputs,
-            ctx,
-            [
-                self.kernel.as_ref(),
-                self.recurrent_kernel.as_ref(),
-                self.bias.as_ref(),
-            ],
-            u,
-            2,
-            (&self.seq, &self.drop),
-        )?;
+        } = start_recurrent_call!(self, inputs, ctx, 2)?;
         let acts = self.acts()?;
 
         let mut vars = vec![x.clone(), w.clone(), rk.clone()];

@@ -1,7 +1,7 @@
 //! `SimpleRNN`: `h_t = activation(x_t·W + h_{t-1}·U + b)`, the whole sequence as one tape node.
 use super::common::{
-    add_into, apply_act, input_features, kept, recurrent_call, recurrent_setters,
-    recurrent_weights_and_config, result_flows, scalar_activation, weight_options, DropoutOptions,
+    add_into, apply_act, input_features, kept, recurrent_setters, recurrent_weights_and_config,
+    result_flows, scalar_activation, start_recurrent_call, weight_options, DropoutOptions,
     RecurrentCall, ScalarFn, SequenceOptions,
 };
 use super::lstm::input_grads;
@@ -167,19 +167,7 @@ impl Layer for SimpleRNN {
             dmask,
             rmask,
             xd,
-        } = recurrent_call(
-            name,
-            inputs,
-            ctx,
-            [
-                self.kernel.as_ref(),
-                self.recurrent_kernel.as_ref(),
-                self.bias.as_ref(),
-            ],
-            h,
-            1,
-            (&self.seq, &self.drop),
-        )?;
+        } = start_recurrent_call!(self, inputs, ctx, 1)?;
         let (f, df) = scalar_activation(name, self.activation)?;
 
         // X·W (+b) for every step at once: [b*t, h].
