@@ -18,6 +18,21 @@ fn err(e: impl std::fmt::Display) -> Box<dyn std::error::Error> {
     format!("plot: {e}").into()
 }
 
+/// `plt.legend(loc=...)`: the series labels in a white box with a black border.
+fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    position: SeriesLabelPosition,
+) -> AnyResult<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
 fn range(values: impl Iterator<Item = f32>) -> (f32, f32) {
     let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
     for v in values.filter(|v| v.is_finite()) {
@@ -74,12 +89,8 @@ pub fn lines(
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
     }
     if series.len() > 1 || !series.first().map(|s| s.0.is_empty()).unwrap_or(true) {
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        // Plotters' default place, middle right.
+        legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
     }
     root.present().map_err(err)?;
     Ok(())
@@ -255,13 +266,7 @@ pub fn grouped_bars(
             .label(*name)
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 15, y + 5)], color.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(err)?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     root.present().map_err(err)?;
     Ok(())
 }
@@ -307,12 +312,7 @@ pub fn labeled_points(
             .label(*name)
             .legend(move |(x, y)| Circle::new((x + 8, y), 5, color.filled()));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(err)?;
+    legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
     root.present().map_err(err)?;
     Ok(())
 }
