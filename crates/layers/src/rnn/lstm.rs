@@ -2,6 +2,7 @@
 //!
 //! Gates in Keras order `i, f, c, o`: `z = x·W + h·U + b`, `i,f,o = σ(z)`, `g = act(z_c)`,
 //! `c' = f·c + i·g`, `h' = o·act(c')`.
+use super::chunks::{batch_chunks, split_batch, split_rows};
 use super::common::{
     add_into, apply_act, apply_sequence_mask, input_features, kept, recurrent_setters,
     recurrent_weights_and_config, result_flows, scalar_activation, start_recurrent_call,
@@ -18,6 +19,7 @@ use crate::param::Param;
 use crate::regularizers::Regularizer;
 use kerust_autograd::Var;
 use kerust_tensor::{sgemm, sgemm_packed, PackedB, Rng, Tensor};
+use rayon::prelude::*;
 use serde_json::{json, Value as Json};
 
 /// Keras `LSTM(units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
@@ -359,51 +361,45 @@ impl LstmJob {
         } else {
             Vec::new()
         };
-        for (k, &s) in steps.iter().enumerate() {
-            let hp = &mut h_prev[k * b * u..(k + 1) * b * u];
-            hp.copy_from_slice(&h);
-            if let Some(rm) = &rmask {
-                hp.iter_mut().zip(rm).for_each(|(v, m)| *v *= m);
-            }
-            c_prev[k * b * u..(k + 1) * b * u].copy_from_slice(&c);
-            let gk = &mut gates[k * b * g4..(k + 1) * b * g4];
-            sgemm_packed(b, hp, &up, 1.0, gk)?;
-            let tck = &mut tc[k * b * u..(k + 1) * b * u];
-            for bi in 0..b {
-                let keep = kept(&mask, bi, t, s);
-                let row = &mut gk[bi * g4..(bi + 1) * g4];
-                let (ri, rest) = row.split_at_mut(u);
-                let (rf, rest) = rest.split_at_mut(u);
-                let (rg, ro) = rest.split_at_mut(u);
-                apply_act(recurrent_activation, fr, ri);
-                apply_act(recurrent_activation, fr, rf);
-                apply_act(activation, fa, rg);
-                apply_act(recurrent_activation, fr, ro);
-                let hr = &mut h[bi * u..(bi + 1) * u];
-                let cr = &mut c[bi * u..(bi + 1) * u];
-                let tr = &mut tck[bi * u..(bi + 1) * u];
-                for j in 0..u {
-                    tr[j] = rf[j] * cr[j] + ri[j] * rg[j];
-                }
-                if keep {
-                    cr.copy_from_slice(tr);
-                }
-                apply_act(activation, fa, tr);
-                if keep {
-                    for j in 0..u {
-                        hr[j] = ro[j] * tr[j];
-                    }
-                }
-                let po = &mut prev_out[bi * u..(bi + 1) * u];
-                if keep {
-                    po.copy_from_slice(hr);
-                } else if zero_output {
-                    po.fill(0.0);
-                }
-                if rs {
-                    seq_out[(bi * t + k) * u..(bi * t + k + 1) * u].copy_from_slice(po);
-                }
-            }
+        // The time loop, one task per batch chunk.
+        {
+            let ranges = batch_chunks(b, t * g4 * u);
+            let mut gates_c = split_rows(&mut gates, b, g4, &ranges).into_iter();
+            let mut c_prev_c = split_rows(&mut c_prev, b, u, &ranges).into_iter();
+            let mut tc_c = split_rows(&mut tc, b, u, &ranges).into_iter();
+            let mut h_prev_c = split_rows(&mut h_prev, b, u, &ranges).into_iter();
+            let mut h_c = split_batch(&mut h, b, u, &ranges).into_iter();
+            let mut c_c = split_batch(&mut c, b, u, &ranges).into_iter();
+            let mut po_c = split_batch(&mut prev_out, b, u, &ranges).into_iter();
+            let mut so_c = split_batch(&mut seq_out, b, t * u, &ranges).into_iter();
+            let chunks: Vec<ForwardRows> = ranges
+                .iter()
+                .map(|r| ForwardRows {
+                    lo: r.start,
+                    gates: gates_c.next().unwrap_or_default(),
+                    c_prev: c_prev_c.next().unwrap_or_default(),
+                    tc: tc_c.next().unwrap_or_default(),
+                    h_prev: h_prev_c.next().unwrap_or_default(),
+                    h: h_c.next().unwrap_or_default(),
+                    c: c_c.next().unwrap_or_default(),
+                    prev_out: po_c.next().unwrap_or_default(),
+                    seq_out: so_c.next().unwrap_or_default(),
+                })
+                .collect();
+            let loop_args = ForwardLoop {
+                t,
+                u,
+                up: &up,
+                mask: mask.as_deref(),
+                rmask: rmask.as_deref(),
+                steps: &steps,
+                acts: (activation, fa, recurrent_activation, fr),
+                rs,
+                zero_output,
+            };
+            chunks
+                .into_par_iter()
+                .try_for_each(|rows| loop_args.run(rows))?;
         }
         let out = if rs {
             Tensor::from_vec(seq_out, &[b, t, u])?
@@ -445,89 +441,281 @@ impl LstmJob {
     }
 }
 
+/// One batch chunk's rows of the forward buffers (see `batch_chunks`): per-step slices of the
+/// time-major buffers, and the chunk's rows of the batch-major ones.
+struct ForwardRows<'a> {
+    /// First batch row of the chunk.
+    lo: usize,
+    gates: Vec<&'a mut [f32]>,
+    c_prev: Vec<&'a mut [f32]>,
+    tc: Vec<&'a mut [f32]>,
+    h_prev: Vec<&'a mut [f32]>,
+    h: &'a mut [f32],
+    c: &'a mut [f32],
+    prev_out: &'a mut [f32],
+    seq_out: &'a mut [f32],
+}
+
+/// What every chunk of the forward time loop shares.
+struct ForwardLoop<'a> {
+    t: usize,
+    u: usize,
+    up: &'a PackedB,
+    mask: Option<&'a [f32]>,
+    rmask: Option<&'a [f32]>,
+    steps: &'a [usize],
+    /// `(activation, its scalar fn, recurrent_activation, its scalar fn)`.
+    acts: (Activation, ScalarFn, Activation, ScalarFn),
+    rs: bool,
+    zero_output: bool,
+}
+
+impl ForwardLoop<'_> {
+    /// The time loop over one chunk's rows: `h·U` into the gates, activations, new cell and state.
+    fn run(&self, rows: ForwardRows) -> kerust_tensor::Result<()> {
+        let ForwardRows {
+            lo,
+            mut gates,
+            mut c_prev,
+            mut tc,
+            mut h_prev,
+            h,
+            c,
+            prev_out,
+            seq_out,
+        } = rows;
+        let (t, u) = (self.t, self.u);
+        let g4 = 4 * u;
+        let bc = h.len() / u.max(1);
+        let (activation, fa, recurrent_activation, fr) = self.acts;
+        for (k, &s) in self.steps.iter().enumerate() {
+            let hp = &mut *h_prev[k];
+            hp.copy_from_slice(h);
+            if let Some(rm) = self.rmask {
+                hp.iter_mut().zip(&rm[lo * u..]).for_each(|(v, m)| *v *= m);
+            }
+            c_prev[k].copy_from_slice(c);
+            let gk = &mut *gates[k];
+            sgemm_packed(bc, hp, self.up, 1.0, gk)?;
+            let tck = &mut *tc[k];
+            for bi in 0..bc {
+                let keep = self.mask.is_none_or(|m| m[(lo + bi) * t + s] != 0.0);
+                let row = &mut gk[bi * g4..(bi + 1) * g4];
+                let (ri, rest) = row.split_at_mut(u);
+                let (rf, rest) = rest.split_at_mut(u);
+                let (rg, ro) = rest.split_at_mut(u);
+                apply_act(recurrent_activation, fr, ri);
+                apply_act(recurrent_activation, fr, rf);
+                apply_act(activation, fa, rg);
+                apply_act(recurrent_activation, fr, ro);
+                let hr = &mut h[bi * u..(bi + 1) * u];
+                let cr = &mut c[bi * u..(bi + 1) * u];
+                let tr = &mut tck[bi * u..(bi + 1) * u];
+                for j in 0..u {
+                    tr[j] = rf[j] * cr[j] + ri[j] * rg[j];
+                }
+                if keep {
+                    cr.copy_from_slice(tr);
+                }
+                apply_act(activation, fa, tr);
+                if keep {
+                    for j in 0..u {
+                        hr[j] = ro[j] * tr[j];
+                    }
+                }
+                let po = &mut prev_out[bi * u..(bi + 1) * u];
+                if keep {
+                    po.copy_from_slice(hr);
+                } else if self.zero_output {
+                    po.fill(0.0);
+                }
+                if self.rs {
+                    seq_out[(bi * t + k) * u..(bi * t + k + 1) * u].copy_from_slice(po);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Saved {
-    /// Input gradients of the node, in `LstmJob` input order.
+    /// Input gradients of the node, in `LstmJob` input order: BPTT over batch chunks, then the
+    /// weight and input gradients as whole-sequence GEMMs.
     pub(crate) fn backward(
         &self,
         g: &[Option<Tensor>],
     ) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
-        // Inline the default tanh/sigmoid derivatives; other activations go through pointers.
+        let s = self;
+        let (b, t, d, u) = (s.b, s.t, s.d, s.u);
+        let g4 = 4 * u;
+        let g_out = g[0].as_ref().map(|x| x.to_vec()).transpose()?;
+        let mut dh = vec![0.0f32; b * u];
+        let mut dc = vec![0.0f32; b * u];
+        add_into(
+            &mut dh,
+            g[1].as_ref().map(|x| x.to_vec()).transpose()?.as_ref(),
+        );
+        add_into(
+            &mut dc,
+            g[2].as_ref().map(|x| x.to_vec()).transpose()?.as_ref(),
+        );
+        // Gradient reaching the "previous output" a masked step repeats.
+        let mut dout = vec![0.0f32; b * u];
+        if !s.return_sequences {
+            add_into(&mut dout, g_out.as_ref());
+        }
+        // Gate gradients of every step, time-major, so dU is one GEMM after the loop.
+        let mut dz_all = vec![0.0f32; t * b * g4];
+        let mut du = vec![0.0f32; u * g4];
+        {
+            let mut carry = vec![0.0f32; b * u];
+            // Uᵀ packed once for the whole backward loop.
+            let ut = PackedB::new(s.rk.as_slice()?, g4, u, true)?;
+            let ranges = batch_chunks(b, t * g4 * u);
+            let mut dz_c = split_rows(&mut dz_all, b, g4, &ranges).into_iter();
+            let mut dh_c = split_batch(&mut dh, b, u, &ranges).into_iter();
+            let mut dc_c = split_batch(&mut dc, b, u, &ranges).into_iter();
+            let mut dout_c = split_batch(&mut dout, b, u, &ranges).into_iter();
+            let mut carry_c = split_batch(&mut carry, b, u, &ranges).into_iter();
+            let chunks: Vec<BackwardRows> = ranges
+                .iter()
+                .map(|r| BackwardRows {
+                    lo: r.start,
+                    dz: dz_c.next().unwrap_or_default(),
+                    dh: dh_c.next().unwrap_or_default(),
+                    dc: dc_c.next().unwrap_or_default(),
+                    dout: dout_c.next().unwrap_or_default(),
+                    carry: carry_c.next().unwrap_or_default(),
+                })
+                .collect();
+            let g_out = g_out.as_deref();
+            chunks
+                .into_par_iter()
+                .try_for_each(|rows| s.bptt_rows(rows, g_out, &ut))?;
+        }
+        sgemm(
+            true,
+            false,
+            u,
+            g4,
+            t * b,
+            1.0,
+            &s.h_prev,
+            &dz_all,
+            0.0,
+            &mut du,
+        )?;
+        // dz_all is the gradient of the time-major projected inputs (masked steps hold zeros).
+        let mut out = input_grads(
+            &s.xt,
+            s.w.as_slice()?,
+            &dz_all,
+            s.dmask.as_ref(),
+            Some(&s.steps),
+            [b, t, d, g4],
+        )?;
+        out.push(Some(Tensor::from_vec(du, &[u, g4])?));
+        if s.has_bias {
+            let mut db = vec![0.0f32; g4];
+            dz_all
+                .chunks(g4)
+                .for_each(|row| db.iter_mut().zip(row).for_each(|(a, v)| *a += v));
+            out.push(Some(Tensor::from_vec(db, &[g4])?));
+        }
+        if s.n_init == 2 {
+            out.push(Some(Tensor::from_vec(dh, &[b, u])?));
+            out.push(Some(Tensor::from_vec(dc, &[b, u])?));
+        }
+        Ok(out)
+    }
+
+    /// The BPTT loop over one chunk's rows: gate gradients of every step into `rows.dz`, the
+    /// state gradients carried back through `h·U` (the default activations inlined and compiled
+    /// for AVX-512 where the CPU has it: same IEEE operations per lane, so the same bits).
+    fn bptt_rows(
+        &self,
+        rows: BackwardRows,
+        g_out: Option<&[f32]>,
+        ut: &PackedB,
+    ) -> kerust_tensor::Result<()> {
         if self.default_acts {
             #[cfg(target_arch = "x86_64")]
             {
                 if std::arch::is_x86_feature_detected!("avx512f") {
                     // SAFETY: the CPU supports AVX-512F (checked just above).
-                    return unsafe { backward_default_avx512(self, g) };
+                    return unsafe { bptt_default_avx512(self, rows, g_out, ut) };
                 }
             }
-            backward(self, g, |y| 1.0 - y * y, |y| y * (1.0 - y))
+            bptt(self, rows, g_out, ut, |y| 1.0 - y * y, |y| y * (1.0 - y))
         } else {
             let [_, dfa, _, dfr] = self.acts;
-            backward(self, g, dfa, dfr)
+            bptt(self, rows, g_out, ut, dfa, dfr)
         }
     }
 }
 
-/// [`backward`] with the default tanh/sigmoid derivatives, its gate loops compiled for AVX-512
-/// (same IEEE operations per lane, so the same bits).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn backward_default_avx512(
-    s: &Saved,
-    g: &[Option<Tensor>],
-) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
-    backward(s, g, |y| 1.0 - y * y, |y| y * (1.0 - y))
+/// One batch chunk's rows of the BPTT buffers (see `batch_chunks`).
+struct BackwardRows<'a> {
+    /// First batch row of the chunk.
+    lo: usize,
+    /// Per-step slices of the time-major gate gradients.
+    dz: Vec<&'a mut [f32]>,
+    dh: &'a mut [f32],
+    dc: &'a mut [f32],
+    dout: &'a mut [f32],
+    carry: &'a mut [f32],
 }
 
-/// Backpropagation through time for one LSTM call, reusing the saved gates.
-#[inline(always)]
-fn backward(
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn bptt_default_avx512(
     s: &Saved,
-    g: &[Option<Tensor>],
+    rows: BackwardRows,
+    g_out: Option<&[f32]>,
+    ut: &PackedB,
+) -> kerust_tensor::Result<()> {
+    bptt(s, rows, g_out, ut, |y| 1.0 - y * y, |y| y * (1.0 - y))
+}
+
+/// Backpropagation through time over one chunk's rows, reusing the saved gates.
+#[inline(always)]
+fn bptt(
+    s: &Saved,
+    rows: BackwardRows,
+    g_out: Option<&[f32]>,
+    ut: &PackedB,
     dfa: impl Fn(f32) -> f32,
     dfr: impl Fn(f32) -> f32,
-) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
-    let (b, t, d, u) = (s.b, s.t, s.d, s.u);
+) -> kerust_tensor::Result<()> {
+    let BackwardRows {
+        lo,
+        mut dz,
+        dh,
+        dc,
+        dout,
+        carry,
+    } = rows;
+    let (b, t, u) = (s.b, s.t, s.u);
     let g4 = 4 * u;
-    let g_out = g[0].as_ref().map(|x| x.to_vec()).transpose()?;
-    let mut dh = vec![0.0f32; b * u];
-    let mut dc = vec![0.0f32; b * u];
-    add_into(
-        &mut dh,
-        g[1].as_ref().map(|x| x.to_vec()).transpose()?.as_ref(),
-    );
-    add_into(
-        &mut dc,
-        g[2].as_ref().map(|x| x.to_vec()).transpose()?.as_ref(),
-    );
-    // Gradient reaching the "previous output" a masked step repeats.
-    let mut dout = vec![0.0f32; b * u];
-    if !s.return_sequences {
-        add_into(&mut dout, g_out.as_ref());
-    }
-    // Gate gradients of every step, time-major, so dU is one GEMM after the loop.
-    let mut dz_all = vec![0.0f32; t * b * g4];
-    let mut du = vec![0.0f32; u * g4];
-    let mut carry = vec![0.0f32; b * u];
-    // Uᵀ packed once for the whole backward loop.
-    let ut = PackedB::new(s.rk.as_slice()?, g4, u, true)?;
+    let bc = dh.len() / u.max(1);
     for k in (0..t).rev() {
         let step = s.steps[k];
-        let gk = &s.gates[k * b * g4..(k + 1) * b * g4];
-        let cpk = &s.c_prev[k * b * u..(k + 1) * b * u];
-        let tck = &s.tc[k * b * u..(k + 1) * b * u];
-        let dz = &mut dz_all[k * b * g4..(k + 1) * b * g4];
-        for bi in 0..b {
-            let keep = kept(&s.mask, bi, t, step);
+        let gk = &s.gates[(k * b + lo) * g4..(k * b + lo + bc) * g4];
+        let cpk = &s.c_prev[(k * b + lo) * u..(k * b + lo + bc) * u];
+        let tck = &s.tc[(k * b + lo) * u..(k * b + lo + bc) * u];
+        let dzk = &mut *dz[k];
+        for bi in 0..bc {
+            let keep = kept(&s.mask, lo + bi, t, step);
             let dor = &mut dout[bi * u..(bi + 1) * u];
             if s.return_sequences {
-                if let Some(go) = &g_out {
+                if let Some(go) = g_out {
+                    let gb = lo + bi;
                     dor.iter_mut()
-                        .zip(&go[(bi * t + k) * u..(bi * t + k + 1) * u])
+                        .zip(&go[(gb * t + k) * u..(gb * t + k + 1) * u])
                         .for_each(|(a, v)| *a += v);
                 }
             }
-            let dzr = &mut dz[bi * g4..(bi + 1) * g4];
+            let dzr = &mut dzk[bi * g4..(bi + 1) * g4];
             let dhr = &dh[bi * u..(bi + 1) * u];
             let car = &mut carry[bi * u..(bi + 1) * u];
             if !keep {
@@ -555,46 +743,13 @@ fn backward(
             car.fill(0.0);
         }
         // dh_prev = (dz·Uᵀ) ⊙ recurrent mask + carry of masked rows.
-        sgemm_packed(b, dz, &ut, 0.0, &mut dh)?;
+        sgemm_packed(bc, dzk, ut, 0.0, dh)?;
         if let Some(rm) = &s.rmask {
-            dh.iter_mut().zip(rm).for_each(|(v, m)| *v *= m);
+            dh.iter_mut().zip(&rm[lo * u..]).for_each(|(v, m)| *v *= m);
         }
-        dh.iter_mut().zip(&carry).for_each(|(v, c)| *v += c);
+        dh.iter_mut().zip(&*carry).for_each(|(v, c)| *v += c);
     }
-    sgemm(
-        true,
-        false,
-        u,
-        g4,
-        t * b,
-        1.0,
-        &s.h_prev,
-        &dz_all,
-        0.0,
-        &mut du,
-    )?;
-    // dz_all is the gradient of the time-major projected inputs (masked steps hold zeros).
-    let mut out = input_grads(
-        &s.xt,
-        s.w.as_slice()?,
-        &dz_all,
-        s.dmask.as_ref(),
-        Some(&s.steps),
-        [b, t, d, g4],
-    )?;
-    out.push(Some(Tensor::from_vec(du, &[u, g4])?));
-    if s.has_bias {
-        let mut db = vec![0.0f32; g4];
-        dz_all
-            .chunks(g4)
-            .for_each(|row| db.iter_mut().zip(row).for_each(|(a, v)| *a += v));
-        out.push(Some(Tensor::from_vec(db, &[g4])?));
-    }
-    if s.n_init == 2 {
-        out.push(Some(Tensor::from_vec(dh, &[b, u])?));
-        out.push(Some(Tensor::from_vec(dc, &[b, u])?));
-    }
-    Ok(out)
+    Ok(())
 }
 
 /// `[dX, dW]` from the gradient of the projected inputs `dXW [b*t, n]`: `dX = dXW·Wᵀ ⊙ mask`,
@@ -641,7 +796,9 @@ pub(crate) fn input_grads(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rnn::test_util::{check_gradients_with_states, check_training_gradients};
+    use crate::rnn::test_util::{
+        check_chunking_is_invisible, check_gradients_with_states, check_training_gradients,
+    };
     use crate::testing::{check_config_round_trip, check_layer_gradients};
 
     #[test]
@@ -714,6 +871,26 @@ mod tests {
             &[3, 4, 2],
             2,
             2,
+        );
+    }
+
+    #[test]
+    fn batch_chunks_give_the_bits_of_one_loop() {
+        check_chunking_is_invisible(
+            LSTM::new(32)
+                .dropout(0.2)
+                .recurrent_dropout(0.3)
+                .return_sequences(true)
+                .return_state(true),
+            &[33, 8, 4],
+            2,
+            32,
+        );
+        check_chunking_is_invisible(
+            LSTM::new(32).go_backwards(true).zero_output_for_mask(true),
+            &[32, 8, 4],
+            0,
+            32,
         );
     }
 

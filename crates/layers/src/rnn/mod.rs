@@ -1,6 +1,7 @@
 //! Recurrent layers. Each runs a whole sequence as one fused tape node: one GEMM for `X·W` over
 //! all steps, then one `h·U` GEMM per step into reused buffers, with a hand-written backward.
 pub mod bidirectional;
+pub(crate) mod chunks;
 pub mod common;
 pub mod gru;
 pub mod lstm;

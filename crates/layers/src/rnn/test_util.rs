@@ -26,19 +26,19 @@ fn joined(outs: &[Flow], layer: &str) -> kerust_tensor::Result<Var> {
     Var::concat(&refs, 1)
 }
 
-/// Gradient check of every output w.r.t. the input, `n_states` initial states of `[b, units]`
-/// and every weight, with inputs `[b, t, d]` = `shape` under a padding mask that drops the first
-/// step of sample 0, the last of sample 1 and a middle step of sample 2 (if present).
-/// `training` turns dropout on; the same seed is used at every evaluation so masks are fixed.
-#[track_caller]
-pub fn check_full(
+/// Calls `body` with the test inputs (`[b, t, d]` = `shape`, `n_states` initial states of
+/// `[b, units]`, then every weight) and a function that runs `layer` on them and joins its
+/// outputs. With `masked`, a padding mask drops the first step of sample 0, the last of sample 1
+/// and two middle steps of sample 2 (if present). `training` turns dropout on; the same seed is
+/// used at every evaluation so masks are fixed.
+fn with_call<R>(
     mut layer: impl Layer,
     shape: &[usize],
-    n_states: usize,
-    units: usize,
+    (n_states, units): (usize, usize),
     masked: bool,
     training: bool,
-) {
+    body: impl FnOnce(&str, &[Tensor], &(dyn Fn(&[Var]) -> kerust_tensor::Result<Var> + Sync)) -> R,
+) -> R {
     let mut rng = Rng::seed(5);
     let (b, t) = (shape[0], shape[1]);
     layer
@@ -77,11 +77,88 @@ pub fn check_full(
         let out = layer.call(&flows, &mut ctx).map_err(to_tensor_err)?;
         joined(&out, layer.name())
     };
-    let r = gradcheck(f, &inputs, 1e-2).expect("gradcheck runs");
-    assert!(
-        r.max_rel_error < 2e-2,
-        "gradient check of {} failed: {r:?}",
-        layer.class_name()
+    body(layer.class_name(), &inputs, &f)
+}
+
+/// Gradient check of every output w.r.t. the input, `n_states` initial states of `[b, units]`
+/// and every weight (see [`with_call`] for the inputs and mask).
+#[track_caller]
+pub fn check_full(
+    layer: impl Layer,
+    shape: &[usize],
+    n_states: usize,
+    units: usize,
+    masked: bool,
+    training: bool,
+) {
+    with_call(
+        layer,
+        shape,
+        (n_states, units),
+        masked,
+        training,
+        |class, inputs, f| {
+            let r = gradcheck(f, inputs, 1e-2).expect("gradcheck runs");
+            assert!(
+                r.max_rel_error < 2e-2,
+                "gradient check of {class} failed: {r:?}"
+            );
+        },
+    );
+}
+
+/// The outputs and the gradients of a fixed weighted sum of them w.r.t. every input, as bits,
+/// computed on a rayon pool of `threads`.
+fn output_and_grad_bits(
+    inputs: &[Tensor],
+    f: &(dyn Fn(&[Var]) -> kerust_tensor::Result<Var> + Sync),
+    threads: usize,
+) -> Vec<Vec<u32>> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
+    pool.install(|| {
+        let tape = kerust_autograd::Tape::new();
+        let vars: Vec<Var> = inputs.iter().map(|x| tape.param(x.clone())).collect();
+        let y = f(&vars).expect("layer runs");
+        let n = y.value().numel();
+        let w: Vec<f32> = (0..n).map(|i| ((i % 7) as f32 - 3.0) * 0.25).collect();
+        let w = tape.constant(Tensor::from_vec(w, y.shape()).unwrap());
+        let loss = y.mul(&w).unwrap().sum_all().unwrap();
+        let g = tape.backward(&loss).expect("backward runs");
+        let bits = |t: &Tensor| t.to_vec().unwrap().iter().map(|v| v.to_bits()).collect();
+        let mut out = vec![bits(y.value())];
+        out.extend(vars.iter().map(|v| g.get(v).map(bits).unwrap_or_default()));
+        out
+    })
+}
+
+/// The batch-chunked time loops give the same bits on one thread (one chunk) as on four
+/// (several chunks), for outputs and every gradient, with a mask, dropout and initial states.
+#[track_caller]
+pub fn check_chunking_is_invisible(
+    layer: impl Layer,
+    shape: &[usize],
+    n_states: usize,
+    units: usize,
+) {
+    with_call(
+        layer,
+        shape,
+        (n_states, units),
+        true,
+        true,
+        |class, inputs, f| {
+            let one = output_and_grad_bits(inputs, f, 1);
+            let four = output_and_grad_bits(inputs, f, 4);
+            for (i, (a, b)) in one.iter().zip(&four).enumerate() {
+                assert!(
+                    a == b,
+                    "{class}: result {i} differs between 1 and 4 threads"
+                );
+            }
+        },
     );
 }
 
