@@ -2,6 +2,7 @@
 //! contiguous range of rows runs its whole time loop (forward or BPTT) as one task, with one
 //! fork-join per call instead of one per step. Every row's arithmetic is the same in any split,
 //! so the results do not depend on the number of chunks or threads.
+use rayon::prelude::*;
 use std::ops::Range;
 
 /// Rows per chunk below which the packed GEMM's 6-row tiles run mostly empty.
@@ -64,6 +65,18 @@ pub fn split_batch<'a>(
         .collect()
 }
 
+/// Runs `f` on every chunk, one rayon task each; a single chunk runs on the calling thread (no
+/// hop to the pool for loops too small to split).
+pub fn for_each_chunk<T: Send, E: Send>(
+    chunks: Vec<T>,
+    f: impl Fn(T) -> Result<(), E> + Sync + Send,
+) -> Result<(), E> {
+    if chunks.len() <= 1 {
+        return chunks.into_iter().try_for_each(f);
+    }
+    chunks.into_par_iter().try_for_each(f)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +92,22 @@ mod tests {
             assert!(r.len() == 1 || r.iter().all(|c| c.len() >= MIN_ROWS));
         }
         assert_eq!(batch_chunks(32, 1).len(), 1, "tiny loops stay on one task");
+    }
+
+    #[test]
+    fn for_each_chunk_runs_every_chunk_and_passes_errors_on() {
+        let mut buf = vec![0.0f32; 40];
+        let ranges = [0..8, 8..20];
+        let parts = split_batch(&mut buf, 20, 2, &ranges);
+        let fill = |(i, p): (usize, &mut [f32])| -> Result<(), ()> {
+            p.fill(i as f32 + 1.0);
+            Ok(())
+        };
+        for_each_chunk(parts.into_iter().enumerate().collect(), fill).unwrap();
+        assert!(buf[..16].iter().all(|&v| v == 1.0) && buf[16..].iter().all(|&v| v == 2.0));
+        let fails = |i: usize| if i == 1 { Err(i) } else { Ok(()) };
+        assert_eq!(for_each_chunk(vec![0, 1], fails), Err(1));
+        assert_eq!(for_each_chunk(vec![1], fails), Err(1));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Gates in Keras order `z, r, h`. `reset_after=true` (Keras default, bias `[2, 3u]`):
 //! `hh = act(x·W_h + b_h + r ⊙ (h·U_h + b'_h))`; `reset_after=false` (bias `[3u]`):
 //! `hh = act(x·W_h + b_h + (r ⊙ h)·U_h)`; then `h' = z ⊙ h + (1 − z) ⊙ hh`.
+use super::chunks::{batch_chunks, for_each_chunk, split_batch, split_rows};
 use super::common::{
     add_into, apply_act, input_features, kept, recurrent_setters, recurrent_weights_and_config,
     result_flows, scalar_activation, start_recurrent_call, weight_options, DropoutOptions,
@@ -135,6 +136,8 @@ struct Saved {
     has_bias: bool,
     n_init: usize,
     acts: [ScalarFn; 4],
+    /// tanh / sigmoid: their derivatives are inlined in the BPTT loop.
+    default_acts: bool,
 }
 
 impl Layer for GRU {
@@ -261,8 +264,6 @@ impl Layer for GRU {
         let mut h_in = vec![0.0f32; t * b * u];
         let mut h_d = vec![0.0f32; t * b * u];
         let mut aux = vec![0.0f32; t * b * u];
-        let mut rec = vec![0.0f32; b * g3];
-        let mut rech = vec![0.0f32; b * u];
         let mut prev_out = vec![0.0f32; b * u];
         let rs = self.seq.return_sequences;
         let zero_output = self.seq.zero_output_for_mask;
@@ -271,73 +272,44 @@ impl Layer for GRU {
         } else {
             Vec::new()
         };
-        let bu = b * u;
-        for (k, &s) in steps.iter().enumerate() {
-            h_in[k * bu..(k + 1) * bu].copy_from_slice(&h);
-            let hd = &mut h_d[k * bu..(k + 1) * bu];
-            hd.copy_from_slice(&h);
-            if let Some(rm) = &rmask {
-                hd.iter_mut().zip(rm).for_each(|(v, m)| *v *= m);
-            }
-            let hd = &h_d[k * bu..(k + 1) * bu];
-            let gk = &mut gates[k * b * g3..(k + 1) * b * g3];
-            let ak = &mut aux[k * bu..(k + 1) * bu];
-            // Recurrent projections: [b, 3u] (reset_after) or [b, 2u].
-            let rw = if reset_after { g3 } else { 2 * u };
-            sgemm_packed(b, hd, &up, 0.0, &mut rec[..b * rw])?;
-            for bi in 0..b {
-                let xr = &xw[(bi * t + s) * g3..(bi * t + s + 1) * g3];
-                let rr = &rec[bi * rw..(bi + 1) * rw];
-                let gr = &mut gk[bi * g3..(bi + 1) * g3];
-                for j in 0..2 * u {
-                    gr[j] = xr[j] + rr[j];
-                }
-                if let Some(br) = b_rec {
-                    gr[..2 * u].iter_mut().zip(br).for_each(|(v, b)| *v += b);
-                }
-                apply_act(self.recurrent_activation, fr, &mut gr[..2 * u]);
-                if reset_after {
-                    for j in 0..u {
-                        let rh = rr[2 * u + j] + b_rec.map_or(0.0, |br| br[2 * u + j]);
-                        ak[bi * u + j] = rh;
-                        gr[2 * u + j] = xr[2 * u + j] + gr[u + j] * rh;
-                    }
-                    apply_act(self.activation, fa, &mut gr[2 * u..]);
-                } else {
-                    for j in 0..u {
-                        ak[bi * u + j] = gr[u + j] * hd[bi * u + j];
-                    }
-                }
-            }
-            if let Some(uhp) = &uhp {
-                sgemm_packed(b, ak, uhp, 0.0, &mut rech)?;
-                for bi in 0..b {
-                    let xr = &xw[(bi * t + s) * g3..(bi * t + s + 1) * g3];
-                    let gh = &mut gk[bi * g3 + 2 * u..(bi + 1) * g3];
-                    for j in 0..u {
-                        gh[j] = xr[2 * u + j] + rech[bi * u + j];
-                    }
-                    apply_act(self.activation, fa, gh);
-                }
-            }
-            for bi in 0..b {
-                let keep = kept(&mask, bi, t, s);
-                let po = &mut prev_out[bi * u..(bi + 1) * u];
-                let hr = &mut h[bi * u..(bi + 1) * u];
-                if keep {
-                    let gr = &gk[bi * g3..(bi + 1) * g3];
-                    for j in 0..u {
-                        let z = gr[j];
-                        hr[j] = z * hr[j] + (1.0 - z) * gr[2 * u + j];
-                    }
-                    po.copy_from_slice(hr);
-                } else if zero_output {
-                    po.fill(0.0);
-                }
-                if rs {
-                    seq_out[(bi * t + k) * u..(bi * t + k + 1) * u].copy_from_slice(po);
-                }
-            }
+        // The time loop, one task per batch chunk.
+        {
+            let ranges = batch_chunks(b, t * g3 * u);
+            let mut gates_c = split_rows(&mut gates, b, g3, &ranges).into_iter();
+            let mut h_in_c = split_rows(&mut h_in, b, u, &ranges).into_iter();
+            let mut h_d_c = split_rows(&mut h_d, b, u, &ranges).into_iter();
+            let mut aux_c = split_rows(&mut aux, b, u, &ranges).into_iter();
+            let mut h_c = split_batch(&mut h, b, u, &ranges).into_iter();
+            let mut po_c = split_batch(&mut prev_out, b, u, &ranges).into_iter();
+            let mut so_c = split_batch(&mut seq_out, b, t * u, &ranges).into_iter();
+            let chunks: Vec<ForwardRows> = ranges
+                .iter()
+                .map(|r| ForwardRows {
+                    lo: r.start,
+                    gates: gates_c.next().unwrap_or_default(),
+                    h_in: h_in_c.next().unwrap_or_default(),
+                    h_d: h_d_c.next().unwrap_or_default(),
+                    aux: aux_c.next().unwrap_or_default(),
+                    h: h_c.next().unwrap_or_default(),
+                    prev_out: po_c.next().unwrap_or_default(),
+                    seq_out: so_c.next().unwrap_or_default(),
+                })
+                .collect();
+            let loop_args = ForwardLoop {
+                t,
+                u,
+                xw: &xw,
+                up: &up,
+                uhp: uhp.as_ref(),
+                b_rec,
+                mask: mask.as_deref(),
+                rmask: rmask.as_deref(),
+                steps: &steps,
+                acts: (self.activation, fa, self.recurrent_activation, fr),
+                rs,
+                zero_output,
+            };
+            for_each_chunk(chunks, |rows| loop_args.run(rows))?;
         }
         let out = if rs {
             Tensor::from_vec(seq_out, &[b, t, u])?
@@ -367,9 +339,9 @@ impl Layer for GRU {
             has_bias: bias.is_some(),
             n_init: init.len(),
             acts,
+            default_acts: self.activation == Activation::Tanh
+                && self.recurrent_activation == Activation::Sigmoid,
         };
-        let default_acts =
-            self.activation == Activation::Tanh && self.recurrent_activation == Activation::Sigmoid;
         let mut ins = vec![x, &w, &rk];
         if let Some(bv) = &bias {
             ins.push(bv);
@@ -378,15 +350,7 @@ impl Layer for GRU {
         let outs = ctx.tape.record(
             &ins,
             vec![out, Tensor::from_vec(h, &[b, u])?],
-            Box::new(move |g: &[Option<Tensor>]| {
-                // Inline the default tanh/sigmoid derivatives; other activations go through pointers.
-                if default_acts {
-                    backward(&saved, g, |y| 1.0 - y * y, |y| y * (1.0 - y))
-                } else {
-                    let [_, dfa, _, dfr] = saved.acts;
-                    backward(&saved, g, dfa, dfr)
-                }
-            }),
+            Box::new(move |g: &[Option<Tensor>]| backward(&saved, g)),
         )?;
         Ok(result_flows(&self.seq, inputs[0].mask.as_ref(), &outs))
     }
@@ -400,13 +364,138 @@ impl Layer for GRU {
     });
 }
 
-/// Backpropagation through time for one GRU call, reusing the saved gates.
-fn backward(
-    s: &Saved,
-    g: &[Option<Tensor>],
-    dfa: impl Fn(f32) -> f32,
-    dfr: impl Fn(f32) -> f32,
-) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
+/// One batch chunk's rows of the forward buffers (see `batch_chunks`): per-step slices of the
+/// time-major buffers, and the chunk's rows of the batch-major ones.
+struct ForwardRows<'a> {
+    /// First batch row of the chunk.
+    lo: usize,
+    gates: Vec<&'a mut [f32]>,
+    h_in: Vec<&'a mut [f32]>,
+    h_d: Vec<&'a mut [f32]>,
+    aux: Vec<&'a mut [f32]>,
+    h: &'a mut [f32],
+    prev_out: &'a mut [f32],
+    seq_out: &'a mut [f32],
+}
+
+/// What every chunk of the forward time loop shares.
+struct ForwardLoop<'a> {
+    t: usize,
+    u: usize,
+    /// `X·W + b_in`, batch-major `[b][t][3u]`.
+    xw: &'a [f32],
+    /// `U` (`reset_after`) or `U_zr`, packed.
+    up: &'a PackedB,
+    /// `U_h` packed (`reset_after=false` only).
+    uhp: Option<&'a PackedB>,
+    /// The recurrent bias (`reset_after` with a bias only).
+    b_rec: Option<&'a [f32]>,
+    mask: Option<&'a [f32]>,
+    rmask: Option<&'a [f32]>,
+    steps: &'a [usize],
+    /// `(activation, its scalar fn, recurrent_activation, its scalar fn)`.
+    acts: (Activation, ScalarFn, Activation, ScalarFn),
+    rs: bool,
+    zero_output: bool,
+}
+
+impl ForwardLoop<'_> {
+    /// The time loop over one chunk's rows: recurrent projections, gates, candidate, new state.
+    fn run(&self, rows: ForwardRows) -> kerust_tensor::Result<()> {
+        let ForwardRows {
+            lo,
+            mut gates,
+            mut h_in,
+            mut h_d,
+            mut aux,
+            h,
+            prev_out,
+            seq_out,
+        } = rows;
+        let (t, u) = (self.t, self.u);
+        let g3 = 3 * u;
+        let reset_after = self.uhp.is_none();
+        let bc = h.len() / u.max(1);
+        let (activation, fa, recurrent_activation, fr) = self.acts;
+        let b_rec = self.b_rec;
+        // Recurrent projections of one step: [bc, 3u] (reset_after) or [bc, 2u], and h·U_h.
+        let rw = if reset_after { g3 } else { 2 * u };
+        let mut rec = vec![0.0f32; bc * rw];
+        let mut rech = vec![0.0f32; if reset_after { 0 } else { bc * u }];
+        for (k, &s) in self.steps.iter().enumerate() {
+            h_in[k].copy_from_slice(h);
+            let hd = &mut *h_d[k];
+            hd.copy_from_slice(h);
+            if let Some(rm) = self.rmask {
+                hd.iter_mut().zip(&rm[lo * u..]).for_each(|(v, m)| *v *= m);
+            }
+            let hd = &*hd;
+            let gk = &mut *gates[k];
+            let ak = &mut *aux[k];
+            sgemm_packed(bc, hd, self.up, 0.0, &mut rec)?;
+            for bi in 0..bc {
+                let gb = lo + bi;
+                let xr = &self.xw[(gb * t + s) * g3..(gb * t + s + 1) * g3];
+                let rr = &rec[bi * rw..(bi + 1) * rw];
+                let gr = &mut gk[bi * g3..(bi + 1) * g3];
+                for j in 0..2 * u {
+                    gr[j] = xr[j] + rr[j];
+                }
+                if let Some(br) = b_rec {
+                    gr[..2 * u].iter_mut().zip(br).for_each(|(v, b)| *v += b);
+                }
+                apply_act(recurrent_activation, fr, &mut gr[..2 * u]);
+                if reset_after {
+                    for j in 0..u {
+                        let rh = rr[2 * u + j] + b_rec.map_or(0.0, |br| br[2 * u + j]);
+                        ak[bi * u + j] = rh;
+                        gr[2 * u + j] = xr[2 * u + j] + gr[u + j] * rh;
+                    }
+                    apply_act(activation, fa, &mut gr[2 * u..]);
+                } else {
+                    for j in 0..u {
+                        ak[bi * u + j] = gr[u + j] * hd[bi * u + j];
+                    }
+                }
+            }
+            if let Some(uhp) = self.uhp {
+                sgemm_packed(bc, ak, uhp, 0.0, &mut rech)?;
+                for bi in 0..bc {
+                    let gb = lo + bi;
+                    let xr = &self.xw[(gb * t + s) * g3..(gb * t + s + 1) * g3];
+                    let gh = &mut gk[bi * g3 + 2 * u..(bi + 1) * g3];
+                    for j in 0..u {
+                        gh[j] = xr[2 * u + j] + rech[bi * u + j];
+                    }
+                    apply_act(activation, fa, gh);
+                }
+            }
+            for bi in 0..bc {
+                let keep = self.mask.is_none_or(|m| m[(lo + bi) * t + s] != 0.0);
+                let po = &mut prev_out[bi * u..(bi + 1) * u];
+                let hr = &mut h[bi * u..(bi + 1) * u];
+                if keep {
+                    let gr = &gk[bi * g3..(bi + 1) * g3];
+                    for j in 0..u {
+                        let z = gr[j];
+                        hr[j] = z * hr[j] + (1.0 - z) * gr[2 * u + j];
+                    }
+                    po.copy_from_slice(hr);
+                } else if self.zero_output {
+                    po.fill(0.0);
+                }
+                if self.rs {
+                    seq_out[(bi * t + k) * u..(bi * t + k + 1) * u].copy_from_slice(po);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Backpropagation through time for one GRU call: BPTT over batch chunks, then the weight and
+/// input gradients as whole-sequence GEMMs.
+fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
     let (b, t, d, u) = (s.b, s.t, s.d, s.u);
     let (g3, bu) = (3 * u, b * u);
     let rw = if s.reset_after { g3 } else { 2 * u };
@@ -421,104 +510,47 @@ fn backward(
         add_into(&mut dout, g_out.as_ref());
     }
     let mut dxw = vec![0.0f32; b * t * g3];
-    // Gradient of the recurrent projection of this step ([b, 3u] or [b, 2u]).
-    // Per-step gradients kept time-major so dU is one GEMM after the loop.
+    // Gradient of the recurrent projection of every step ([b, 3u] or [b, 2u]), and of the
+    // U_h product (reset_after=false), kept time-major so dU is one GEMM after the loop.
     let mut drec_all = vec![0.0f32; t * b * rw];
     let mut dph_all = vec![0.0f32; t * bu];
-    let mut drh = vec![0.0f32; bu];
     let mut du_all = vec![0.0f32; u * rw];
     let mut du_h = vec![0.0f32; if s.reset_after { 0 } else { u * u }];
+    {
+        // Transposed recurrent kernels, packed once for the whole loop.
+        let ut = PackedB::new(&s.u_all, rw, u, true)?;
+        let uht = match s.reset_after {
+            true => None,
+            false => Some(PackedB::new(&s.u_h, u, u, true)?),
+        };
+        let ranges = batch_chunks(b, t * g3 * u);
+        let mut drec_c = split_rows(&mut drec_all, b, rw, &ranges).into_iter();
+        let mut dph_c = split_rows(&mut dph_all, b, u, &ranges).into_iter();
+        let mut dxw_c = split_batch(&mut dxw, b, t * g3, &ranges).into_iter();
+        let mut dh_c = split_batch(&mut dh, b, u, &ranges).into_iter();
+        let mut dout_c = split_batch(&mut dout, b, u, &ranges).into_iter();
+        let chunks: Vec<BackwardRows> = ranges
+            .iter()
+            .map(|r| BackwardRows {
+                lo: r.start,
+                drec: drec_c.next().unwrap_or_default(),
+                dph: dph_c.next().unwrap_or_default(),
+                dxw: dxw_c.next().unwrap_or_default(),
+                dh: dh_c.next().unwrap_or_default(),
+                dout: dout_c.next().unwrap_or_default(),
+            })
+            .collect();
+        let g_out = g_out.as_deref();
+        for_each_chunk(chunks, |rows| s.bptt_rows(rows, g_out, &ut, uht.as_ref()))?;
+    }
+    // Recurrent bias gradient, summed in the order of the loop (steps backwards, rows in order).
     let mut db_rec = vec![0.0f32; if s.reset_after { g3 } else { 0 }];
-    // Transposed recurrent kernels, packed once for the whole loop.
-    let ut = PackedB::new(&s.u_all, rw, u, true)?;
-    let uht = match s.reset_after {
-        true => None,
-        false => Some(PackedB::new(&s.u_h, u, u, true)?),
-    };
-    // Direct path h_prev → h' (z ⊙ h_prev, or the whole gradient on a masked step).
-    let mut direct = vec![0.0f32; bu];
-    for k in (0..t).rev() {
-        let step = s.steps[k];
-        let gk = &s.gates[k * b * g3..(k + 1) * b * g3];
-        let hin = &s.h_in[k * bu..(k + 1) * bu];
-        let hd = &s.h_d[k * bu..(k + 1) * bu];
-        let ak = &s.aux[k * bu..(k + 1) * bu];
-        let drec = &mut drec_all[k * b * rw..(k + 1) * b * rw];
-        let dph = &mut dph_all[k * bu..(k + 1) * bu];
-        for bi in 0..b {
-            let keep = kept(&s.mask, bi, t, step);
-            let dor = &mut dout[bi * u..(bi + 1) * u];
-            if s.return_sequences {
-                if let Some(go) = &g_out {
-                    dor.iter_mut()
-                        .zip(&go[(bi * t + k) * u..(bi * t + k + 1) * u])
-                        .for_each(|(a, v)| *a += v);
-                }
-            }
-            let dr = &mut drec[bi * rw..(bi + 1) * rw];
-            let dphr = &mut dph[bi * u..(bi + 1) * u];
-            let dir = &mut direct[bi * u..(bi + 1) * u];
-            let dhr = &dh[bi * u..(bi + 1) * u];
-            if !keep {
-                dr.fill(0.0);
-                dphr.fill(0.0);
-                dir.copy_from_slice(dhr);
-                if s.zero_output {
-                    dor.fill(0.0);
-                }
-                continue;
-            }
-            let gr = &gk[bi * g3..(bi + 1) * g3];
-            let dx = &mut dxw[(bi * t + step) * g3..(bi * t + step + 1) * g3];
-            for j in 0..u {
-                let (z, r, hh) = (gr[j], gr[u + j], gr[2 * u + j]);
-                let dhe = dhr[j] + dor[j];
-                let dz = dhe * (hin[bi * u + j] - hh) * dfr(z);
-                let dp = dhe * (1.0 - z) * dfa(hh);
-                dir[j] = dhe * z;
-                dphr[j] = dp;
-                dr[j] = dz;
-                dx[j] = dz;
-                dx[2 * u + j] = dp;
-                if s.reset_after {
-                    let dr_pre = dp * ak[bi * u + j] * dfr(r);
-                    dr[u + j] = dr_pre;
-                    dr[2 * u + j] = dp * r;
-                    dx[u + j] = dr_pre;
-                }
-            }
-            dor.fill(0.0);
-        }
-        if let Some(uht) = &uht {
-            // hh pre-activation = x_h + (r ⊙ h_d)·U_h.
-            sgemm_packed(b, dph, uht, 0.0, &mut drh)?;
-            for bi in 0..b {
-                if !kept(&s.mask, bi, t, step) {
-                    continue;
-                }
-                for j in 0..u {
-                    let i = bi * u + j;
-                    let r = gk[bi * g3 + u + j];
-                    let dr_pre = drh[i] * hd[i] * dfr(r);
-                    drec[bi * rw + u + j] = dr_pre;
-                    dxw[(bi * t + step) * g3 + u + j] = dr_pre;
-                    // r ⊙ h_d also feeds h_d: keep that part in drh.
-                    drh[i] *= r;
-                }
-            }
-        } else {
-            for row in drec.chunks(g3) {
+    if s.reset_after {
+        for step in drec_all.chunks((b * g3).max(1)).rev() {
+            for row in step.chunks(g3) {
                 db_rec.iter_mut().zip(row).for_each(|(a, v)| *a += v);
             }
         }
-        sgemm_packed(b, drec, &ut, 0.0, &mut dh)?;
-        if !s.reset_after {
-            dh.iter_mut().zip(&drh).for_each(|(v, a)| *v += a);
-        }
-        if let Some(rm) = &s.rmask {
-            dh.iter_mut().zip(rm).for_each(|(v, m)| *v *= m);
-        }
-        dh.iter_mut().zip(&direct).for_each(|(v, c)| *v += c);
     }
     sgemm(
         true,
@@ -582,10 +614,161 @@ fn backward(
     Ok(out)
 }
 
+impl Saved {
+    /// The BPTT loop over one chunk's rows, the default tanh/sigmoid derivatives inlined (other
+    /// activations go through pointers).
+    fn bptt_rows(
+        &self,
+        rows: BackwardRows,
+        g_out: Option<&[f32]>,
+        ut: &PackedB,
+        uht: Option<&PackedB>,
+    ) -> kerust_tensor::Result<()> {
+        if self.default_acts {
+            bptt(
+                self,
+                rows,
+                g_out,
+                (ut, uht),
+                |y| 1.0 - y * y,
+                |y| y * (1.0 - y),
+            )
+        } else {
+            let [_, dfa, _, dfr] = self.acts;
+            bptt(self, rows, g_out, (ut, uht), dfa, dfr)
+        }
+    }
+}
+
+/// One batch chunk's rows of the BPTT buffers (see `batch_chunks`).
+struct BackwardRows<'a> {
+    /// First batch row of the chunk.
+    lo: usize,
+    /// Per-step slices of the time-major recurrent-projection gradients.
+    drec: Vec<&'a mut [f32]>,
+    /// Per-step slices of the time-major candidate pre-activation gradients.
+    dph: Vec<&'a mut [f32]>,
+    /// The chunk's rows of the batch-major `[b][t][3u]` gradient of `X·W + b_in`.
+    dxw: &'a mut [f32],
+    dh: &'a mut [f32],
+    dout: &'a mut [f32],
+}
+
+/// Backpropagation through time over one chunk's rows, reusing the saved gates. `uts` holds
+/// `Uᵀ` (or `U_zrᵀ`) and, for `reset_after=false`, `U_hᵀ`, packed.
+#[inline(always)]
+fn bptt(
+    s: &Saved,
+    rows: BackwardRows,
+    g_out: Option<&[f32]>,
+    (ut, uht): (&PackedB, Option<&PackedB>),
+    dfa: impl Fn(f32) -> f32,
+    dfr: impl Fn(f32) -> f32,
+) -> kerust_tensor::Result<()> {
+    let BackwardRows {
+        lo,
+        mut drec,
+        mut dph,
+        dxw,
+        dh,
+        dout,
+    } = rows;
+    let (b, t, u) = (s.b, s.t, s.u);
+    let g3 = 3 * u;
+    let rw = if s.reset_after { g3 } else { 2 * u };
+    let bc = dh.len() / u.max(1);
+    let mut drh = vec![0.0f32; if s.reset_after { 0 } else { bc * u }];
+    // Direct path h_prev → h' (z ⊙ h_prev, or the whole gradient on a masked step).
+    let mut direct = vec![0.0f32; bc * u];
+    for k in (0..t).rev() {
+        let step = s.steps[k];
+        let gk = &s.gates[(k * b + lo) * g3..(k * b + lo + bc) * g3];
+        let hin = &s.h_in[(k * b + lo) * u..(k * b + lo + bc) * u];
+        let hd = &s.h_d[(k * b + lo) * u..(k * b + lo + bc) * u];
+        let ak = &s.aux[(k * b + lo) * u..(k * b + lo + bc) * u];
+        let drk = &mut *drec[k];
+        let dphk = &mut *dph[k];
+        for bi in 0..bc {
+            let gb = lo + bi;
+            let keep = kept(&s.mask, gb, t, step);
+            let dor = &mut dout[bi * u..(bi + 1) * u];
+            if s.return_sequences {
+                if let Some(go) = g_out {
+                    dor.iter_mut()
+                        .zip(&go[(gb * t + k) * u..(gb * t + k + 1) * u])
+                        .for_each(|(a, v)| *a += v);
+                }
+            }
+            let dr = &mut drk[bi * rw..(bi + 1) * rw];
+            let dphr = &mut dphk[bi * u..(bi + 1) * u];
+            let dir = &mut direct[bi * u..(bi + 1) * u];
+            let dhr = &dh[bi * u..(bi + 1) * u];
+            if !keep {
+                dr.fill(0.0);
+                dphr.fill(0.0);
+                dir.copy_from_slice(dhr);
+                if s.zero_output {
+                    dor.fill(0.0);
+                }
+                continue;
+            }
+            let gr = &gk[bi * g3..(bi + 1) * g3];
+            let dx = &mut dxw[(bi * t + step) * g3..(bi * t + step + 1) * g3];
+            for j in 0..u {
+                let (z, r, hh) = (gr[j], gr[u + j], gr[2 * u + j]);
+                let dhe = dhr[j] + dor[j];
+                let dz = dhe * (hin[bi * u + j] - hh) * dfr(z);
+                let dp = dhe * (1.0 - z) * dfa(hh);
+                dir[j] = dhe * z;
+                dphr[j] = dp;
+                dr[j] = dz;
+                dx[j] = dz;
+                dx[2 * u + j] = dp;
+                if s.reset_after {
+                    let dr_pre = dp * ak[bi * u + j] * dfr(r);
+                    dr[u + j] = dr_pre;
+                    dr[2 * u + j] = dp * r;
+                    dx[u + j] = dr_pre;
+                }
+            }
+            dor.fill(0.0);
+        }
+        if let Some(uht) = uht {
+            // hh pre-activation = x_h + (r ⊙ h_d)·U_h.
+            sgemm_packed(bc, dphk, uht, 0.0, &mut drh)?;
+            for bi in 0..bc {
+                if !kept(&s.mask, lo + bi, t, step) {
+                    continue;
+                }
+                for j in 0..u {
+                    let i = bi * u + j;
+                    let r = gk[bi * g3 + u + j];
+                    let dr_pre = drh[i] * hd[i] * dfr(r);
+                    drk[bi * rw + u + j] = dr_pre;
+                    dxw[(bi * t + step) * g3 + u + j] = dr_pre;
+                    // r ⊙ h_d also feeds h_d: keep that part in drh.
+                    drh[i] *= r;
+                }
+            }
+        }
+        sgemm_packed(bc, drk, ut, 0.0, dh)?;
+        if !s.reset_after {
+            dh.iter_mut().zip(&drh).for_each(|(v, a)| *v += a);
+        }
+        if let Some(rm) = &s.rmask {
+            dh.iter_mut().zip(&rm[lo * u..]).for_each(|(v, m)| *v *= m);
+        }
+        dh.iter_mut().zip(&direct).for_each(|(v, c)| *v += c);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rnn::test_util::{check_gradients_with_states, check_training_gradients};
+    use crate::rnn::test_util::{
+        check_chunking_is_invisible, check_gradients_with_states, check_training_gradients,
+    };
     use crate::testing::{check_config_round_trip, check_layer_gradients};
 
     #[test]
@@ -644,6 +827,33 @@ mod tests {
                 &[3, 4, 2],
                 1,
                 2,
+            );
+        }
+    }
+
+    #[test]
+    fn batch_chunks_give_the_bits_of_one_loop() {
+        // 33 rows × 8 steps × 3·32² multiply-adds: several chunks on 4 threads.
+        for ra in [true, false] {
+            check_chunking_is_invisible(
+                GRU::new(32)
+                    .reset_after(ra)
+                    .dropout(0.2)
+                    .recurrent_dropout(0.3)
+                    .return_sequences(true)
+                    .return_state(true),
+                &[33, 8, 4],
+                1,
+                32,
+            );
+            check_chunking_is_invisible(
+                GRU::new(32)
+                    .reset_after(ra)
+                    .go_backwards(true)
+                    .zero_output_for_mask(true),
+                &[32, 8, 4],
+                0,
+                32,
             );
         }
     }

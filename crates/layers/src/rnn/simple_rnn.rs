@@ -1,4 +1,5 @@
 //! `SimpleRNN`: `h_t = activation(x_t·W + h_{t-1}·U + b)`, the whole sequence as one tape node.
+use super::chunks::{batch_chunks, for_each_chunk, split_batch, split_rows};
 use super::common::{
     add_into, apply_act, input_features, kept, recurrent_setters, recurrent_weights_and_config,
     result_flows, scalar_activation, start_recurrent_call, weight_options, DropoutOptions,
@@ -205,32 +206,38 @@ impl Layer for SimpleRNN {
         } else {
             Vec::new()
         };
-        for (k, &step) in steps.iter().enumerate() {
-            let hp = &mut h_prev[k * b * h..(k + 1) * b * h];
-            hp.copy_from_slice(&hcur);
-            if let Some(rm) = &rmask {
-                hp.iter_mut().zip(rm).for_each(|(v, m)| *v *= m);
-            }
-            let yk = &mut y[k * b * h..(k + 1) * b * h];
-            for bi in 0..b {
-                yk[bi * h..(bi + 1) * h]
-                    .copy_from_slice(&xw[(bi * t + step) * h..(bi * t + step + 1) * h]);
-            }
-            sgemm_packed(b, hp, &up, 1.0, yk)?;
-            apply_act(self.activation, f, yk);
-            for bi in 0..b {
-                let po = &mut prev_out[bi * h..(bi + 1) * h];
-                if kept(&mask, bi, t, step) {
-                    hcur[bi * h..(bi + 1) * h].copy_from_slice(&yk[bi * h..(bi + 1) * h]);
-                    po.copy_from_slice(&yk[bi * h..(bi + 1) * h]);
-                } else if zero_output {
-                    po.fill(0.0);
-                }
-                if rs {
-                    // Output position k: Keras keeps outputs in processing order.
-                    seq_out[(bi * t + k) * h..(bi * t + k + 1) * h].copy_from_slice(po);
-                }
-            }
+        // The time loop, one task per batch chunk.
+        {
+            let ranges = batch_chunks(b, t * h * h);
+            let mut y_c = split_rows(&mut y, b, h, &ranges).into_iter();
+            let mut h_prev_c = split_rows(&mut h_prev, b, h, &ranges).into_iter();
+            let mut h_c = split_batch(&mut hcur, b, h, &ranges).into_iter();
+            let mut po_c = split_batch(&mut prev_out, b, h, &ranges).into_iter();
+            let mut so_c = split_batch(&mut seq_out, b, t * h, &ranges).into_iter();
+            let chunks: Vec<ForwardRows> = ranges
+                .iter()
+                .map(|r| ForwardRows {
+                    lo: r.start,
+                    y: y_c.next().unwrap_or_default(),
+                    h_prev: h_prev_c.next().unwrap_or_default(),
+                    h: h_c.next().unwrap_or_default(),
+                    prev_out: po_c.next().unwrap_or_default(),
+                    seq_out: so_c.next().unwrap_or_default(),
+                })
+                .collect();
+            let loop_args = ForwardLoop {
+                t,
+                h,
+                xw: &xw,
+                up: &up,
+                mask: mask.as_deref(),
+                rmask: rmask.as_deref(),
+                steps: &steps,
+                act: (self.activation, f),
+                rs,
+                zero_output,
+            };
+            for_each_chunk(chunks, |rows| loop_args.run(rows))?;
         }
         let out = if rs {
             Tensor::from_vec(seq_out, &[b, t, h])?
@@ -274,7 +281,81 @@ impl Layer for SimpleRNN {
     recurrent_weights_and_config!(|s| vec![("use_bias", json!(s.use_bias))]);
 }
 
-/// Backpropagation through time for one SimpleRNN call.
+/// One batch chunk's rows of the forward buffers (see `batch_chunks`): per-step slices of the
+/// time-major buffers, and the chunk's rows of the batch-major ones.
+struct ForwardRows<'a> {
+    /// First batch row of the chunk.
+    lo: usize,
+    y: Vec<&'a mut [f32]>,
+    h_prev: Vec<&'a mut [f32]>,
+    h: &'a mut [f32],
+    prev_out: &'a mut [f32],
+    seq_out: &'a mut [f32],
+}
+
+/// What every chunk of the forward time loop shares.
+struct ForwardLoop<'a> {
+    t: usize,
+    h: usize,
+    /// `X·W + b`, batch-major `[b][t][h]`.
+    xw: &'a [f32],
+    up: &'a PackedB,
+    mask: Option<&'a [f32]>,
+    rmask: Option<&'a [f32]>,
+    steps: &'a [usize],
+    act: (Activation, ScalarFn),
+    rs: bool,
+    zero_output: bool,
+}
+
+impl ForwardLoop<'_> {
+    /// The time loop over one chunk's rows: `x·W + h·U + b`, the activation, the new state.
+    fn run(&self, rows: ForwardRows) -> kerust_tensor::Result<()> {
+        let ForwardRows {
+            lo,
+            mut y,
+            mut h_prev,
+            h: hcur,
+            prev_out,
+            seq_out,
+        } = rows;
+        let (t, h) = (self.t, self.h);
+        let bc = hcur.len() / h.max(1);
+        let (activation, f) = self.act;
+        for (k, &step) in self.steps.iter().enumerate() {
+            let hp = &mut *h_prev[k];
+            hp.copy_from_slice(hcur);
+            if let Some(rm) = self.rmask {
+                hp.iter_mut().zip(&rm[lo * h..]).for_each(|(v, m)| *v *= m);
+            }
+            let yk = &mut *y[k];
+            for bi in 0..bc {
+                let gb = lo + bi;
+                yk[bi * h..(bi + 1) * h]
+                    .copy_from_slice(&self.xw[(gb * t + step) * h..(gb * t + step + 1) * h]);
+            }
+            sgemm_packed(bc, hp, self.up, 1.0, yk)?;
+            apply_act(activation, f, yk);
+            for bi in 0..bc {
+                let po = &mut prev_out[bi * h..(bi + 1) * h];
+                if self.mask.is_none_or(|m| m[(lo + bi) * t + step] != 0.0) {
+                    hcur[bi * h..(bi + 1) * h].copy_from_slice(&yk[bi * h..(bi + 1) * h]);
+                    po.copy_from_slice(&yk[bi * h..(bi + 1) * h]);
+                } else if self.zero_output {
+                    po.fill(0.0);
+                }
+                if self.rs {
+                    // Output position k: Keras keeps outputs in processing order.
+                    seq_out[(bi * t + k) * h..(bi * t + k + 1) * h].copy_from_slice(po);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Backpropagation through time for one SimpleRNN call: BPTT over batch chunks, then the weight
+/// and input gradients as whole-sequence GEMMs.
 fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
     let (b, t, d, h) = (s.b, s.t, s.d, s.h);
     let g_out = g[0].as_ref().map(|x| x.to_vec()).transpose()?;
@@ -292,44 +373,28 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
     let mut du = vec![0.0f32; h * h];
     // Per-step gradients kept time-major so dU is one GEMM after the loop.
     let mut dpre_all = vec![0.0f32; t * b * h];
-    let mut carry = vec![0.0f32; b * h];
-    let ut = PackedB::new(s.u.as_slice()?, h, h, true)?;
-    for k in (0..t).rev() {
-        let step = s.steps[k];
-        let yk = &s.y[k * b * h..(k + 1) * b * h];
-        let dpre = &mut dpre_all[k * b * h..(k + 1) * b * h];
-        for bi in 0..b {
-            let dor = &mut dout[bi * h..(bi + 1) * h];
-            if s.return_sequences {
-                if let Some(go) = &g_out {
-                    dor.iter_mut()
-                        .zip(&go[(bi * t + k) * h..(bi * t + k + 1) * h])
-                        .for_each(|(a, v)| *a += v);
-                }
-            }
-            let r = bi * h..(bi + 1) * h;
-            if kept(&s.mask, bi, t, step) {
-                for j in r.clone() {
-                    dpre[j] = (dh[j] + dor[j - bi * h]) * (s.df)(yk[j]);
-                    carry[j] = 0.0;
-                }
-                dor.fill(0.0);
-            } else {
-                dpre[r.clone()].fill(0.0);
-                carry[r.clone()].copy_from_slice(&dh[r]);
-                if s.zero_output {
-                    dor.fill(0.0);
-                }
-            }
-            dxw[(bi * t + step) * h..(bi * t + step + 1) * h]
-                .copy_from_slice(&dpre[bi * h..(bi + 1) * h]);
-        }
-        // dh_prev = (dpre·Uᵀ) ⊙ recurrent mask + carry of masked rows.
-        sgemm_packed(b, dpre, &ut, 0.0, &mut dh)?;
-        if let Some(rm) = &s.rmask {
-            dh.iter_mut().zip(rm).for_each(|(v, m)| *v *= m);
-        }
-        dh.iter_mut().zip(&carry).for_each(|(v, c)| *v += c);
+    {
+        let mut carry = vec![0.0f32; b * h];
+        let ut = PackedB::new(s.u.as_slice()?, h, h, true)?;
+        let ranges = batch_chunks(b, t * h * h);
+        let mut dpre_c = split_rows(&mut dpre_all, b, h, &ranges).into_iter();
+        let mut dxw_c = split_batch(&mut dxw, b, t * h, &ranges).into_iter();
+        let mut dh_c = split_batch(&mut dh, b, h, &ranges).into_iter();
+        let mut dout_c = split_batch(&mut dout, b, h, &ranges).into_iter();
+        let mut carry_c = split_batch(&mut carry, b, h, &ranges).into_iter();
+        let chunks: Vec<BackwardRows> = ranges
+            .iter()
+            .map(|r| BackwardRows {
+                lo: r.start,
+                dpre: dpre_c.next().unwrap_or_default(),
+                dxw: dxw_c.next().unwrap_or_default(),
+                dh: dh_c.next().unwrap_or_default(),
+                dout: dout_c.next().unwrap_or_default(),
+                carry: carry_c.next().unwrap_or_default(),
+            })
+            .collect();
+        let g_out = g_out.as_deref();
+        for_each_chunk(chunks, |rows| bptt(s, rows, g_out, &ut))?;
     }
     sgemm(
         true,
@@ -364,10 +429,83 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
     Ok(out)
 }
 
+/// One batch chunk's rows of the BPTT buffers (see `batch_chunks`).
+struct BackwardRows<'a> {
+    /// First batch row of the chunk.
+    lo: usize,
+    /// Per-step slices of the time-major pre-activation gradients.
+    dpre: Vec<&'a mut [f32]>,
+    /// The chunk's rows of the batch-major `[b][t][h]` gradient of `X·W + b`.
+    dxw: &'a mut [f32],
+    dh: &'a mut [f32],
+    dout: &'a mut [f32],
+    carry: &'a mut [f32],
+}
+
+/// Backpropagation through time over one chunk's rows.
+fn bptt(
+    s: &Saved,
+    rows: BackwardRows,
+    g_out: Option<&[f32]>,
+    ut: &PackedB,
+) -> kerust_tensor::Result<()> {
+    let BackwardRows {
+        lo,
+        mut dpre,
+        dxw,
+        dh,
+        dout,
+        carry,
+    } = rows;
+    let (b, t, h) = (s.b, s.t, s.h);
+    let bc = dh.len() / h.max(1);
+    for k in (0..t).rev() {
+        let step = s.steps[k];
+        let yk = &s.y[(k * b + lo) * h..(k * b + lo + bc) * h];
+        let dpk = &mut *dpre[k];
+        for bi in 0..bc {
+            let gb = lo + bi;
+            let dor = &mut dout[bi * h..(bi + 1) * h];
+            if s.return_sequences {
+                if let Some(go) = g_out {
+                    dor.iter_mut()
+                        .zip(&go[(gb * t + k) * h..(gb * t + k + 1) * h])
+                        .for_each(|(a, v)| *a += v);
+                }
+            }
+            let r = bi * h..(bi + 1) * h;
+            if kept(&s.mask, gb, t, step) {
+                for j in r.clone() {
+                    dpk[j] = (dh[j] + dor[j - bi * h]) * (s.df)(yk[j]);
+                    carry[j] = 0.0;
+                }
+                dor.fill(0.0);
+            } else {
+                dpk[r.clone()].fill(0.0);
+                carry[r.clone()].copy_from_slice(&dh[r]);
+                if s.zero_output {
+                    dor.fill(0.0);
+                }
+            }
+            dxw[(bi * t + step) * h..(bi * t + step + 1) * h]
+                .copy_from_slice(&dpk[bi * h..(bi + 1) * h]);
+        }
+        // dh_prev = (dpre·Uᵀ) ⊙ recurrent mask + carry of masked rows.
+        sgemm_packed(bc, dpk, ut, 0.0, dh)?;
+        if let Some(rm) = &s.rmask {
+            dh.iter_mut().zip(&rm[lo * h..]).for_each(|(v, m)| *v *= m);
+        }
+        dh.iter_mut().zip(&*carry).for_each(|(v, c)| *v += c);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rnn::test_util::{check_gradients_with_states, check_training_gradients};
+    use crate::rnn::test_util::{
+        check_chunking_is_invisible, check_gradients_with_states, check_training_gradients,
+    };
     use crate::testing::{check_config_round_trip, check_layer_gradients, forward};
 
     #[test]
@@ -397,6 +535,29 @@ mod tests {
                 .unwrap();
             assert_eq!(l.count_params(), want);
         }
+    }
+
+    #[test]
+    fn batch_chunks_give_the_bits_of_one_loop() {
+        // 40 rows × 16 steps × 64² multiply-adds: several chunks on 4 threads.
+        check_chunking_is_invisible(
+            SimpleRNN::new(64)
+                .dropout(0.2)
+                .recurrent_dropout(0.3)
+                .return_sequences(true)
+                .return_state(true),
+            &[40, 16, 4],
+            1,
+            64,
+        );
+        check_chunking_is_invisible(
+            SimpleRNN::new(64)
+                .go_backwards(true)
+                .zero_output_for_mask(true),
+            &[40, 16, 4],
+            0,
+            64,
+        );
     }
 
     #[test]
