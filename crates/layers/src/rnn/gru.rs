@@ -654,8 +654,8 @@ struct BackwardRows<'a> {
     dout: &'a mut [f32],
 }
 
-/// Backpropagation through time over one chunk's rows, reusing the saved gates. `uts` holds
-/// `Uᵀ` (or `U_zrᵀ`) and, for `reset_after=false`, `U_hᵀ`, packed.
+/// Backpropagation through time over one chunk's rows, reusing the saved gates. `ut` holds
+/// `Uᵀ` (or `U_zrᵀ`) and `uht`, for `reset_after=false`, `U_hᵀ`, both packed.
 #[inline(always)]
 fn bptt(
     s: &Saved,
