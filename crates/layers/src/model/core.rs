@@ -359,7 +359,7 @@ impl ModelCore {
             .iter()
             .map(|d| d.select(chunk)?.to_float())
             .collect::<Result<_>>()?;
-        self.step(state, &bx, &by)
+        on_pool(|| self.step(state, &bx, &by))
     }
 
     /// One batch (Keras `train_step` / `test_step`): forward, loss, and when training backward and
@@ -578,4 +578,16 @@ fn check_same_length(d: &[Data], what: &str) -> Result<usize> {
         )));
     }
     Ok(n)
+}
+
+/// Run `f` on a rayon worker (directly when the caller already is one). A training step issues a
+/// dozen parallel ops (GEMM halves, batch chunks of the recurrent loops, optimizer chunks); from a
+/// thread outside the pool each would inject its job and park that thread until it is done, so
+/// the step is injected once instead and its parallel ops fork and join between the workers.
+fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    if rayon::current_thread_index().is_some() {
+        f()
+    } else {
+        rayon::scope(|_| f())
+    }
 }

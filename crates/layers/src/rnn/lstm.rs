@@ -2,7 +2,7 @@
 //!
 //! Gates in Keras order `i, f, c, o`: `z = x·W + h·U + b`, `i,f,o = σ(z)`, `g = act(z_c)`,
 //! `c' = f·c + i·g`, `h' = o·act(c')`.
-use super::chunks::{batch_chunks, split_batch, split_rows};
+use super::chunks::{batch_chunks, for_each_chunk, split_batch, split_rows};
 use super::common::{
     add_into, apply_act, apply_sequence_mask, input_features, kept, recurrent_setters,
     recurrent_weights_and_config, result_flows, scalar_activation, start_recurrent_call,
@@ -19,7 +19,6 @@ use crate::param::Param;
 use crate::regularizers::Regularizer;
 use kerust_autograd::Var;
 use kerust_tensor::{sgemm, sgemm_packed, PackedB, Rng, Tensor};
-use rayon::prelude::*;
 use serde_json::{json, Value as Json};
 
 /// Keras `LSTM(units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
@@ -336,12 +335,6 @@ impl LstmJob {
             0.0,
             &mut gates,
         )?;
-        if let Some(bv) = &bias {
-            let bs = bv.as_slice()?;
-            gates
-                .chunks_mut(g4)
-                .for_each(|row| row.iter_mut().zip(bs).for_each(|(v, b)| *v += b));
-        }
         // U is packed once for all steps (a plain sgemm would repack it every step).
         let up = PackedB::new(rk.as_slice()?, u, g4, false)?;
         let mut h = match init.first() {
@@ -390,6 +383,7 @@ impl LstmJob {
                 t,
                 u,
                 up: &up,
+                bias: bias.as_ref().map(|bv| bv.as_slice()).transpose()?,
                 mask: mask.as_deref(),
                 rmask: rmask.as_deref(),
                 steps: &steps,
@@ -397,9 +391,7 @@ impl LstmJob {
                 rs,
                 zero_output,
             };
-            chunks
-                .into_par_iter()
-                .try_for_each(|rows| loop_args.run(rows))?;
+            for_each_chunk(chunks, |rows| loop_args.run(rows))?;
         }
         let out = if rs {
             Tensor::from_vec(seq_out, &[b, t, u])?
@@ -461,6 +453,8 @@ struct ForwardLoop<'a> {
     t: usize,
     u: usize,
     up: &'a PackedB,
+    /// Added to `x·W` before `h·U` (in the loop, so that it runs in the chunk's task).
+    bias: Option<&'a [f32]>,
     mask: Option<&'a [f32]>,
     rmask: Option<&'a [f32]>,
     steps: &'a [usize],
@@ -496,6 +490,10 @@ impl ForwardLoop<'_> {
             }
             c_prev[k].copy_from_slice(c);
             let gk = &mut *gates[k];
+            if let Some(bs) = self.bias {
+                gk.chunks_mut(g4)
+                    .for_each(|row| row.iter_mut().zip(bs).for_each(|(v, b)| *v += b));
+            }
             sgemm_packed(bc, hp, self.up, 1.0, gk)?;
             let tck = &mut *tc[k];
             for bi in 0..bc {
@@ -589,9 +587,7 @@ impl Saved {
                 })
                 .collect();
             let g_out = g_out.as_deref();
-            chunks
-                .into_par_iter()
-                .try_for_each(|rows| s.bptt_rows(rows, g_out, &ut))?;
+            for_each_chunk(chunks, |rows| s.bptt_rows(rows, g_out, &ut))?;
         }
         sgemm(
             true,
