@@ -84,10 +84,18 @@ impl PackedB {
         for (jp, panel) in panels.chunks_mut((k * nr).max(1)).enumerate() {
             let j0 = jp * nr;
             let w = nr.min(n - j0);
-            for (p, dst) in panel.chunks_mut(nr).enumerate() {
-                for (jj, d) in dst[..w].iter_mut().enumerate() {
-                    let j = j0 + jj;
-                    *d = if trans { b[j * k + p] } else { b[p * n + j] };
+            if trans {
+                // Column j of op(b) is row j of `b`: write each panel row contiguously, reading
+                // the w rows of `b` side by side (w short streams the prefetcher follows).
+                let src: Vec<&[f32]> = (j0..j0 + w).map(|j| &b[j * k..(j + 1) * k]).collect();
+                for (p, dst) in panel.chunks_mut(nr).enumerate() {
+                    for (d, row) in dst.iter_mut().zip(&src) {
+                        *d = row[p];
+                    }
+                }
+            } else {
+                for (p, dst) in panel.chunks_mut(nr).enumerate() {
+                    dst[..w].copy_from_slice(&b[p * n + j0..p * n + j0 + w]);
                 }
             }
         }
