@@ -22,10 +22,41 @@ pub fn batch_chunks(b: usize, fmas_per_row: usize) -> Vec<Range<usize>> {
     (0..n).map(|i| i * b / n..(i + 1) * b / n).collect()
 }
 
+/// One batch chunk's views of a recurrent loop's buffers: its first row, its per-step slices of
+/// each time-major buffer and its rows of each batch-major one, in the order given to
+/// [`chunk_views`].
+pub struct Chunk<'a, const S: usize, const R: usize> {
+    pub lo: usize,
+    pub steps: [Vec<&'a mut [f32]>; S],
+    pub rows: [&'a mut [f32]; R],
+}
+
+/// Split the buffers of a time loop over `b` rows into the chunks of
+/// [`batch_chunks`]`(b, fmas_per_row)`: `steps` are time-major `[t][b][w]` buffers with their
+/// `w`, `rows` batch-major `[b][len]` ones with their `len`.
+pub fn chunk_views<'a, const S: usize, const R: usize>(
+    b: usize,
+    fmas_per_row: usize,
+    steps: [(&'a mut [f32], usize); S],
+    rows: [(&'a mut [f32], usize); R],
+) -> Vec<Chunk<'a, S, R>> {
+    let ranges = batch_chunks(b, fmas_per_row);
+    let mut steps = steps.map(|(buf, w)| split_rows(buf, b, w, &ranges).into_iter());
+    let mut rows = rows.map(|(buf, len)| split_batch(buf, b, len, &ranges).into_iter());
+    ranges
+        .iter()
+        .map(|r| Chunk {
+            lo: r.start,
+            steps: std::array::from_fn(|i| steps[i].next().unwrap_or_default()),
+            rows: std::array::from_fn(|i| rows[i].next().unwrap_or_default()),
+        })
+        .collect()
+}
+
 /// Split a buffer of blocks of `b` rows, `row_len` floats each (a time-major `[t][b][w]` buffer
 /// has `t` blocks; a batch-major `[b][..]` one has one), into the rows of each range: one list
 /// per range, holding that range's slice of every block in order.
-pub fn split_rows<'a>(
+fn split_rows<'a>(
     buf: &'a mut [f32],
     b: usize,
     row_len: usize,
@@ -47,7 +78,7 @@ pub fn split_rows<'a>(
 }
 
 /// [`split_rows`] of a single-block buffer (`[b][row_len]`): one slice per range.
-pub fn split_batch<'a>(
+fn split_batch<'a>(
     buf: &'a mut [f32],
     b: usize,
     row_len: usize,
@@ -108,6 +139,36 @@ mod tests {
         let fails = |i: usize| if i == 1 { Err(i) } else { Ok(()) };
         assert_eq!(for_each_chunk(vec![0, 1], fails), Err(1));
         assert_eq!(for_each_chunk(vec![1], fails), Err(1));
+    }
+
+    #[test]
+    fn chunk_views_cover_every_buffer_once() {
+        // Enough work for one chunk per thread; every float is handed to exactly one chunk.
+        let (b, t) = (32, 3);
+        let mut steps = vec![0.0f32; t * b * 5];
+        let mut rows = vec![0.0f32; b * 2];
+        let chunks = chunk_views(b, 1 << 20, [(&mut steps[..], 5)], [(&mut rows[..], 2)]);
+        assert_eq!(chunks.len(), batch_chunks(b, 1 << 20).len());
+        for c in chunks {
+            let Chunk {
+                lo,
+                steps: [per_step],
+                rows: [r],
+            } = c;
+            assert_eq!(per_step.len(), t);
+            for s in per_step {
+                s.iter_mut().for_each(|v| *v += 1.0 + lo as f32);
+            }
+            r.iter_mut().for_each(|v| *v += 1.0);
+        }
+        assert!(rows.iter().all(|&v| v == 1.0));
+        // Row i of every step got 1 + the first row of its chunk.
+        let ranges = batch_chunks(b, 1 << 20);
+        for (i, v) in steps.iter().enumerate() {
+            let row = (i / 5) % b;
+            let lo = ranges.iter().find(|r| r.contains(&row)).unwrap().start;
+            assert_eq!(*v, 1.0 + lo as f32);
+        }
     }
 
     #[test]

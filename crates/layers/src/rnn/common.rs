@@ -382,11 +382,107 @@ pub fn result_flows(seq: &SequenceOptions, input_mask: Option<&Tensor>, outs: &[
     result
 }
 
-/// Add a `[b, u]` gradient (if any) into `acc`.
-pub fn add_into(acc: &mut [f32], g: Option<&Vec<f32>>) {
-    if let Some(g) = g {
-        acc.iter_mut().zip(g).for_each(|(a, v)| *a += v);
+/// What a recurrent forward time loop needs of the sequence, the same for every batch chunk.
+#[derive(Debug, Clone, Copy)]
+pub struct SeqLoop<'a> {
+    /// Time steps.
+    pub t: usize,
+    /// Per-step keep flags `[b, t]` (none: every step kept).
+    pub mask: Option<&'a [f32]>,
+    /// Recurrent dropout keep mask `[b, u]` applied to the state before `h·U`.
+    pub rmask: Option<&'a [f32]>,
+    /// Reading order of the steps.
+    pub steps: &'a [usize],
+    pub return_sequences: bool,
+    /// Masked steps output zeros instead of repeating the previous output.
+    pub zero_output: bool,
+}
+
+impl<'a> SeqLoop<'a> {
+    pub fn new(
+        t: usize,
+        (mask, rmask): (Option<&'a [f32]>, Option<&'a [f32]>),
+        steps: &'a [usize],
+        return_sequences: bool,
+        zero_output: bool,
+    ) -> Self {
+        Self {
+            t,
+            mask,
+            rmask,
+            steps,
+            return_sequences,
+            zero_output,
+        }
     }
+    /// Whether batch row `row` is kept at time `step`.
+    #[inline]
+    pub fn kept(&self, row: usize, step: usize) -> bool {
+        self.mask.is_none_or(|m| m[row * self.t + step] != 0.0)
+    }
+    /// `hp` = the state `h` of the rows from `lo` (each `u` wide), after recurrent dropout.
+    #[inline]
+    pub fn dropped_state(&self, hp: &mut [f32], h: &[f32], lo: usize, u: usize) {
+        hp.copy_from_slice(h);
+        if let Some(rm) = self.rmask {
+            hp.iter_mut().zip(&rm[lo * u..]).for_each(|(v, m)| *v *= m);
+        }
+    }
+    /// Row `bi`'s output at loop position `k`, given its new state `h`: its previous output (row
+    /// `bi` of the chunk's `prev_out`) becomes `h` when the step is kept, zeros when masked with
+    /// `zero_output` (else it is repeated), and with `return_sequences` it is written at position
+    /// `k` of the chunk's `[rows][t][u]` `seq_out`.
+    #[inline]
+    pub fn emit(
+        &self,
+        keep: bool,
+        h: &[f32],
+        prev_out: &mut [f32],
+        seq_out: &mut [f32],
+        bi: usize,
+        k: usize,
+    ) {
+        let u = h.len();
+        let po = &mut prev_out[bi * u..(bi + 1) * u];
+        if keep {
+            po.copy_from_slice(h);
+        } else if self.zero_output {
+            po.fill(0.0);
+        }
+        if self.return_sequences {
+            seq_out[(bi * self.t + k) * u..(bi * self.t + k + 1) * u].copy_from_slice(po);
+        }
+    }
+}
+
+/// The gradients arriving at a recurrent node `[output, state_1..state_N]`, as buffers: the
+/// output's (if any); one `[b·u]` buffer per state, zeros where none arrived; and the
+/// accumulator of the gradient reaching the "previous output" that a masked step repeats, which
+/// starts as the output gradient when only the last output is returned.
+#[allow(clippy::type_complexity)]
+pub fn incoming_grads<const N: usize>(
+    g: &[Option<Tensor>],
+    bu: usize,
+    return_sequences: bool,
+) -> kerust_tensor::Result<(Option<Vec<f32>>, [Vec<f32>; N], Vec<f32>)> {
+    let as_vec = |i: usize| {
+        g.get(i)
+            .and_then(Option::as_ref)
+            .map(Tensor::to_vec)
+            .transpose()
+    };
+    let g_out = as_vec(0)?;
+    let mut states: [Vec<f32>; N] = std::array::from_fn(|_| vec![0.0f32; bu]);
+    for (i, st) in states.iter_mut().enumerate() {
+        if let Some(gs) = as_vec(i + 1)? {
+            st.iter_mut().zip(&gs).for_each(|(a, v)| *a += v);
+        }
+    }
+    let dout = match (&g_out, return_sequences) {
+        (Some(go), false) => go.clone(),
+        _ => vec![0.0f32; bu],
+    };
+    Ok((g_out, states, dout))
 }
 
 /// Whether sample `bi` is kept at time `step`.

@@ -3,11 +3,12 @@
 //! Gates in Keras order `z, r, h`. `reset_after=true` (Keras default, bias `[2, 3u]`):
 //! `hh = act(x·W_h + b_h + r ⊙ (h·U_h + b'_h))`; `reset_after=false` (bias `[3u]`):
 //! `hh = act(x·W_h + b_h + (r ⊙ h)·U_h)`; then `h' = z ⊙ h + (1 − z) ⊙ hh`.
-use super::chunks::{batch_chunks, for_each_chunk, split_batch, split_rows};
+use super::chunks::{chunk_views, for_each_chunk, Chunk};
+use super::common::SeqLoop;
 use super::common::{
-    add_into, apply_act, input_features, kept, recurrent_setters, recurrent_weights_and_config,
-    result_flows, scalar_activation, start_recurrent_call, weight_options, DropoutOptions,
-    RecurrentCall, ScalarFn, SequenceOptions,
+    apply_act, incoming_grads, input_features, kept, recurrent_setters,
+    recurrent_weights_and_config, result_flows, scalar_activation, start_recurrent_call,
+    weight_options, DropoutOptions, RecurrentCall, ScalarFn, SequenceOptions,
 };
 use super::lstm::input_grads;
 use crate::activations::Activation;
@@ -274,40 +275,31 @@ impl Layer for GRU {
         };
         // The time loop, one task per batch chunk.
         {
-            let ranges = batch_chunks(b, t * g3 * u);
-            let mut gates_c = split_rows(&mut gates, b, g3, &ranges).into_iter();
-            let mut h_in_c = split_rows(&mut h_in, b, u, &ranges).into_iter();
-            let mut h_d_c = split_rows(&mut h_d, b, u, &ranges).into_iter();
-            let mut aux_c = split_rows(&mut aux, b, u, &ranges).into_iter();
-            let mut h_c = split_batch(&mut h, b, u, &ranges).into_iter();
-            let mut po_c = split_batch(&mut prev_out, b, u, &ranges).into_iter();
-            let mut so_c = split_batch(&mut seq_out, b, t * u, &ranges).into_iter();
-            let chunks: Vec<ForwardRows> = ranges
-                .iter()
-                .map(|r| ForwardRows {
-                    lo: r.start,
-                    gates: gates_c.next().unwrap_or_default(),
-                    h_in: h_in_c.next().unwrap_or_default(),
-                    h_d: h_d_c.next().unwrap_or_default(),
-                    aux: aux_c.next().unwrap_or_default(),
-                    h: h_c.next().unwrap_or_default(),
-                    prev_out: po_c.next().unwrap_or_default(),
-                    seq_out: so_c.next().unwrap_or_default(),
-                })
-                .collect();
+            let chunks: Vec<ForwardRows> = chunk_views(
+                b,
+                t * g3 * u,
+                [
+                    (&mut gates, g3),
+                    (&mut h_in, u),
+                    (&mut h_d, u),
+                    (&mut aux, u),
+                ],
+                [(&mut h, u), (&mut prev_out, u), (&mut seq_out, t * u)],
+            );
             let loop_args = ForwardLoop {
-                t,
+                seq: SeqLoop::new(
+                    t,
+                    (mask.as_deref(), rmask.as_deref()),
+                    &steps,
+                    rs,
+                    zero_output,
+                ),
                 u,
                 xw: &xw,
                 up: &up,
                 uhp: uhp.as_ref(),
                 b_rec,
-                mask: mask.as_deref(),
-                rmask: rmask.as_deref(),
-                steps: &steps,
                 acts: (self.activation, fa, self.recurrent_activation, fr),
-                rs,
-                zero_output,
             };
             for_each_chunk(chunks, |rows| loop_args.run(rows))?;
         }
@@ -364,23 +356,13 @@ impl Layer for GRU {
     });
 }
 
-/// One batch chunk's rows of the forward buffers (see `batch_chunks`): per-step slices of the
-/// time-major buffers, and the chunk's rows of the batch-major ones.
-struct ForwardRows<'a> {
-    /// First batch row of the chunk.
-    lo: usize,
-    gates: Vec<&'a mut [f32]>,
-    h_in: Vec<&'a mut [f32]>,
-    h_d: Vec<&'a mut [f32]>,
-    aux: Vec<&'a mut [f32]>,
-    h: &'a mut [f32],
-    prev_out: &'a mut [f32],
-    seq_out: &'a mut [f32],
-}
+/// One batch chunk of the forward buffers: per-step slices of `gates`, `h_in`, `h_d` and `aux`;
+/// rows of `h`, `prev_out` and `seq_out`.
+type ForwardRows<'a> = Chunk<'a, 4, 3>;
 
 /// What every chunk of the forward time loop shares.
 struct ForwardLoop<'a> {
-    t: usize,
+    seq: SeqLoop<'a>,
     u: usize,
     /// `X·W + b_in`, batch-major `[b][t][3u]`.
     xw: &'a [f32],
@@ -390,29 +372,20 @@ struct ForwardLoop<'a> {
     uhp: Option<&'a PackedB>,
     /// The recurrent bias (`reset_after` with a bias only).
     b_rec: Option<&'a [f32]>,
-    mask: Option<&'a [f32]>,
-    rmask: Option<&'a [f32]>,
-    steps: &'a [usize],
     /// `(activation, its scalar fn, recurrent_activation, its scalar fn)`.
     acts: (Activation, ScalarFn, Activation, ScalarFn),
-    rs: bool,
-    zero_output: bool,
 }
 
 impl ForwardLoop<'_> {
     /// The time loop over one chunk's rows: recurrent projections, gates, candidate, new state.
     fn run(&self, rows: ForwardRows) -> kerust_tensor::Result<()> {
-        let ForwardRows {
+        let Chunk {
             lo,
-            mut gates,
-            mut h_in,
-            mut h_d,
-            mut aux,
-            h,
-            prev_out,
-            seq_out,
+            steps: [mut gates, mut h_in, mut h_d, mut aux],
+            rows: [h, prev_out, seq_out],
         } = rows;
-        let (t, u) = (self.t, self.u);
+        let (seq, u) = (&self.seq, self.u);
+        let t = seq.t;
         let g3 = 3 * u;
         let reset_after = self.uhp.is_none();
         let bc = h.len() / u.max(1);
@@ -422,13 +395,10 @@ impl ForwardLoop<'_> {
         let rw = if reset_after { g3 } else { 2 * u };
         let mut rec = vec![0.0f32; bc * rw];
         let mut rech = vec![0.0f32; if reset_after { 0 } else { bc * u }];
-        for (k, &s) in self.steps.iter().enumerate() {
+        for (k, &s) in seq.steps.iter().enumerate() {
             h_in[k].copy_from_slice(h);
             let hd = &mut *h_d[k];
-            hd.copy_from_slice(h);
-            if let Some(rm) = self.rmask {
-                hd.iter_mut().zip(&rm[lo * u..]).for_each(|(v, m)| *v *= m);
-            }
+            seq.dropped_state(hd, h, lo, u);
             let hd = &*hd;
             let gk = &mut *gates[k];
             let ak = &mut *aux[k];
@@ -471,8 +441,7 @@ impl ForwardLoop<'_> {
                 }
             }
             for bi in 0..bc {
-                let keep = self.mask.is_none_or(|m| m[(lo + bi) * t + s] != 0.0);
-                let po = &mut prev_out[bi * u..(bi + 1) * u];
+                let keep = seq.kept(lo + bi, s);
                 let hr = &mut h[bi * u..(bi + 1) * u];
                 if keep {
                     let gr = &gk[bi * g3..(bi + 1) * g3];
@@ -480,13 +449,8 @@ impl ForwardLoop<'_> {
                         let z = gr[j];
                         hr[j] = z * hr[j] + (1.0 - z) * gr[2 * u + j];
                     }
-                    po.copy_from_slice(hr);
-                } else if self.zero_output {
-                    po.fill(0.0);
                 }
-                if self.rs {
-                    seq_out[(bi * t + k) * u..(bi * t + k + 1) * u].copy_from_slice(po);
-                }
+                seq.emit(keep, hr, prev_out, seq_out, bi, k);
             }
         }
         Ok(())
@@ -499,16 +463,7 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
     let (b, t, d, u) = (s.b, s.t, s.d, s.u);
     let (g3, bu) = (3 * u, b * u);
     let rw = if s.reset_after { g3 } else { 2 * u };
-    let g_out = g[0].as_ref().map(|x| x.to_vec()).transpose()?;
-    let mut dh = vec![0.0f32; bu];
-    add_into(
-        &mut dh,
-        g[1].as_ref().map(|x| x.to_vec()).transpose()?.as_ref(),
-    );
-    let mut dout = vec![0.0f32; bu];
-    if !s.return_sequences {
-        add_into(&mut dout, g_out.as_ref());
-    }
+    let (g_out, [mut dh], mut dout) = incoming_grads(g, bu, s.return_sequences)?;
     let mut dxw = vec![0.0f32; b * t * g3];
     // Gradient of the recurrent projection of every step ([b, 3u] or [b, 2u]), and of the
     // U_h product (reset_after=false), kept time-major so dU is one GEMM after the loop.
@@ -523,23 +478,12 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
             true => None,
             false => Some(PackedB::new(&s.u_h, u, u, true)?),
         };
-        let ranges = batch_chunks(b, t * g3 * u);
-        let mut drec_c = split_rows(&mut drec_all, b, rw, &ranges).into_iter();
-        let mut dph_c = split_rows(&mut dph_all, b, u, &ranges).into_iter();
-        let mut dxw_c = split_batch(&mut dxw, b, t * g3, &ranges).into_iter();
-        let mut dh_c = split_batch(&mut dh, b, u, &ranges).into_iter();
-        let mut dout_c = split_batch(&mut dout, b, u, &ranges).into_iter();
-        let chunks: Vec<BackwardRows> = ranges
-            .iter()
-            .map(|r| BackwardRows {
-                lo: r.start,
-                drec: drec_c.next().unwrap_or_default(),
-                dph: dph_c.next().unwrap_or_default(),
-                dxw: dxw_c.next().unwrap_or_default(),
-                dh: dh_c.next().unwrap_or_default(),
-                dout: dout_c.next().unwrap_or_default(),
-            })
-            .collect();
+        let chunks: Vec<BackwardRows> = chunk_views(
+            b,
+            t * g3 * u,
+            [(&mut drec_all, rw), (&mut dph_all, u)],
+            [(&mut dxw, t * g3), (&mut dh, u), (&mut dout, u)],
+        );
         let g_out = g_out.as_deref();
         for_each_chunk(chunks, |rows| s.bptt_rows(rows, g_out, &ut, uht.as_ref()))?;
     }
@@ -640,19 +584,10 @@ impl Saved {
     }
 }
 
-/// One batch chunk's rows of the BPTT buffers (see `batch_chunks`).
-struct BackwardRows<'a> {
-    /// First batch row of the chunk.
-    lo: usize,
-    /// Per-step slices of the time-major recurrent-projection gradients.
-    drec: Vec<&'a mut [f32]>,
-    /// Per-step slices of the time-major candidate pre-activation gradients.
-    dph: Vec<&'a mut [f32]>,
-    /// The chunk's rows of the batch-major `[b][t][3u]` gradient of `X·W + b_in`.
-    dxw: &'a mut [f32],
-    dh: &'a mut [f32],
-    dout: &'a mut [f32],
-}
+/// One batch chunk of the BPTT buffers: per-step slices of the time-major recurrent-projection
+/// gradients `drec` and candidate pre-activation gradients `dph`; rows of the batch-major
+/// `[b][t][3u]` gradient of `X·W + b_in` (`dxw`), `dh` and `dout`.
+type BackwardRows<'a> = Chunk<'a, 2, 3>;
 
 /// Backpropagation through time over one chunk's rows, reusing the saved gates. `ut` holds
 /// `Uᵀ` (or `U_zrᵀ`) and `uht`, for `reset_after=false`, `U_hᵀ`, both packed.
@@ -665,13 +600,10 @@ fn bptt(
     dfa: impl Fn(f32) -> f32,
     dfr: impl Fn(f32) -> f32,
 ) -> kerust_tensor::Result<()> {
-    let BackwardRows {
+    let Chunk {
         lo,
-        mut drec,
-        mut dph,
-        dxw,
-        dh,
-        dout,
+        steps: [mut drec, mut dph],
+        rows: [dxw, dh, dout],
     } = rows;
     let (b, t, u) = (s.b, s.t, s.u);
     let g3 = 3 * u;

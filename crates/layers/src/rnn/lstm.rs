@@ -2,11 +2,11 @@
 //!
 //! Gates in Keras order `i, f, c, o`: `z = x·W + h·U + b`, `i,f,o = σ(z)`, `g = act(z_c)`,
 //! `c' = f·c + i·g`, `h' = o·act(c')`.
-use super::chunks::{batch_chunks, for_each_chunk, split_batch, split_rows};
+use super::chunks::{chunk_views, for_each_chunk, Chunk};
 use super::common::{
-    add_into, apply_act, apply_sequence_mask, input_features, kept, recurrent_setters,
+    apply_act, apply_sequence_mask, incoming_grads, input_features, kept, recurrent_setters,
     recurrent_weights_and_config, result_flows, scalar_activation, start_recurrent_call,
-    weight_options, DropoutOptions, RecurrentCall, ScalarFn, SequenceOptions,
+    weight_options, DropoutOptions, RecurrentCall, ScalarFn, SeqLoop, SequenceOptions,
 };
 use crate::activations::Activation;
 use crate::config::Cfg;
@@ -356,40 +356,34 @@ impl LstmJob {
         };
         // The time loop, one task per batch chunk.
         {
-            let ranges = batch_chunks(b, t * g4 * u);
-            let mut gates_c = split_rows(&mut gates, b, g4, &ranges).into_iter();
-            let mut c_prev_c = split_rows(&mut c_prev, b, u, &ranges).into_iter();
-            let mut tc_c = split_rows(&mut tc, b, u, &ranges).into_iter();
-            let mut h_prev_c = split_rows(&mut h_prev, b, u, &ranges).into_iter();
-            let mut h_c = split_batch(&mut h, b, u, &ranges).into_iter();
-            let mut c_c = split_batch(&mut c, b, u, &ranges).into_iter();
-            let mut po_c = split_batch(&mut prev_out, b, u, &ranges).into_iter();
-            let mut so_c = split_batch(&mut seq_out, b, t * u, &ranges).into_iter();
-            let chunks: Vec<ForwardRows> = ranges
-                .iter()
-                .map(|r| ForwardRows {
-                    lo: r.start,
-                    gates: gates_c.next().unwrap_or_default(),
-                    c_prev: c_prev_c.next().unwrap_or_default(),
-                    tc: tc_c.next().unwrap_or_default(),
-                    h_prev: h_prev_c.next().unwrap_or_default(),
-                    h: h_c.next().unwrap_or_default(),
-                    c: c_c.next().unwrap_or_default(),
-                    prev_out: po_c.next().unwrap_or_default(),
-                    seq_out: so_c.next().unwrap_or_default(),
-                })
-                .collect();
+            let chunks: Vec<ForwardRows> = chunk_views(
+                b,
+                t * g4 * u,
+                [
+                    (&mut gates, g4),
+                    (&mut c_prev, u),
+                    (&mut tc, u),
+                    (&mut h_prev, u),
+                ],
+                [
+                    (&mut h, u),
+                    (&mut c, u),
+                    (&mut prev_out, u),
+                    (&mut seq_out, t * u),
+                ],
+            );
             let loop_args = ForwardLoop {
-                t,
+                seq: SeqLoop::new(
+                    t,
+                    (mask.as_deref(), rmask.as_deref()),
+                    &steps,
+                    rs,
+                    zero_output,
+                ),
                 u,
                 up: &up,
                 bias: bias.as_ref().map(|bv| bv.as_slice()).transpose()?,
-                mask: mask.as_deref(),
-                rmask: rmask.as_deref(),
-                steps: &steps,
                 acts: (activation, fa, recurrent_activation, fr),
-                rs,
-                zero_output,
             };
             for_each_chunk(chunks, |rows| loop_args.run(rows))?;
         }
@@ -433,61 +427,36 @@ impl LstmJob {
     }
 }
 
-/// One batch chunk's rows of the forward buffers (see `batch_chunks`): per-step slices of the
-/// time-major buffers, and the chunk's rows of the batch-major ones.
-struct ForwardRows<'a> {
-    /// First batch row of the chunk.
-    lo: usize,
-    gates: Vec<&'a mut [f32]>,
-    c_prev: Vec<&'a mut [f32]>,
-    tc: Vec<&'a mut [f32]>,
-    h_prev: Vec<&'a mut [f32]>,
-    h: &'a mut [f32],
-    c: &'a mut [f32],
-    prev_out: &'a mut [f32],
-    seq_out: &'a mut [f32],
-}
+/// One batch chunk of the forward buffers: per-step slices of `gates`, `c_prev`, `tc` and
+/// `h_prev`; rows of `h`, `c`, `prev_out` and `seq_out`.
+type ForwardRows<'a> = Chunk<'a, 4, 4>;
 
 /// What every chunk of the forward time loop shares.
 struct ForwardLoop<'a> {
-    t: usize,
+    seq: SeqLoop<'a>,
     u: usize,
     up: &'a PackedB,
     /// Added to `x·W` before `h·U` (in the loop, so that it runs in the chunk's task).
     bias: Option<&'a [f32]>,
-    mask: Option<&'a [f32]>,
-    rmask: Option<&'a [f32]>,
-    steps: &'a [usize],
     /// `(activation, its scalar fn, recurrent_activation, its scalar fn)`.
     acts: (Activation, ScalarFn, Activation, ScalarFn),
-    rs: bool,
-    zero_output: bool,
 }
 
 impl ForwardLoop<'_> {
     /// The time loop over one chunk's rows: `h·U` into the gates, activations, new cell and state.
     fn run(&self, rows: ForwardRows) -> kerust_tensor::Result<()> {
-        let ForwardRows {
+        let Chunk {
             lo,
-            mut gates,
-            mut c_prev,
-            mut tc,
-            mut h_prev,
-            h,
-            c,
-            prev_out,
-            seq_out,
+            steps: [mut gates, mut c_prev, mut tc, mut h_prev],
+            rows: [h, c, prev_out, seq_out],
         } = rows;
-        let (t, u) = (self.t, self.u);
+        let (seq, u) = (&self.seq, self.u);
         let g4 = 4 * u;
         let bc = h.len() / u.max(1);
         let (activation, fa, recurrent_activation, fr) = self.acts;
-        for (k, &s) in self.steps.iter().enumerate() {
+        for (k, &s) in seq.steps.iter().enumerate() {
             let hp = &mut *h_prev[k];
-            hp.copy_from_slice(h);
-            if let Some(rm) = self.rmask {
-                hp.iter_mut().zip(&rm[lo * u..]).for_each(|(v, m)| *v *= m);
-            }
+            seq.dropped_state(hp, h, lo, u);
             c_prev[k].copy_from_slice(c);
             let gk = &mut *gates[k];
             if let Some(bs) = self.bias {
@@ -497,7 +466,7 @@ impl ForwardLoop<'_> {
             sgemm_packed(bc, hp, self.up, 1.0, gk)?;
             let tck = &mut *tc[k];
             for bi in 0..bc {
-                let keep = self.mask.is_none_or(|m| m[(lo + bi) * t + s] != 0.0);
+                let keep = seq.kept(lo + bi, s);
                 let row = &mut gk[bi * g4..(bi + 1) * g4];
                 let (ri, rest) = row.split_at_mut(u);
                 let (rf, rest) = rest.split_at_mut(u);
@@ -521,15 +490,7 @@ impl ForwardLoop<'_> {
                         hr[j] = ro[j] * tr[j];
                     }
                 }
-                let po = &mut prev_out[bi * u..(bi + 1) * u];
-                if keep {
-                    po.copy_from_slice(hr);
-                } else if self.zero_output {
-                    po.fill(0.0);
-                }
-                if self.rs {
-                    seq_out[(bi * t + k) * u..(bi * t + k + 1) * u].copy_from_slice(po);
-                }
+                seq.emit(keep, hr, prev_out, seq_out, bi, k);
             }
         }
         Ok(())
@@ -546,22 +507,7 @@ impl Saved {
         let s = self;
         let (b, t, d, u) = (s.b, s.t, s.d, s.u);
         let g4 = 4 * u;
-        let g_out = g[0].as_ref().map(|x| x.to_vec()).transpose()?;
-        let mut dh = vec![0.0f32; b * u];
-        let mut dc = vec![0.0f32; b * u];
-        add_into(
-            &mut dh,
-            g[1].as_ref().map(|x| x.to_vec()).transpose()?.as_ref(),
-        );
-        add_into(
-            &mut dc,
-            g[2].as_ref().map(|x| x.to_vec()).transpose()?.as_ref(),
-        );
-        // Gradient reaching the "previous output" a masked step repeats.
-        let mut dout = vec![0.0f32; b * u];
-        if !s.return_sequences {
-            add_into(&mut dout, g_out.as_ref());
-        }
+        let (g_out, [mut dh, mut dc], mut dout) = incoming_grads(g, b * u, s.return_sequences)?;
         // Gate gradients of every step, time-major, so dU is one GEMM after the loop.
         let mut dz_all = vec![0.0f32; t * b * g4];
         let mut du = vec![0.0f32; u * g4];
@@ -569,23 +515,12 @@ impl Saved {
             let mut carry = vec![0.0f32; b * u];
             // Uᵀ packed once for the whole backward loop.
             let ut = PackedB::new(s.rk.as_slice()?, g4, u, true)?;
-            let ranges = batch_chunks(b, t * g4 * u);
-            let mut dz_c = split_rows(&mut dz_all, b, g4, &ranges).into_iter();
-            let mut dh_c = split_batch(&mut dh, b, u, &ranges).into_iter();
-            let mut dc_c = split_batch(&mut dc, b, u, &ranges).into_iter();
-            let mut dout_c = split_batch(&mut dout, b, u, &ranges).into_iter();
-            let mut carry_c = split_batch(&mut carry, b, u, &ranges).into_iter();
-            let chunks: Vec<BackwardRows> = ranges
-                .iter()
-                .map(|r| BackwardRows {
-                    lo: r.start,
-                    dz: dz_c.next().unwrap_or_default(),
-                    dh: dh_c.next().unwrap_or_default(),
-                    dc: dc_c.next().unwrap_or_default(),
-                    dout: dout_c.next().unwrap_or_default(),
-                    carry: carry_c.next().unwrap_or_default(),
-                })
-                .collect();
+            let chunks: Vec<BackwardRows> = chunk_views(
+                b,
+                t * g4 * u,
+                [(&mut dz_all, g4)],
+                [(&mut dh, u), (&mut dc, u), (&mut dout, u), (&mut carry, u)],
+            );
             let g_out = g_out.as_deref();
             for_each_chunk(chunks, |rows| s.bptt_rows(rows, g_out, &ut))?;
         }
@@ -650,17 +585,9 @@ impl Saved {
     }
 }
 
-/// One batch chunk's rows of the BPTT buffers (see `batch_chunks`).
-struct BackwardRows<'a> {
-    /// First batch row of the chunk.
-    lo: usize,
-    /// Per-step slices of the time-major gate gradients.
-    dz: Vec<&'a mut [f32]>,
-    dh: &'a mut [f32],
-    dc: &'a mut [f32],
-    dout: &'a mut [f32],
-    carry: &'a mut [f32],
-}
+/// One batch chunk of the BPTT buffers: per-step slices of the time-major gate gradients `dz`;
+/// rows of `dh`, `dc`, `dout` and `carry`.
+type BackwardRows<'a> = Chunk<'a, 1, 4>;
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
@@ -683,13 +610,10 @@ fn bptt(
     dfa: impl Fn(f32) -> f32,
     dfr: impl Fn(f32) -> f32,
 ) -> kerust_tensor::Result<()> {
-    let BackwardRows {
+    let Chunk {
         lo,
-        mut dz,
-        dh,
-        dc,
-        dout,
-        carry,
+        steps: [mut dz],
+        rows: [dh, dc, dout, carry],
     } = rows;
     let (b, t, u) = (s.b, s.t, s.u);
     let g4 = 4 * u;

@@ -1,9 +1,10 @@
 //! `SimpleRNN`: `h_t = activation(x_t·W + h_{t-1}·U + b)`, the whole sequence as one tape node.
-use super::chunks::{batch_chunks, for_each_chunk, split_batch, split_rows};
+use super::chunks::{chunk_views, for_each_chunk, Chunk};
+use super::common::SeqLoop;
 use super::common::{
-    add_into, apply_act, input_features, kept, recurrent_setters, recurrent_weights_and_config,
-    result_flows, scalar_activation, start_recurrent_call, weight_options, DropoutOptions,
-    RecurrentCall, ScalarFn, SequenceOptions,
+    apply_act, incoming_grads, input_features, kept, recurrent_setters,
+    recurrent_weights_and_config, result_flows, scalar_activation, start_recurrent_call,
+    weight_options, DropoutOptions, RecurrentCall, ScalarFn, SequenceOptions,
 };
 use super::lstm::input_grads;
 use crate::activations::Activation;
@@ -208,34 +209,24 @@ impl Layer for SimpleRNN {
         };
         // The time loop, one task per batch chunk.
         {
-            let ranges = batch_chunks(b, t * h * h);
-            let mut y_c = split_rows(&mut y, b, h, &ranges).into_iter();
-            let mut h_prev_c = split_rows(&mut h_prev, b, h, &ranges).into_iter();
-            let mut h_c = split_batch(&mut hcur, b, h, &ranges).into_iter();
-            let mut po_c = split_batch(&mut prev_out, b, h, &ranges).into_iter();
-            let mut so_c = split_batch(&mut seq_out, b, t * h, &ranges).into_iter();
-            let chunks: Vec<ForwardRows> = ranges
-                .iter()
-                .map(|r| ForwardRows {
-                    lo: r.start,
-                    y: y_c.next().unwrap_or_default(),
-                    h_prev: h_prev_c.next().unwrap_or_default(),
-                    h: h_c.next().unwrap_or_default(),
-                    prev_out: po_c.next().unwrap_or_default(),
-                    seq_out: so_c.next().unwrap_or_default(),
-                })
-                .collect();
+            let chunks: Vec<ForwardRows> = chunk_views(
+                b,
+                t * h * h,
+                [(&mut y, h), (&mut h_prev, h)],
+                [(&mut hcur, h), (&mut prev_out, h), (&mut seq_out, t * h)],
+            );
             let loop_args = ForwardLoop {
-                t,
+                seq: SeqLoop::new(
+                    t,
+                    (mask.as_deref(), rmask.as_deref()),
+                    &steps,
+                    rs,
+                    zero_output,
+                ),
                 h,
                 xw: &xw,
                 up: &up,
-                mask: mask.as_deref(),
-                rmask: rmask.as_deref(),
-                steps: &steps,
                 act: (self.activation, f),
-                rs,
-                zero_output,
             };
             for_each_chunk(chunks, |rows| loop_args.run(rows))?;
         }
@@ -281,53 +272,35 @@ impl Layer for SimpleRNN {
     recurrent_weights_and_config!(|s| vec![("use_bias", json!(s.use_bias))]);
 }
 
-/// One batch chunk's rows of the forward buffers (see `batch_chunks`): per-step slices of the
-/// time-major buffers, and the chunk's rows of the batch-major ones.
-struct ForwardRows<'a> {
-    /// First batch row of the chunk.
-    lo: usize,
-    y: Vec<&'a mut [f32]>,
-    h_prev: Vec<&'a mut [f32]>,
-    h: &'a mut [f32],
-    prev_out: &'a mut [f32],
-    seq_out: &'a mut [f32],
-}
+/// One batch chunk of the forward buffers: per-step slices of `y` and `h_prev`; rows of the
+/// state, `prev_out` and `seq_out`.
+type ForwardRows<'a> = Chunk<'a, 2, 3>;
 
 /// What every chunk of the forward time loop shares.
 struct ForwardLoop<'a> {
-    t: usize,
+    seq: SeqLoop<'a>,
     h: usize,
     /// `X·W + b`, batch-major `[b][t][h]`.
     xw: &'a [f32],
     up: &'a PackedB,
-    mask: Option<&'a [f32]>,
-    rmask: Option<&'a [f32]>,
-    steps: &'a [usize],
     act: (Activation, ScalarFn),
-    rs: bool,
-    zero_output: bool,
 }
 
 impl ForwardLoop<'_> {
     /// The time loop over one chunk's rows: `x·W + h·U + b`, the activation, the new state.
     fn run(&self, rows: ForwardRows) -> kerust_tensor::Result<()> {
-        let ForwardRows {
+        let Chunk {
             lo,
-            mut y,
-            mut h_prev,
-            h: hcur,
-            prev_out,
-            seq_out,
+            steps: [mut y, mut h_prev],
+            rows: [hcur, prev_out, seq_out],
         } = rows;
-        let (t, h) = (self.t, self.h);
+        let (seq, h) = (&self.seq, self.h);
+        let t = seq.t;
         let bc = hcur.len() / h.max(1);
         let (activation, f) = self.act;
-        for (k, &step) in self.steps.iter().enumerate() {
+        for (k, &step) in seq.steps.iter().enumerate() {
             let hp = &mut *h_prev[k];
-            hp.copy_from_slice(hcur);
-            if let Some(rm) = self.rmask {
-                hp.iter_mut().zip(&rm[lo * h..]).for_each(|(v, m)| *v *= m);
-            }
+            seq.dropped_state(hp, hcur, lo, h);
             let yk = &mut *y[k];
             for bi in 0..bc {
                 let gb = lo + bi;
@@ -337,17 +310,13 @@ impl ForwardLoop<'_> {
             sgemm_packed(bc, hp, self.up, 1.0, yk)?;
             apply_act(activation, f, yk);
             for bi in 0..bc {
-                let po = &mut prev_out[bi * h..(bi + 1) * h];
-                if self.mask.is_none_or(|m| m[(lo + bi) * t + step] != 0.0) {
-                    hcur[bi * h..(bi + 1) * h].copy_from_slice(&yk[bi * h..(bi + 1) * h]);
-                    po.copy_from_slice(&yk[bi * h..(bi + 1) * h]);
-                } else if self.zero_output {
-                    po.fill(0.0);
+                let keep = seq.kept(lo + bi, step);
+                let yr = &yk[bi * h..(bi + 1) * h];
+                if keep {
+                    hcur[bi * h..(bi + 1) * h].copy_from_slice(yr);
                 }
-                if self.rs {
-                    // Output position k: Keras keeps outputs in processing order.
-                    seq_out[(bi * t + k) * h..(bi * t + k + 1) * h].copy_from_slice(po);
-                }
+                // Output position k: Keras keeps outputs in processing order.
+                seq.emit(keep, yr, prev_out, seq_out, bi, k);
             }
         }
         Ok(())
@@ -358,17 +327,7 @@ impl ForwardLoop<'_> {
 /// and input gradients as whole-sequence GEMMs.
 fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
     let (b, t, d, h) = (s.b, s.t, s.d, s.h);
-    let g_out = g[0].as_ref().map(|x| x.to_vec()).transpose()?;
-    let mut dh = vec![0.0f32; b * h];
-    add_into(
-        &mut dh,
-        g[1].as_ref().map(|x| x.to_vec()).transpose()?.as_ref(),
-    );
-    // Gradient reaching the "previous output" a masked step repeats.
-    let mut dout = vec![0.0f32; b * h];
-    if !s.return_sequences {
-        add_into(&mut dout, g_out.as_ref());
-    }
+    let (g_out, [mut dh], mut dout) = incoming_grads(g, b * h, s.return_sequences)?;
     let mut dxw = vec![0.0f32; b * t * h];
     let mut du = vec![0.0f32; h * h];
     // Per-step gradients kept time-major so dU is one GEMM after the loop.
@@ -376,23 +335,17 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
     {
         let mut carry = vec![0.0f32; b * h];
         let ut = PackedB::new(s.u.as_slice()?, h, h, true)?;
-        let ranges = batch_chunks(b, t * h * h);
-        let mut dpre_c = split_rows(&mut dpre_all, b, h, &ranges).into_iter();
-        let mut dxw_c = split_batch(&mut dxw, b, t * h, &ranges).into_iter();
-        let mut dh_c = split_batch(&mut dh, b, h, &ranges).into_iter();
-        let mut dout_c = split_batch(&mut dout, b, h, &ranges).into_iter();
-        let mut carry_c = split_batch(&mut carry, b, h, &ranges).into_iter();
-        let chunks: Vec<BackwardRows> = ranges
-            .iter()
-            .map(|r| BackwardRows {
-                lo: r.start,
-                dpre: dpre_c.next().unwrap_or_default(),
-                dxw: dxw_c.next().unwrap_or_default(),
-                dh: dh_c.next().unwrap_or_default(),
-                dout: dout_c.next().unwrap_or_default(),
-                carry: carry_c.next().unwrap_or_default(),
-            })
-            .collect();
+        let chunks: Vec<BackwardRows> = chunk_views(
+            b,
+            t * h * h,
+            [(&mut dpre_all, h)],
+            [
+                (&mut dxw, t * h),
+                (&mut dh, h),
+                (&mut dout, h),
+                (&mut carry, h),
+            ],
+        );
         let g_out = g_out.as_deref();
         for_each_chunk(chunks, |rows| bptt(s, rows, g_out, &ut))?;
     }
@@ -429,18 +382,10 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> kerust_tensor::Result<Vec<Option
     Ok(out)
 }
 
-/// One batch chunk's rows of the BPTT buffers (see `batch_chunks`).
-struct BackwardRows<'a> {
-    /// First batch row of the chunk.
-    lo: usize,
-    /// Per-step slices of the time-major pre-activation gradients.
-    dpre: Vec<&'a mut [f32]>,
-    /// The chunk's rows of the batch-major `[b][t][h]` gradient of `X·W + b`.
-    dxw: &'a mut [f32],
-    dh: &'a mut [f32],
-    dout: &'a mut [f32],
-    carry: &'a mut [f32],
-}
+/// One batch chunk of the BPTT buffers: per-step slices of the time-major pre-activation
+/// gradients `dpre`; rows of the batch-major `[b][t][h]` gradient of `X·W + b` (`dxw`), `dh`,
+/// `dout` and `carry`.
+type BackwardRows<'a> = Chunk<'a, 1, 4>;
 
 /// Backpropagation through time over one chunk's rows.
 fn bptt(
@@ -449,13 +394,10 @@ fn bptt(
     g_out: Option<&[f32]>,
     ut: &PackedB,
 ) -> kerust_tensor::Result<()> {
-    let BackwardRows {
+    let Chunk {
         lo,
-        mut dpre,
-        dxw,
-        dh,
-        dout,
-        carry,
+        steps: [mut dpre],
+        rows: [dxw, dh, dout, carry],
     } = rows;
     let (b, t, h) = (s.b, s.t, s.h);
     let bc = dh.len() / h.max(1);
