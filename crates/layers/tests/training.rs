@@ -169,3 +169,62 @@ fn bad_input_is_an_error() {
         )
         .is_err());
 }
+
+/// A text classifier big enough that its GEMMs split, its recurrent loops run in batch chunks and
+/// its optimizer works in parallel chunks.
+fn recurrent_classifier(gru: bool) -> Sequential {
+    let mut m = Sequential::new();
+    // Seeded first: with a known input shape each layer is built (and initialized) on `add`.
+    m.set_seed(11);
+    m.add(Input::new(&[10]).dtype("int32")).unwrap();
+    m.add(Embedding::new(1200, 64)).unwrap();
+    if gru {
+        m.add(GRU::new(32)).unwrap();
+    } else {
+        m.add(LSTM::new(32)).unwrap();
+    }
+    m.add(Dense::new(1).activation("sigmoid")).unwrap();
+    m.compile(Adam::new(), "binary_crossentropy", &["accuracy"])
+        .unwrap();
+    m
+}
+
+#[test]
+fn training_gives_the_same_bits_on_one_thread_and_on_four() {
+    let mut rng = Rng::seed(4);
+    let ids: Vec<i64> = (0..96 * 10)
+        .map(|_| (rng.uniform(0.0, 1.0) * 1199.0) as i64 + 1)
+        .collect();
+    let x = IntTensor::from_vec(ids, &[96, 10]).unwrap();
+    let y = Tensor::from_vec(
+        (0..96).map(|i| (i % 3 == 0) as i32 as f32).collect(),
+        &[96, 1],
+    )
+    .unwrap();
+    for gru in [false, true] {
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut m = recurrent_classifier(gru);
+                let h = m
+                    .fit(&x, &y, FitArgs::new().epochs(2).batch_size(48).verbose(0))
+                    .unwrap();
+                let weights: Vec<Vec<u32>> = m
+                    .get_weights()
+                    .iter()
+                    .map(|t| t.to_vec().unwrap().iter().map(|v| v.to_bits()).collect())
+                    .collect();
+                (h.get("loss").unwrap().to_vec(), weights)
+            })
+        };
+        let (one, four) = (run(1), run(4));
+        assert_eq!(one.0, four.0, "loss history (gru={gru})");
+        assert!(
+            one.1 == four.1,
+            "weights differ between 1 and 4 threads (gru={gru})"
+        );
+    }
+}
