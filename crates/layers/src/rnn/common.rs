@@ -339,6 +339,38 @@ macro_rules! start_recurrent_call {
 }
 pub(crate) use start_recurrent_call;
 
+/// The start of every recurrent `build`: checks the input is `[batch, time, features]`, `units`
+/// is at least 1 and the dropout rates, then creates `kernel [features, gates·units]` and
+/// `recurrent_kernel [units, gates·units]` (in that order of RNG draws) with the layer's
+/// initializers and regularizers. Evaluates to `units`; returns early with the error.
+macro_rules! build_recurrent_kernels {
+    ($layer:expr, $input_shapes:expr, $rng:expr, $gates:expr) => {{
+        let name = $layer.base.name();
+        let d = $crate::rnn::common::input_features(name, &$input_shapes[0])?;
+        if $layer.units == 0 {
+            return Err($crate::error::LayerError::config(
+                format!("{} '{name}'", $layer.class_name()),
+                "units must be at least 1",
+            ));
+        }
+        $layer.drop.check(name)?;
+        let (u, g) = ($layer.units, $gates * $layer.units);
+        $layer.kernel = Some(
+            $crate::param::Param::new("kernel", $layer.kernel_initializer.init(&[d, g], $rng)?)
+                .with_regularizer($layer.kernel_regularizer),
+        );
+        $layer.recurrent_kernel = Some(
+            $crate::param::Param::new(
+                "recurrent_kernel",
+                $layer.recurrent_initializer.init(&[u, g], $rng)?,
+            )
+            .with_regularizer($layer.recurrent_regularizer),
+        );
+        u
+    }};
+}
+pub(crate) use build_recurrent_kernels;
+
 /// An activation or its derivative on one scalar.
 pub type ScalarFn = fn(f32) -> f32;
 

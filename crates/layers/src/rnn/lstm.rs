@@ -4,14 +4,15 @@
 //! `c' = f·c + i·g`, `h' = o·act(c')`.
 use super::chunks::{chunk_views, for_each_chunk, Chunk};
 use super::common::{
-    apply_act, apply_sequence_mask, incoming_grads, input_features, kept, recurrent_setters,
-    recurrent_weights_and_config, result_flows, scalar_activation, start_recurrent_call,
-    weight_options, DropoutOptions, RecurrentCall, ScalarFn, SeqLoop, SequenceOptions,
+    apply_act, apply_sequence_mask, build_recurrent_kernels, incoming_grads, input_features, kept,
+    recurrent_setters, recurrent_weights_and_config, result_flows, scalar_activation,
+    start_recurrent_call, weight_options, DropoutOptions, RecurrentCall, ScalarFn, SeqLoop,
+    SequenceOptions,
 };
 use crate::activations::Activation;
 use crate::config::Cfg;
 use crate::ctx::Ctx;
-use crate::error::{LayerError, Result};
+use crate::error::Result;
 use crate::flow::Flow;
 use crate::initializers::Initializer;
 use crate::layer::{Layer, LayerBase, Shape};
@@ -223,27 +224,8 @@ impl Layer for LSTM {
     }
 
     fn build(&mut self, input_shapes: &[Shape], rng: &mut Rng) -> Result<()> {
-        let d = input_features(self.base.name(), &input_shapes[0])?;
-        if self.units == 0 {
-            return Err(LayerError::config(
-                format!("LSTM '{}'", self.base.name()),
-                "units must be at least 1",
-            ));
-        }
         self.acts()?;
-        self.drop.check(self.base.name())?;
-        let u = self.units;
-        self.kernel = Some(
-            Param::new("kernel", self.kernel_initializer.init(&[d, 4 * u], rng)?)
-                .with_regularizer(self.kernel_regularizer),
-        );
-        self.recurrent_kernel = Some(
-            Param::new(
-                "recurrent_kernel",
-                self.recurrent_initializer.init(&[u, 4 * u], rng)?,
-            )
-            .with_regularizer(self.recurrent_regularizer),
-        );
+        let u = build_recurrent_kernels!(self, input_shapes, rng, 4);
         if self.use_bias {
             let value = if self.unit_forget_bias {
                 // Keras: bias_initializer(u) ++ ones(u) ++ bias_initializer(2u).

@@ -2,7 +2,7 @@
 use super::chunks::{chunk_views, for_each_chunk, Chunk};
 use super::common::SeqLoop;
 use super::common::{
-    apply_act, incoming_grads, input_features, kept, recurrent_setters,
+    apply_act, build_recurrent_kernels, incoming_grads, input_features, kept, recurrent_setters,
     recurrent_weights_and_config, result_flows, scalar_activation, start_recurrent_call,
     weight_options, DropoutOptions, RecurrentCall, ScalarFn, SequenceOptions,
 };
@@ -10,7 +10,7 @@ use super::lstm::input_grads;
 use crate::activations::Activation;
 use crate::config::Cfg;
 use crate::ctx::Ctx;
-use crate::error::{LayerError, Result};
+use crate::error::Result;
 use crate::flow::Flow;
 use crate::initializers::Initializer;
 use crate::layer::{Layer, LayerBase, Shape};
@@ -113,27 +113,8 @@ impl Layer for SimpleRNN {
     }
 
     fn build(&mut self, input_shapes: &[Shape], rng: &mut Rng) -> Result<()> {
-        let d = input_features(self.base.name(), &input_shapes[0])?;
-        if self.units == 0 {
-            return Err(LayerError::config(
-                format!("SimpleRNN '{}'", self.base.name()),
-                "units must be at least 1",
-            ));
-        }
         scalar_activation(self.base.name(), self.activation)?;
-        self.drop.check(self.base.name())?;
-        let h = self.units;
-        self.kernel = Some(
-            Param::new("kernel", self.kernel_initializer.init(&[d, h], rng)?)
-                .with_regularizer(self.kernel_regularizer),
-        );
-        self.recurrent_kernel = Some(
-            Param::new(
-                "recurrent_kernel",
-                self.recurrent_initializer.init(&[h, h], rng)?,
-            )
-            .with_regularizer(self.recurrent_regularizer),
-        );
+        let h = build_recurrent_kernels!(self, input_shapes, rng, 1);
         if self.use_bias {
             self.bias = Some(
                 Param::new("bias", self.bias_initializer.init(&[h], rng)?)
