@@ -607,6 +607,50 @@ macro_rules! recurrent_setters {
 }
 pub(crate) use recurrent_setters;
 
+/// A recurrent layer with Keras's defaults (tanh, bias, Glorot-uniform kernel, orthogonal
+/// recurrent kernel, zero bias, no regularizers, dropout or sequence options, unbuilt) and the
+/// layer's own `$extra` fields.
+macro_rules! recurrent_new {
+    ($class:literal, $units:expr, { $($extra:tt)* }) => {
+        Self {
+            base: $crate::layer::LayerBase::new($class),
+            units: $units,
+            activation: $crate::activations::Activation::Tanh,
+            use_bias: true,
+            kernel_initializer: $crate::initializers::Initializer::GlorotUniform,
+            recurrent_initializer: $crate::initializers::Initializer::Orthogonal { gain: 1.0 },
+            bias_initializer: $crate::initializers::Initializer::Zeros,
+            kernel_regularizer: None,
+            recurrent_regularizer: None,
+            bias_regularizer: None,
+            drop: $crate::rnn::common::DropoutOptions::default(),
+            seq: $crate::rnn::common::SequenceOptions::default(),
+            input_shape: None,
+            kernel: None,
+            recurrent_kernel: None,
+            bias: None,
+            $($extra)*
+        }
+    };
+}
+pub(crate) use recurrent_new;
+
+/// Read the config keys every recurrent layer has (name and trainability, `activation`,
+/// `use_bias`, initializers and regularizers, dropout, sequence options, input shape) into `$l`.
+macro_rules! read_recurrent_config {
+    ($l:expr, $c:expr, $cfg:expr) => {
+        $l.base = $crate::layer::LayerBase::from_config($cfg);
+        $l.activation =
+            $crate::activations::Activation::from_name($c.str_or("activation", "tanh"))?;
+        $l.use_bias = $c.bool_or("use_bias", true);
+        $crate::rnn::common::weight_options!($l).read(&$c)?;
+        $l.drop = $crate::rnn::common::DropoutOptions::read(&$c)?;
+        $l.seq = $crate::rnn::common::SequenceOptions::read(&$c);
+        $l.input_shape = $c.declared_input_shape();
+    };
+}
+pub(crate) use read_recurrent_config;
+
 /// Initializers and regularizers of a recurrent layer, as read from or written to a config.
 pub struct WeightOptions<'a> {
     pub kernel_initializer: &'a mut crate::initializers::Initializer,

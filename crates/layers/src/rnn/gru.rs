@@ -6,9 +6,10 @@
 use super::chunks::{chunk_views, for_each_chunk, Chunk};
 use super::common::SeqLoop;
 use super::common::{
-    apply_act, build_recurrent_kernels, incoming_grads, input_features, kept, recurrent_setters,
-    recurrent_weights_and_config, result_flows, scalar_activation, start_recurrent_call,
-    weight_options, DropoutOptions, RecurrentCall, ScalarFn, SequenceOptions,
+    apply_act, build_recurrent_kernels, incoming_grads, input_features, kept,
+    read_recurrent_config, recurrent_new, recurrent_setters, recurrent_weights_and_config,
+    result_flows, scalar_activation, start_recurrent_call, DropoutOptions, RecurrentCall, ScalarFn,
+    SequenceOptions,
 };
 use super::lstm::input_grads;
 use crate::activations::Activation;
@@ -54,26 +55,10 @@ pub struct GRU {
 
 impl GRU {
     pub fn new(units: usize) -> Self {
-        Self {
-            base: LayerBase::new("GRU"),
-            units,
-            activation: Activation::Tanh,
+        recurrent_new!("GRU", units, {
             recurrent_activation: Activation::Sigmoid,
-            use_bias: true,
             reset_after: true,
-            kernel_initializer: Initializer::GlorotUniform,
-            recurrent_initializer: Initializer::Orthogonal { gain: 1.0 },
-            bias_initializer: Initializer::Zeros,
-            kernel_regularizer: None,
-            recurrent_regularizer: None,
-            bias_regularizer: None,
-            drop: DropoutOptions::default(),
-            seq: SequenceOptions::default(),
-            input_shape: None,
-            kernel: None,
-            recurrent_kernel: None,
-            bias: None,
-        }
+        })
     }
     recurrent_setters!();
     pub fn recurrent_activation(mut self, a: impl Into<Activation>) -> Self {
@@ -88,16 +73,10 @@ impl GRU {
     pub fn from_config(cfg: &Json) -> Result<Self> {
         let c = Cfg::new("GRU", cfg);
         let mut l = GRU::new(c.usize("units")?);
-        l.base = LayerBase::from_config(cfg);
-        l.activation = Activation::from_name(c.str_or("activation", "tanh"))?;
+        read_recurrent_config!(l, c, cfg);
         l.recurrent_activation =
             Activation::from_name(c.str_or("recurrent_activation", "sigmoid"))?;
-        l.use_bias = c.bool_or("use_bias", true);
         l.reset_after = c.bool_or("reset_after", true);
-        weight_options!(l).read(&c)?;
-        l.drop = DropoutOptions::read(&c)?;
-        l.seq = SequenceOptions::read(&c);
-        l.input_shape = c.declared_input_shape();
         Ok(l)
     }
 

@@ -5,9 +5,9 @@
 use super::chunks::{chunk_views, for_each_chunk, Chunk};
 use super::common::{
     apply_act, apply_sequence_mask, build_recurrent_kernels, incoming_grads, input_features, kept,
-    recurrent_setters, recurrent_weights_and_config, result_flows, scalar_activation,
-    start_recurrent_call, weight_options, DropoutOptions, RecurrentCall, ScalarFn, SeqLoop,
-    SequenceOptions,
+    read_recurrent_config, recurrent_new, recurrent_setters, recurrent_weights_and_config,
+    result_flows, scalar_activation, start_recurrent_call, DropoutOptions, RecurrentCall, ScalarFn,
+    SeqLoop, SequenceOptions,
 };
 use crate::activations::Activation;
 use crate::config::Cfg;
@@ -53,26 +53,10 @@ pub struct LSTM {
 
 impl LSTM {
     pub fn new(units: usize) -> Self {
-        Self {
-            base: LayerBase::new("LSTM"),
-            units,
-            activation: Activation::Tanh,
+        recurrent_new!("LSTM", units, {
             recurrent_activation: Activation::Sigmoid,
-            use_bias: true,
             unit_forget_bias: true,
-            kernel_initializer: Initializer::GlorotUniform,
-            recurrent_initializer: Initializer::Orthogonal { gain: 1.0 },
-            bias_initializer: Initializer::Zeros,
-            kernel_regularizer: None,
-            recurrent_regularizer: None,
-            bias_regularizer: None,
-            drop: DropoutOptions::default(),
-            seq: SequenceOptions::default(),
-            input_shape: None,
-            kernel: None,
-            recurrent_kernel: None,
-            bias: None,
-        }
+        })
     }
     recurrent_setters!();
     pub fn recurrent_activation(mut self, a: impl Into<Activation>) -> Self {
@@ -87,16 +71,10 @@ impl LSTM {
     pub fn from_config(cfg: &Json) -> Result<Self> {
         let c = Cfg::new("LSTM", cfg);
         let mut l = LSTM::new(c.usize("units")?);
-        l.base = LayerBase::from_config(cfg);
-        l.activation = Activation::from_name(c.str_or("activation", "tanh"))?;
+        read_recurrent_config!(l, c, cfg);
         l.recurrent_activation =
             Activation::from_name(c.str_or("recurrent_activation", "sigmoid"))?;
-        l.use_bias = c.bool_or("use_bias", true);
         l.unit_forget_bias = c.bool_or("unit_forget_bias", true);
-        weight_options!(l).read(&c)?;
-        l.drop = DropoutOptions::read(&c)?;
-        l.seq = SequenceOptions::read(&c);
-        l.input_shape = c.declared_input_shape();
         Ok(l)
     }
 

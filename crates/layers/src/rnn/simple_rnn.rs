@@ -2,9 +2,10 @@
 use super::chunks::{chunk_views, for_each_chunk, Chunk};
 use super::common::SeqLoop;
 use super::common::{
-    apply_act, build_recurrent_kernels, incoming_grads, input_features, kept, recurrent_setters,
-    recurrent_weights_and_config, result_flows, scalar_activation, start_recurrent_call,
-    weight_options, DropoutOptions, RecurrentCall, ScalarFn, SequenceOptions,
+    apply_act, build_recurrent_kernels, incoming_grads, input_features, kept,
+    read_recurrent_config, recurrent_new, recurrent_setters, recurrent_weights_and_config,
+    result_flows, scalar_activation, start_recurrent_call, DropoutOptions, RecurrentCall, ScalarFn,
+    SequenceOptions,
 };
 use super::lstm::input_grads;
 use crate::activations::Activation;
@@ -45,37 +46,14 @@ pub struct SimpleRNN {
 
 impl SimpleRNN {
     pub fn new(units: usize) -> Self {
-        Self {
-            base: LayerBase::new("SimpleRNN"),
-            units,
-            activation: Activation::Tanh,
-            use_bias: true,
-            kernel_initializer: Initializer::GlorotUniform,
-            recurrent_initializer: Initializer::Orthogonal { gain: 1.0 },
-            bias_initializer: Initializer::Zeros,
-            kernel_regularizer: None,
-            recurrent_regularizer: None,
-            bias_regularizer: None,
-            drop: DropoutOptions::default(),
-            seq: SequenceOptions::default(),
-            input_shape: None,
-            kernel: None,
-            recurrent_kernel: None,
-            bias: None,
-        }
+        recurrent_new!("SimpleRNN", units, {})
     }
     recurrent_setters!();
 
     pub fn from_config(cfg: &Json) -> Result<Self> {
         let c = Cfg::new("SimpleRNN", cfg);
         let mut l = SimpleRNN::new(c.usize("units")?);
-        l.base = LayerBase::from_config(cfg);
-        l.activation = Activation::from_name(c.str_or("activation", "tanh"))?;
-        l.use_bias = c.bool_or("use_bias", true);
-        weight_options!(l).read(&c)?;
-        l.drop = DropoutOptions::read(&c)?;
-        l.seq = SequenceOptions::read(&c);
-        l.input_shape = c.declared_input_shape();
+        read_recurrent_config!(l, c, cfg);
         Ok(l)
     }
 }
