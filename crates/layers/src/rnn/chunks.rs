@@ -8,12 +8,13 @@ use std::ops::Range;
 /// Rows per chunk below which the packed GEMM's 6-row tiles run mostly empty.
 const MIN_ROWS: usize = 8;
 /// Multiply-adds a chunk's whole loop must have to be worth a task of its own (a fork-join costs
-/// a few microseconds; the tweets LSTM loop, 7.9 M multiply-adds, takes about 150 µs).
+/// a few microseconds; each half of the tweets LSTM loop, 7.9 M multiply-adds in all, took
+/// about 165 µs).
 const MIN_FMAS: usize = 1 << 18;
 
 /// Contiguous row ranges covering `0..b`: one per worker thread while each keeps at least
 /// `MIN_ROWS` rows and `MIN_FMAS` of the `fmas_per_row` each row costs over the whole loop.
-pub fn batch_chunks(b: usize, fmas_per_row: usize) -> Vec<Range<usize>> {
+fn batch_chunks(b: usize, fmas_per_row: usize) -> Vec<Range<usize>> {
     let by_work = (b.saturating_mul(fmas_per_row) / MIN_FMAS).max(1);
     let n = rayon::current_num_threads()
         .min(b / MIN_ROWS)
@@ -84,15 +85,9 @@ fn split_batch<'a>(
     row_len: usize,
     ranges: &[Range<usize>],
 ) -> Vec<&'a mut [f32]> {
-    let mut lists = split_rows(buf, b, row_len, ranges).into_iter();
-    ranges
-        .iter()
-        .map(|_| {
-            lists
-                .next()
-                .and_then(|l| l.into_iter().next())
-                .unwrap_or_default()
-        })
+    split_rows(buf, b, row_len, ranges)
+        .into_iter()
+        .map(|list| list.into_iter().next().unwrap_or_default())
         .collect()
 }
 

@@ -450,7 +450,7 @@ impl<'a> SeqLoop<'a> {
     /// Whether batch row `row` is kept at time `step`.
     #[inline]
     pub fn kept(&self, row: usize, step: usize) -> bool {
-        self.mask.is_none_or(|m| m[row * self.t + step] != 0.0)
+        kept(self.mask, row, self.t, step)
     }
     /// `hp` = the state `h` of the rows from `lo` (each `u` wide), after recurrent dropout.
     #[inline]
@@ -519,8 +519,8 @@ pub fn incoming_grads<const N: usize>(
 
 /// Whether sample `bi` is kept at time `step`.
 #[inline]
-pub fn kept(mask: &Option<Vec<f32>>, bi: usize, t: usize, step: usize) -> bool {
-    mask.as_ref().is_none_or(|m| m[bi * t + step] != 0.0)
+pub fn kept(mask: Option<&[f32]>, bi: usize, t: usize, step: usize) -> bool {
+    mask.is_none_or(|m| m[bi * t + step] != 0.0)
 }
 
 /// Builder setters shared by the recurrent layers (Keras kwarg names), for a struct with the

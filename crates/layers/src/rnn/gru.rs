@@ -582,7 +582,7 @@ fn bptt(
         let dphk = &mut *dph[k];
         for bi in 0..bc {
             let gb = lo + bi;
-            let keep = kept(&s.mask, gb, t, step);
+            let keep = kept(s.mask.as_deref(), gb, t, step);
             let dor = &mut dout[bi * u..(bi + 1) * u];
             if s.return_sequences {
                 if let Some(go) = g_out {
@@ -629,7 +629,7 @@ fn bptt(
             // hh pre-activation = x_h + (r ⊙ h_d)·U_h.
             sgemm_packed(bc, dphk, uht, 0.0, &mut drh)?;
             for bi in 0..bc {
-                if !kept(&s.mask, lo + bi, t, step) {
+                if !kept(s.mask.as_deref(), lo + bi, t, step) {
                     continue;
                 }
                 for j in 0..u {

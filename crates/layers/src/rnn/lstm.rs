@@ -585,7 +585,7 @@ fn bptt(
         let tck = &s.tc[(k * b + lo) * u..(k * b + lo + bc) * u];
         let dzk = &mut *dz[k];
         for bi in 0..bc {
-            let keep = kept(&s.mask, lo + bi, t, step);
+            let keep = kept(s.mask.as_deref(), lo + bi, t, step);
             let dor = &mut dout[bi * u..(bi + 1) * u];
             if s.return_sequences {
                 if let Some(go) = g_out {

@@ -375,7 +375,7 @@ fn bptt(
                 }
             }
             let r = bi * h..(bi + 1) * h;
-            if kept(&s.mask, gb, t, step) {
+            if kept(s.mask.as_deref(), gb, t, step) {
                 for j in r.clone() {
                     dpk[j] = (dh[j] + dor[j - bi * h]) * (s.df)(yk[j]);
                     carry[j] = 0.0;
