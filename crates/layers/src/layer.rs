@@ -69,6 +69,11 @@ pub trait Layer: Send + Sync {
     fn declared_input_shape(&self) -> Option<Shape> {
         None
     }
+    /// The recurrent-op view of `SimpleRNN`, `LSTM` and `GRU` (what `Bidirectional` runs);
+    /// `None` for every other layer.
+    fn as_sequence_layer(&self) -> Option<&dyn crate::rnn::SequenceLayer> {
+        None
+    }
     /// For downcasting in `get_layer`.
     fn as_any(&self) -> &dyn Any;
     /// For downcasting in `get_layer_mut`.
@@ -203,7 +208,7 @@ impl LayerBase {
 /// `trainable`, `set_trainable`, `as_any`, `clone_box`) for a type with a `base: LayerBase` field.
 #[macro_export]
 macro_rules! layer_boilerplate {
-    ($class:literal) => {
+    ($class:expr) => {
         fn name(&self) -> &str {
             self.base.name()
         }

@@ -13,6 +13,7 @@ pub mod device;
 pub mod error;
 pub mod int;
 pub mod malloc_tuning;
+pub mod recurrent;
 pub mod rng;
 pub mod shape;
 pub mod storage;

@@ -7,7 +7,7 @@ use crate::error::{LayerError, Result};
 use crate::flow::{Flow, Value};
 use crate::layer::{Layer, LayerBase, Shape};
 use crate::param::Param;
-use crate::rnn::lstm::LSTM;
+use crate::rnn::recurrent::SequenceLayer;
 use kerust_autograd::Var;
 use kerust_tensor::{Rng, Tensor};
 use serde_json::{json, Value as Json};
@@ -181,10 +181,10 @@ impl Bidirectional {
         Self::flag(self.forward_layer.as_ref(), "return_state")
     }
 
-    /// Both directions as `LSTM`s, which can run on two threads.
-    fn both_lstm(&self) -> Option<(&LSTM, &LSTM)> {
-        let f = self.forward_layer.as_any().downcast_ref::<LSTM>()?;
-        let b = self.backward_layer.as_any().downcast_ref::<LSTM>()?;
+    /// Both directions as recurrent ops, which can run on two threads.
+    fn both_sequence_layers(&self) -> Option<(&dyn SequenceLayer, &dyn SequenceLayer)> {
+        let f = self.forward_layer.as_sequence_layer()?;
+        let b = self.backward_layer.as_sequence_layer()?;
         Some((f, b))
     }
 
@@ -205,14 +205,14 @@ impl Bidirectional {
     }
 }
 
-/// Both directions of a bidirectional LSTM at once: forward passes and backward passes each run
-/// as a `rayon::join` pair, recorded as one tape node. RNG draws happen in `prepare`, in the
+/// Both directions at once: forward passes and backward passes each run as a `rayon::join`
+/// pair, recorded as one tape node. RNG draws happen in `prepare`, in the
 /// sequential order, and each direction's arithmetic is unchanged, so results are the same bits
 /// as calling the two layers one after the other (inputs are listed backward layer first so a
 /// shared input's gradients are summed in the same order as with two nodes).
-fn concurrent_lstms(
-    lf: &LSTM,
-    lb: &LSTM,
+fn concurrent_directions(
+    lf: &dyn SequenceLayer,
+    lb: &dyn SequenceLayer,
     f_in: &[Flow],
     b_in: &[Flow],
     ctx: &mut Ctx,
@@ -299,8 +299,8 @@ impl Layer for Bidirectional {
         f_in.extend(extra[..half].iter().cloned());
         let mut b_in = vec![inputs[0].clone()];
         b_in.extend(extra[half..].iter().cloned());
-        let (y, y_rev) = match self.both_lstm() {
-            Some((lf, lb)) => concurrent_lstms(lf, lb, &f_in, &b_in, ctx)?,
+        let (y, y_rev) = match self.both_sequence_layers() {
+            Some((lf, lb)) => concurrent_directions(lf, lb, &f_in, &b_in, ctx)?,
             None => (
                 self.forward_layer.call(&f_in, ctx)?,
                 self.backward_layer.call(&b_in, ctx)?,
@@ -466,19 +466,31 @@ mod tests {
 
     #[test]
     fn concurrent_directions_give_the_same_bits_as_two_calls() {
-        let mut bi = Bidirectional::new(
-            LSTM::new(3)
-                .return_sequences(true)
-                .dropout(0.25)
-                .recurrent_dropout(0.2),
-        )
-        .unwrap();
-        bi.build(&[vec![None, Some(5), Some(4)]], &mut Rng::seed(1))
-            .unwrap();
-        assert!(bi.both_lstm().is_some());
-        let fused = pass(&bi, false);
-        assert_eq!(fused.len(), 8); // loss, x, 6 weights
-        assert_eq!(fused, pass(&bi, true));
-        assert_eq!(fused, pass(&bi, false));
+        let layers: Vec<Bidirectional> = vec![
+            Bidirectional::new(
+                LSTM::new(3)
+                    .return_sequences(true)
+                    .dropout(0.25)
+                    .recurrent_dropout(0.2),
+            )
+            .unwrap(),
+            Bidirectional::new(
+                GRU::new(3)
+                    .return_sequences(true)
+                    .dropout(0.25)
+                    .recurrent_dropout(0.2),
+            )
+            .unwrap(),
+            Bidirectional::new(SimpleRNN::new(3).return_sequences(true).dropout(0.25)).unwrap(),
+        ];
+        for mut bi in layers {
+            bi.build(&[vec![None, Some(5), Some(4)]], &mut Rng::seed(1))
+                .unwrap();
+            assert!(bi.both_sequence_layers().is_some());
+            let fused = pass(&bi, false);
+            assert_eq!(fused.len(), 8); // loss, x, 6 weights
+            assert_eq!(fused, pass(&bi, true));
+            assert_eq!(fused, pass(&bi, false));
+        }
     }
 }

@@ -1,14 +1,18 @@
-//! Recurrent layers. Each runs a whole sequence as one fused tape node: one GEMM for `X·W` over
-//! all steps, then one `h·U` GEMM per step into reused buffers, with a hand-written backward.
+//! Recurrent layers: `SimpleRNN`, `LSTM` and `GRU` (one type, [`Recurrent`], over three cells),
+//! `Bidirectional` and `Masking`. The layers hold Keras config and weights; each call runs the
+//! fused sequence op of `kerust_tensor::recurrent` (CPU or CUDA) as one tape node.
 pub mod bidirectional;
-pub(crate) mod chunks;
-pub mod common;
+pub mod config;
 pub mod gru;
 pub mod lstm;
 pub mod masking;
+pub mod recurrent;
 pub mod simple_rnn;
 #[cfg(test)]
 pub(crate) mod test_util;
+
+pub use config::RecurrentConfig;
+pub use recurrent::{CellKind, Recurrent, SequenceJob, SequenceLayer};
 
 use crate::error::{LayerError, Result};
 use crate::layer::Layer;
@@ -27,8 +31,8 @@ pub fn from_class_config(v: &Json) -> Result<Box<dyn Layer>> {
             return Err(LayerError::config(
                 "recurrent layer config",
                 format!(
-                "class_name '{other}' is not a recurrent layer; expected SimpleRNN, LSTM or GRU"
-            ),
+                    "class_name '{other}' is not a recurrent layer; expected SimpleRNN, LSTM or GRU"
+                ),
             ))
         }
     })
