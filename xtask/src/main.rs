@@ -1,7 +1,8 @@
-//! `cargo xtask download|cuda|bench`: project tasks that are not part of the library.
+//! `cargo xtask download|cuda|bench|gpu-check`: project tasks that are not part of the library.
 mod bench;
 mod cuda;
 mod download;
+mod gpu_check;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -9,8 +10,9 @@ fn main() {
         Some("download") => download::run(&args[2..]),
         Some("bench") => bench::run(&args[2..]),
         Some("cuda") => cuda::run(&args[2..]),
+        Some("gpu-check") => gpu_check::run(&args[2..]),
         _ => Err(
-            "usage: cargo xtask <download|bench|cuda> [args]; see `cargo xtask <task> --help`"
+            "usage: cargo xtask <download|bench|cuda|gpu-check> [args]; see `cargo xtask <task> --help`"
                 .to_string(),
         ),
     };
