@@ -18,10 +18,13 @@ use serde_json::{json, Value as Json};
 /// start unbuilt); weights are the forward layer's, then the backward layer's.
 #[derive(Clone)]
 pub struct Bidirectional {
+    /// Name, weights and build state shared by every layer.
     pub base: LayerBase,
     /// `"concat"`, `"sum"`, `"mul"`, `"ave"`, or `None` (return both outputs).
     pub merge_mode: Option<String>,
+    /// The layer that reads the sequence first to last.
     pub forward_layer: Box<dyn Layer>,
+    /// The layer that reads it last to first (`go_backwards` flipped).
     pub backward_layer: Box<dyn Layer>,
     /// Input shape without batch when first in a `Sequential`.
     pub input_shape: Option<Shape>,
@@ -105,15 +108,18 @@ impl Bidirectional {
         };
         self
     }
+    /// Keras `name`.
     pub fn name(mut self, name: &str) -> Self {
         self.base.name = Some(name.to_string());
         self
     }
+    /// Keras `input_shape` (without the batch axis), for the first layer of a `Sequential`.
     pub fn input_shape(mut self, shape: &[Option<usize>]) -> Self {
         self.input_shape = Some(shape.to_vec());
         self
     }
 
+    /// Rebuild from a Keras config (`layer`, `merge_mode`, optional `backward_layer`).
     pub fn from_config(cfg: &Json) -> Result<Self> {
         let c = Cfg::new("Bidirectional", cfg);
         let inner = from_class_config(c.get("layer"))?;

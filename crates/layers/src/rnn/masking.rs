@@ -12,6 +12,7 @@ use serde_json::{json, Value as Json};
 /// Keras `Masking(mask_value=0.0)`.
 #[derive(Debug, Clone)]
 pub struct Masking {
+    /// Name, weights and build state shared by every layer.
     pub base: LayerBase,
     /// A step is masked when every feature equals this value.
     pub mask_value: f32,
@@ -26,6 +27,7 @@ impl Default for Masking {
 }
 
 impl Masking {
+    /// `Masking()` with Keras's default `mask_value=0.0`.
     pub fn new() -> Self {
         Self {
             base: LayerBase::new("Masking"),
@@ -33,18 +35,22 @@ impl Masking {
             input_shape: None,
         }
     }
+    /// Keras `mask_value`.
     pub fn mask_value(mut self, v: f32) -> Self {
         self.mask_value = v;
         self
     }
+    /// Keras `name`.
     pub fn name(mut self, name: &str) -> Self {
         self.base.name = Some(name.to_string());
         self
     }
+    /// Keras `input_shape` (without the batch axis), for the first layer of a `Sequential`.
     pub fn input_shape(mut self, shape: &[Option<usize>]) -> Self {
         self.input_shape = Some(shape.to_vec());
         self
     }
+    /// Rebuild from a Keras config.
     pub fn from_config(cfg: &Json) -> Result<Self> {
         let c = Cfg::new("Masking", cfg);
         let mut l = Masking::new().mask_value(c.f32_or("mask_value", 0.0));
