@@ -1,8 +1,8 @@
 //! Model architecture ⇄ Keras JSON: `to_config` writes Keras 3 (`Sequential` / `Functional` with
 //! `__keras_tensor__` inbound nodes); `model_from_config` reads Keras 3 and Keras 2 (tf.keras) JSON.
-use super::core::{Compiled, ModelCore};
 use super::functional::Model;
 use super::graph::GraphNode;
+use super::model_core::{Compiled, ModelCore};
 use super::sequential::Sequential;
 use crate::core::input::Input;
 use crate::error::{LayerError, Result};

@@ -1,7 +1,7 @@
 //! `fit`: the one training loop both model kinds share (batches → loss → backward → optimizer →
 //! metrics → callbacks), with Keras's validation_split, shuffling and stop_training semantics.
-use super::core::ModelCore;
 use super::logs::Logs;
+use super::model_core::ModelCore;
 use super::progress::EpochProgress;
 use crate::callbacks::{Callback, History};
 use crate::error::{LayerError, Result};

@@ -1,6 +1,6 @@
 //! The functional API: symbolic `KerasTensor`s, layers called on them, and `Model::new(inputs, outputs)`.
-use super::core::ModelCore;
 use super::graph::GraphNode;
+use super::model_core::ModelCore;
 use crate::core::input::Input;
 use crate::error::{LayerError, Result};
 use crate::layer::{unique_name, Layer, Shape};
