@@ -53,7 +53,7 @@ pub mod prelude {
     pub use kerust_io::{load_model, save_model, ModelCheckpoint};
 
     // Text preprocessing (Keras `preprocessing.text` / `sequence`). `TextVectorization` above is
-    // the model layer; its tensor-free engine stays at `kerust::text::TextVectorization`.
+    // the model layer; its tensor-free engine is `kerust::text::TextVectorizer`.
     pub use kerust_text::{
         hashing_trick, one_hot, pad_sequences, text_to_word_sequence, OutputMode, PadSequences,
         TextError, Tokenizer,

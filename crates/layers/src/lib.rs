@@ -54,7 +54,7 @@ pub use model::{
 };
 pub use optimizers::{Adagrad, Adam, Optimizer, RMSprop, SGD};
 pub use param::Param;
-pub use preprocessing::text_vectorization::{TextVectorization, TextVectorizationEngine};
+pub use preprocessing::text_vectorization::TextVectorization;
 pub use random::set_random_seed;
 pub use registry::layer_from_config;
 pub use regularizers::{l1, l1_l2, l2, Regularizer};
