@@ -7,7 +7,9 @@ use std::ops::{Deref, DerefMut};
 /// A model read from a config: `Sequential` or functional. Derefs to [`ModelCore`].
 #[derive(Clone)]
 pub enum AnyModel {
+    /// A `Sequential` model.
     Sequential(Sequential),
+    /// A functional `Model`.
     Functional(Model),
 }
 

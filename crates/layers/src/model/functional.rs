@@ -275,6 +275,7 @@ impl ModelCore {
 
 /// What `clone_model` works on: both model kinds.
 pub trait CloneModel: Sized {
+    /// The same architecture with freshly initialised weights.
     fn clone_model_fresh(&self) -> Result<Self>;
 }
 impl CloneModel for Model {

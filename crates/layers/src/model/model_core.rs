@@ -17,6 +17,7 @@ use rayon::prelude::*;
 /// What `compile` recorded.
 #[derive(Clone)]
 pub struct Compiled {
+    /// The optimizer, with its slot variables.
     pub optimizer: Box<dyn Optimizer>,
     /// One loss per model output.
     pub losses: Vec<Loss>,
@@ -26,6 +27,7 @@ pub struct Compiled {
 
 /// What `compile` accepts as loss: a name, a `Loss`, or one per output.
 pub trait IntoLosses {
+    /// The losses, one per output (or one for all).
     fn into_losses(self) -> Result<Vec<Loss>>;
 }
 impl IntoLosses for &str {
@@ -60,8 +62,11 @@ pub(crate) struct EpochState {
 /// The state and behaviour common to every model.
 #[derive(Clone)]
 pub struct ModelCore {
+    /// The model's name.
     pub name: String,
+    /// Layers and the calls between them.
     pub graph: Graph,
+    /// What `compile` recorded (`None` before).
     pub compiled: Option<Compiled>,
     /// Drives shuffling and dropout; drawn from the global seed at construction.
     pub rng: Rng,

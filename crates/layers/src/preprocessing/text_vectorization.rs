@@ -31,6 +31,7 @@ struct State {
 /// Use [`TextVectorization::deep_copy`] for an independent copy.
 #[derive(Debug, Clone)]
 pub struct TextVectorization {
+    /// Name, trainable flag and built flag.
     pub base: LayerBase,
     state: Arc<RwLock<State>>,
 }
