@@ -10,12 +10,21 @@
 //! model.compile(Adam::new().learning_rate(0.01), "sparse_categorical_crossentropy", &["accuracy"]).unwrap();
 //! assert_eq!(model.count_params(), 8 * (1 + 8 + 1) + 8 * 3 + 3);
 //! ```
+#![deny(missing_docs)]
+
+/// `Var`, `Tape`, backward and gradient checking.
 pub use kerust_autograd as autograd;
+/// Dataset loaders (tweets, IMDb, SST, MNIST, ...), the download cache and `train_test_split`.
 pub use kerust_datasets as datasets;
+/// Saving and loading models: Keras `.h5` / `.keras`, the native directory, checkpoints.
 pub use kerust_io as io;
+/// Keras layers, `Sequential` and functional models, losses, optimizers and callbacks.
 pub use kerust_layers as layers;
+/// scikit-learn style metric functions and Keras streaming metrics.
 pub use kerust_metrics as metrics;
+/// The f32 n-d `Tensor` (CPU, and CUDA with the `cuda` feature) and its kernels.
 pub use kerust_tensor as tensor;
+/// Keras text preprocessing: `Tokenizer`, `pad_sequences`, `TextVectorizer`, the hashing trick.
 pub use kerust_text as text;
 
 /// The names a Keras user reaches for, in one import.
@@ -53,7 +62,7 @@ pub mod prelude {
     pub use kerust_io::{load_model, save_model, ModelCheckpoint};
 
     // Text preprocessing (Keras `preprocessing.text` / `sequence`). `TextVectorization` above is
-    // the model layer; its tensor-free engine stays at `kerust::text::TextVectorization`.
+    // the model layer; its tensor-free engine is `kerust::text::TextVectorizer`.
     pub use kerust_text::{
         hashing_trick, one_hot, pad_sequences, text_to_word_sequence, OutputMode, PadSequences,
         TextError, Tokenizer,

@@ -6,7 +6,7 @@ use crate::error::{IoError, Result};
 use crate::keras_h5::parse_json;
 use crate::weights::{assign, param_budget, require_built, StoredWeight};
 use kerust_layers::{model_from_config_limited, AnyModel, ModelCore};
-use kerust_text::{TextVectorization, Tokenizer};
+use kerust_text::{TextVectorizer, Tokenizer};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde_json::{json, Value as Json};
 use std::collections::HashMap;
@@ -23,7 +23,7 @@ const MAX_TENSORS: u64 = 16 << 30;
 #[derive(Clone, Default)]
 pub struct Assets {
     pub tokenizer: Option<Tokenizer>,
-    pub text_vectorization: Option<TextVectorization>,
+    pub text_vectorization: Option<TextVectorizer>,
 }
 
 /// Key of the `i`-th weight of layer `layer` in the safetensors files.
@@ -269,7 +269,7 @@ pub fn load_native(path: &Path) -> Result<(AnyModel, Assets)> {
         let s = std::str::from_utf8(&b).map_err(|_| IoError::format(&vpath, "/", "not UTF-8"))?;
         let cfg = parse_json(s, &vpath, "/")?;
         assets.text_vectorization = Some(
-            TextVectorization::from_config(&cfg)
+            TextVectorizer::from_config(&cfg)
                 .map_err(|e| IoError::format(&vpath, "/", e.to_string()))?,
         );
     }

@@ -5,19 +5,33 @@ use kerust_autograd::Var;
 /// A Keras activation function.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Activation {
+    /// `linear`: the identity.
     Linear,
+    /// `relu`: `max(x, 0)`.
     Relu,
+    /// `sigmoid`: `1 / (1 + exp(-x))`.
     Sigmoid,
+    /// `tanh`.
     Tanh,
+    /// `softmax` over the last axis.
     Softmax,
+    /// `softplus`: `ln(1 + exp(x))`.
     Softplus,
+    /// `softsign`: `x / (1 + |x|)`.
     Softsign,
+    /// `elu` with `alpha = 1`.
     Elu,
+    /// `selu`: ELU scaled by Keras's self-normalising constants.
     Selu,
+    /// `gelu`: Gaussian error linear unit.
     Gelu,
+    /// `silu` (also `swish`): `x · sigmoid(x)`.
     Silu,
+    /// `hard_sigmoid`: a piecewise-linear sigmoid.
     HardSigmoid,
+    /// `exponential`: `exp(x)`.
     Exponential,
+    /// `leaky_relu` with Keras's negative slope 0.2.
     LeakyRelu,
 }
 

@@ -4,11 +4,14 @@ use serde_json::Value as Json;
 
 /// A config dictionary of one layer, for typed reads.
 pub struct Cfg<'a> {
+    /// Class name of the layer, used in error messages.
     pub class: &'a str,
+    /// The config dictionary.
     pub v: &'a Json,
 }
 
 impl<'a> Cfg<'a> {
+    /// Wrap the config `v` of a layer of class `class`.
     pub fn new(class: &'a str, v: &'a Json) -> Self {
         Self { class, v }
     }

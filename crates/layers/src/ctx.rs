@@ -6,9 +6,11 @@ use std::collections::HashMap;
 
 /// Everything a layer's `call` needs besides its inputs.
 pub struct Ctx<'a> {
+    /// The tape ops of this forward pass record on.
     pub tape: &'a Tape,
     /// `true` inside `fit` (dropout active), `false` in `predict`/`evaluate`.
     pub training: bool,
+    /// Random numbers for dropout masks.
     pub rng: &'a mut Rng,
     vars: HashMap<u64, Var>,
     params: Vec<(u64, Var)>,

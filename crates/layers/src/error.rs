@@ -11,13 +11,21 @@ pub enum LayerError {
     /// An input whose shape or type the layer cannot take.
     #[error("layer '{layer}': expected {expected}, got {got}")]
     Input {
+        /// The layer's name.
         layer: String,
+        /// What the layer takes.
         expected: String,
+        /// What it was given.
         got: String,
     },
     /// A bad option value in a layer, loss, optimizer or fit call.
     #[error("{context}: {message}")]
-    Config { context: String, message: String },
+    Config {
+        /// What was being configured (layer, loss, optimizer, call).
+        context: String,
+        /// What was wrong and how to fix it.
+        message: String,
+    },
     /// A call that needs `compile` first.
     #[error("the model must be compiled before {0}; call `model.compile(optimizer, loss, metrics)` first")]
     NotCompiled(&'static str),
@@ -29,7 +37,12 @@ pub enum LayerError {
     Data(String),
     /// A file could not be read or written.
     #[error("{path}: {message}")]
-    Io { path: String, message: String },
+    Io {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 /// Result alias for the layers crate.

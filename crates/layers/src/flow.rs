@@ -7,7 +7,9 @@ use std::sync::Arc;
 /// User-side data for `fit`/`predict`: one model input or target.
 #[derive(Debug, Clone)]
 pub enum Data {
+    /// Float features or targets.
     Float(Tensor),
+    /// Integer ids or class labels.
     Int(IntTensor),
     /// Raw strings for a model that starts with `TextVectorization`.
     Text(Arc<Vec<String>>),
@@ -161,15 +163,20 @@ impl From<Vec<Data>> for Inputs {
 /// A value inside a forward pass.
 #[derive(Debug, Clone)]
 pub enum Value {
+    /// Floats on the tape.
     Float(Var),
+    /// Integer ids or class labels.
     Int(IntTensor),
+    /// Raw strings, one per sample.
     Text(Arc<Vec<String>>),
 }
 
 /// A layer input/output: the value and an optional `[batch, time]` mask (1 = keep).
 #[derive(Debug, Clone)]
 pub struct Flow {
+    /// The data.
     pub value: Value,
+    /// `[batch, time]` mask (1 = keep), when a layer produced one.
     pub mask: Option<Tensor>,
 }
 

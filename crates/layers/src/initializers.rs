@@ -6,19 +6,50 @@ use serde_json::{json, Value as Json};
 /// A Keras initializer. Defaults follow Keras (`RandomUniform(-0.05, 0.05)`, `Orthogonal(gain=1)`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Initializer {
+    /// `zeros`.
     Zeros,
+    /// `ones`.
     Ones,
+    /// `constant`: every weight set to the value.
     Constant(f32),
-    RandomUniform { minval: f32, maxval: f32 },
-    RandomNormal { mean: f32, stddev: f32 },
-    TruncatedNormal { mean: f32, stddev: f32 },
+    /// `random_uniform`: uniform in `[minval, maxval)`.
+    RandomUniform {
+        /// Lower bound (default -0.05).
+        minval: f32,
+        /// Upper bound (default 0.05).
+        maxval: f32,
+    },
+    /// `random_normal`: normal with `mean` and `stddev`.
+    RandomNormal {
+        /// Mean (default 0).
+        mean: f32,
+        /// Standard deviation (default 0.05).
+        stddev: f32,
+    },
+    /// `truncated_normal`: normal with `mean` and `stddev`, redrawn beyond two standard deviations.
+    TruncatedNormal {
+        /// Mean (default 0).
+        mean: f32,
+        /// Standard deviation before truncation (default 0.05).
+        stddev: f32,
+    },
+    /// `glorot_uniform`: uniform in ±sqrt(6 / (fan_in + fan_out)).
     GlorotUniform,
+    /// `glorot_normal`: truncated normal with stddev sqrt(2 / (fan_in + fan_out)).
     GlorotNormal,
+    /// `he_uniform`: uniform in ±sqrt(6 / fan_in).
     HeUniform,
+    /// `he_normal`: truncated normal with stddev sqrt(2 / fan_in).
     HeNormal,
+    /// `lecun_uniform`: uniform in ±sqrt(3 / fan_in).
     LecunUniform,
+    /// `lecun_normal`: truncated normal with stddev sqrt(1 / fan_in).
     LecunNormal,
-    Orthogonal { gain: f32 },
+    /// `orthogonal`: a random orthogonal matrix times `gain`.
+    Orthogonal {
+        /// Multiplier of the orthogonal matrix (default 1).
+        gain: f32,
+    },
 }
 
 /// Keras `compute_fans`: the last axis is fan_out, the one before fan_in, earlier axes are the

@@ -28,8 +28,11 @@ pub fn fmt_shape(s: &[Option<usize>]) -> String {
 /// The data type a layer expects at its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputKind {
+    /// Float features.
     Float,
+    /// Integer ids.
     Int,
+    /// Raw strings.
     Text,
 }
 
@@ -168,8 +171,11 @@ pub fn snake_case(class: &str) -> String {
 /// Name, trainable flag and built flag: the state every layer carries.
 #[derive(Debug, Clone)]
 pub struct LayerBase {
+    /// The layer's name.
     pub name: Option<String>,
+    /// Whether the optimizer updates its weights.
     pub trainable: bool,
+    /// Whether `build` has created its weights.
     pub built: bool,
 }
 

@@ -1,5 +1,6 @@
 //! `kerust-layers`: Keras layers, models (Sequential and functional), losses, optimizers,
 //! regularizers and callbacks, on top of the autograd tape.
+#![deny(missing_docs)]
 pub mod activations;
 pub mod callbacks;
 pub mod config;
@@ -19,6 +20,9 @@ pub mod preprocessing;
 pub mod random;
 pub mod registry;
 pub mod regularizers;
+// rnn/ is being rewritten over the kerust-tensor sequence ops (issue 17, items 1-2) and gets
+// its doc lines with that rewrite; drop this allow then.
+#[allow(missing_docs)]
 pub mod rnn;
 #[doc(hidden)]
 pub mod testing;
@@ -54,7 +58,7 @@ pub use model::{
 };
 pub use optimizers::{Adagrad, Adam, Optimizer, RMSprop, SGD};
 pub use param::Param;
-pub use preprocessing::text_vectorization::{TextVectorization, TextVectorizationEngine};
+pub use preprocessing::text_vectorization::TextVectorization;
 pub use random::set_random_seed;
 pub use registry::layer_from_config;
 pub use regularizers::{l1, l1_l2, l2, Regularizer};

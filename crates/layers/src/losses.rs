@@ -9,13 +9,32 @@ const EPS: f32 = 1e-7;
 /// A Keras loss.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Loss {
+    /// `mean_squared_error` (`mse`).
     MeanSquaredError,
+    /// `mean_absolute_error` (`mae`).
     MeanAbsoluteError,
+    /// `mean_absolute_percentage_error` (`mape`).
     MeanAbsolutePercentageError,
-    Huber { delta: f32 },
-    BinaryCrossentropy { from_logits: bool },
-    CategoricalCrossentropy { from_logits: bool },
-    SparseCategoricalCrossentropy { from_logits: bool },
+    /// `huber`: squared error below `delta`, linear above.
+    Huber {
+        /// Where the loss turns from quadratic to linear (default 1).
+        delta: f32,
+    },
+    /// `binary_crossentropy` of 0/1 targets.
+    BinaryCrossentropy {
+        /// Predictions are logits rather than probabilities (default `false`).
+        from_logits: bool,
+    },
+    /// `categorical_crossentropy` of one-hot targets.
+    CategoricalCrossentropy {
+        /// Predictions are logits rather than probabilities (default `false`).
+        from_logits: bool,
+    },
+    /// `sparse_categorical_crossentropy` of integer class targets.
+    SparseCategoricalCrossentropy {
+        /// Predictions are logits rather than probabilities (default `false`).
+        from_logits: bool,
+    },
 }
 
 impl Loss {

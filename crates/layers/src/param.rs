@@ -11,6 +11,7 @@ pub struct Param {
     id: u64,
     /// Keras weight name without the layer prefix, e.g. `kernel`.
     pub name: String,
+    /// The current weights.
     pub value: Tensor,
     /// Whether the optimizer updates it (Keras `trainable` weights).
     pub trainable: bool,

@@ -6,7 +6,9 @@ use serde_json::{json, Value as Json};
 /// A Keras regularizer.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Regularizer {
+    /// Factor of the sum of absolute weights.
     pub l1: f32,
+    /// Factor of the sum of squared weights.
     pub l2: f32,
 }
 

@@ -13,6 +13,7 @@ pub mod device;
 pub mod error;
 pub mod int;
 pub mod malloc_tuning;
+pub mod ops;
 pub mod recurrent;
 pub mod rng;
 pub mod shape;
@@ -26,12 +27,12 @@ pub mod cuda_backend;
 #[path = "cuda/mod.rs"]
 pub mod cuda_backend;
 
-pub use cpu::elementwise::sigmoid;
 pub use cpu::gemm::sgemm;
 pub use cpu::packed_gemm::{sgemm_packed, PackedB};
 pub use device::Device;
 pub use error::{Result, TensorError};
 pub use int::IntTensor;
+pub use ops::elementwise::sigmoid;
 pub use rng::Rng;
 pub use storage::Storage;
 pub use tensor::Tensor;

@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::matrix::{Matrix, Padded};
 use crate::pad::{pad_sequences, PadSequences};
 use crate::tokenizer::Tokenizer;
-use crate::vectorization::TextVectorization;
+use crate::vectorizer::TextVectorizer;
 
 /// `Tokenizer().fit_on_texts(texts)`, `texts_to_sequences(texts)`, `pad_sequences(seqs, maxlen)`.
 pub fn tokenizer_pipeline<S: AsRef<str> + Sync>(texts: &[S], maxlen: usize) -> Result<Padded> {
@@ -20,7 +20,7 @@ pub fn vectorization_pipeline<S: AsRef<str> + Sync>(
     texts: &[S],
     output_sequence_length: usize,
 ) -> Result<Matrix<i64>> {
-    let mut tv = TextVectorization::new().output_sequence_length(output_sequence_length);
+    let mut tv = TextVectorizer::new().output_sequence_length(output_sequence_length);
     tv.adapt(texts)?;
     let out = tv.call(texts)?;
     // Int mode always yields ids; the fallback keeps this total without unwrap.

@@ -1,5 +1,5 @@
 //! `count_tokens`: the parallel word count behind `Tokenizer::fit_on_texts` and
-//! `TextVectorization::adapt` — occurrences and document frequencies per token, in order of
+//! `TextVectorizer::adapt` — occurrences and document frequencies per token, in order of
 //! first appearance, identical for every thread count.
 
 use crate::error::Result;

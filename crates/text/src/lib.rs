@@ -1,4 +1,4 @@
-//! Keras text preprocessing for Rust: `Tokenizer`, `pad_sequences`, the `TextVectorization` vectorizer and the hashing trick. No tensor dependency: usable with any framework.
+//! Keras text preprocessing for Rust: `Tokenizer`, `pad_sequences`, `TextVectorizer` (the engine of Keras `TextVectorization`) and the hashing trick. No tensor dependency: usable with any framework.
 //!
 //! ```
 //! use kerust_text::{pad_sequences, PadSequences, Tokenizer};
@@ -17,7 +17,7 @@
 //! - `pad_sequences` returns i64 (Keras int32 by default) and `maxlen(0)` gives zero-width rows.
 //! - `one_hot` hashes with MD5 like `hashing_trick(hash_function='md5')`; Keras uses Python's
 //!   salted `hash`, which differs every run.
-//! - `TextVectorization`: `output_mode="one_hot"` is not offered (it is meant for categorical
+//! - `TextVectorizer`: `output_mode="one_hot"` is not offered (it is meant for categorical
 //!   inputs, not split text); `split("none")` yields one token per text in a `[batch, 1]` int
 //!   output; the vocabulary and idf weights travel inside `get_config` (Keras: an asset file).
 
@@ -31,8 +31,8 @@ mod pad;
 mod standardize;
 mod tokenizer;
 mod tokenizer_json;
-mod vectorization;
-mod vectorization_config;
+mod vectorizer;
+mod vectorizer_config;
 mod word_sequence;
 
 pub use error::{Result, TextError};
@@ -41,7 +41,7 @@ pub use matrix::{Matrix, Padded};
 pub use pad::{pad_sequences, PadSequences};
 pub use standardize::{Split, SplitFn, Standardize, StandardizeFn};
 pub use tokenizer::{OrderedMap, Tokenizer};
-pub use vectorization::{Ngrams, OutputMode, TextVectorization, Vectorized, MASK_TOKEN, OOV_TOKEN};
+pub use vectorizer::{Ngrams, OutputMode, TextVectorizer, Vectorized, MASK_TOKEN, OOV_TOKEN};
 pub use word_sequence::{text_to_word_sequence, DEFAULT_FILTERS};
 
 #[cfg(test)]
@@ -53,7 +53,7 @@ mod tests {
     #[test]
     fn public_types_are_send_sync() {
         assert_send_sync::<Tokenizer>();
-        assert_send_sync::<TextVectorization>();
+        assert_send_sync::<TextVectorizer>();
         assert_send_sync::<TextError>();
     }
 }

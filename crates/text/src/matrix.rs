@@ -1,5 +1,5 @@
 //! A plain row-major 2-D matrix: the output type of `pad_sequences`, `texts_to_matrix` and
-//! `TextVectorization::call`, so the crate stays free of any tensor library.
+//! `TextVectorizer::call`, so the crate stays free of any tensor library.
 
 use serde::{Deserialize, Serialize};
 

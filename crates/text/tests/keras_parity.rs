@@ -5,8 +5,7 @@ mod common;
 
 use common::*;
 use kerust_text::{
-    hashing_trick, pad_sequences, HashingTrick, PadSequences, TextVectorization, Tokenizer,
-    Vectorized,
+    hashing_trick, pad_sequences, HashingTrick, PadSequences, TextVectorizer, Tokenizer, Vectorized,
 };
 use serde_json::Value;
 
@@ -90,7 +89,7 @@ fn run_vectorizer(
     rec: &Value,
     adapt: &[String],
     probe: &[String],
-) -> Result<(TextVectorization, Vectorized), String> {
+) -> Result<(TextVectorizer, Vectorized), String> {
     let mut tv = vectorizer_from_record(rec);
     if rec["adapt"].as_bool().unwrap() {
         tv.adapt(adapt).map_err(|e| e.to_string())?;
@@ -207,7 +206,7 @@ fn edge_text_vectorization_matches_keras() {
         );
         assert_output(&out, rec, &what);
         // Our config round trip keeps the vocabulary and gives identical output.
-        let back = TextVectorization::from_config(&tv.get_config()).unwrap();
+        let back = TextVectorizer::from_config(&tv.get_config()).unwrap();
         assert_eq!(
             back.get_vocabulary(true),
             tv.get_vocabulary(true),
@@ -216,7 +215,7 @@ fn edge_text_vectorization_matches_keras() {
         assert_eq!(back.call(&probe).unwrap(), out, "config round trip {what}");
         // Keras's own config (vocabulary set directly) loads too.
         if rec["vocabulary"].is_array() {
-            let k = TextVectorization::from_config(&rec["config"]).unwrap();
+            let k = TextVectorizer::from_config(&rec["config"]).unwrap();
             assert_output(
                 &k.call(&probe).unwrap(),
                 rec,

@@ -8,7 +8,7 @@ mod common;
 use std::io::Read;
 
 use common::*;
-use kerust_text::{pad_sequences, PadSequences, TextVectorization, Tokenizer};
+use kerust_text::{pad_sequences, PadSequences, TextVectorizer, Tokenizer};
 use serde_json::Value;
 
 const MAXLEN: usize = 55;
@@ -361,7 +361,7 @@ fn sst_lab_word2id_through_keras_apis() {
         assert_eq!(got.map(|p| p as u64), id.as_u64(), "lab id of {w}");
     }
 
-    let mut tv = TextVectorization::new()
+    let mut tv = TextVectorizer::new()
         .standardize("none")
         .split("whitespace");
     tv.adapt(&texts).unwrap();

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use kerust_text::{
-    hashing_trick, pad_sequences, HashingTrick, PadSequences, TextVectorization, Tokenizer,
+    hashing_trick, pad_sequences, HashingTrick, PadSequences, TextVectorizer, Tokenizer,
 };
 use serde_json::Value;
 
@@ -204,7 +204,7 @@ fn tweets_text_vectorization_matches_keras() {
     let f = fixture("text_tweets.json");
 
     let r = &f["tv_default"];
-    let mut tv = TextVectorization::new().output_sequence_length(15);
+    let mut tv = TextVectorizer::new().output_sequence_length(15);
     tv.adapt(&texts).unwrap();
     let vocab = tv.get_vocabulary(true);
     assert_eq!(vocab.len() as u64, r["vocab_size"].as_u64().unwrap());
@@ -215,7 +215,7 @@ fn tweets_text_vectorization_matches_keras() {
         seq_sha(&ids.to_nested()),
         r["int15_sha256"].as_str().unwrap()
     );
-    let mut tv = TextVectorization::new();
+    let mut tv = TextVectorizer::new();
     tv.adapt(&texts).unwrap();
     let ids = tv.call(&texts).unwrap().into_int().unwrap();
     assert_eq!(r["ragged_shape"], serde_json::json!([ids.rows, ids.cols]));
@@ -225,7 +225,7 @@ fn tweets_text_vectorization_matches_keras() {
     );
 
     let r = &f["tv_tfidf_10000"];
-    let mut tv = TextVectorization::new()
+    let mut tv = TextVectorizer::new()
         .max_tokens(10000)
         .output_mode("tf_idf");
     tv.adapt(&texts).unwrap();
@@ -242,7 +242,7 @@ fn tweets_text_vectorization_matches_keras() {
     assert_nonzero(&rows, &nonzero_rows(&r["first5_nonzero"]), "tv tf_idf");
 
     let r = &f["tv_bigrams_20000"];
-    let mut tv = TextVectorization::new().max_tokens(20000).ngrams(2);
+    let mut tv = TextVectorizer::new().max_tokens(20000).ngrams(2);
     tv.adapt(&texts).unwrap();
     let vocab = tv.get_vocabulary(true);
     assert_eq!(vocab.len() as u64, r["vocab_size"].as_u64().unwrap());
@@ -250,7 +250,7 @@ fn tweets_text_vectorization_matches_keras() {
     assert_eq!(sha_lines(&vocab), r["vocab_sha256"].as_str().unwrap());
 
     let r = &f["tv_char_count"];
-    let mut tv = TextVectorization::new()
+    let mut tv = TextVectorizer::new()
         .split("character")
         .output_mode("count");
     tv.adapt(&texts).unwrap();

@@ -9,7 +9,9 @@ use std::path::PathBuf;
 
 /// Keras `CSVLogger(filename, separator=",", append=False)`.
 pub struct CSVLogger {
+    /// File the epoch logs are written to.
     pub filename: PathBuf,
+    /// Column separator (default `,`).
     pub separator: char,
     /// Append to an existing file (writing the header only if it is empty).
     pub append: bool,
@@ -19,6 +21,7 @@ pub struct CSVLogger {
 }
 
 impl CSVLogger {
+    /// Keras `CSVLogger(filename, separator=",", append=False)`.
     pub fn new(filename: impl Into<PathBuf>) -> Self {
         Self {
             filename: filename.into(),
@@ -29,10 +32,12 @@ impl CSVLogger {
             append_header: true,
         }
     }
+    /// Keras `separator=`: column separator (default `,`).
     pub fn separator(mut self, s: char) -> Self {
         self.separator = s;
         self
     }
+    /// Keras `append=`: append to an existing file instead of overwriting it (default `False`).
     pub fn append(mut self, a: bool) -> Self {
         self.append = a;
         self

@@ -10,10 +10,13 @@ use kerust_tensor::Tensor;
 /// baseline=None, restore_best_weights=False, start_from_epoch=0)`.
 #[derive(Debug, Clone)]
 pub struct EarlyStopping {
+    /// Epochs without improvement before training stops.
     pub patience: usize,
+    /// 1 prints a message when training stops.
     pub verbose: u8,
     /// Training stops if the model does not improve on this value within `patience` epochs.
     pub baseline: Option<f32>,
+    /// Put back the weights of the best epoch when stopping.
     pub restore_best_weights: bool,
     /// Epochs of warm-up before monitoring starts.
     pub start_from_epoch: usize,
@@ -52,18 +55,22 @@ impl EarlyStopping {
             best_weights: None,
         }
     }
+    /// Keras `monitor=`: the logs key to watch (default `val_loss`).
     pub fn monitor(mut self, key: &str) -> Self {
         self.monitor.monitor = key.to_string();
         self
     }
+    /// Keras `min_delta=`: smallest change that counts as an improvement.
     pub fn min_delta(mut self, d: f32) -> Self {
         self.monitor.min_delta = d.abs();
         self
     }
+    /// Keras `patience=`: epochs without improvement before acting.
     pub fn patience(mut self, p: usize) -> Self {
         self.patience = p;
         self
     }
+    /// Keras `verbose=`: 0 silent, 1 prints a message when it acts.
     pub fn verbose(mut self, v: u8) -> Self {
         self.verbose = v;
         self
@@ -73,14 +80,18 @@ impl EarlyStopping {
         self.monitor.mode = Mode::parse(mode, "EarlyStopping");
         self
     }
+    /// Keras `baseline=`: value the monitored quantity must beat (default none).
     pub fn baseline(mut self, b: f32) -> Self {
         self.baseline = Some(b);
         self
     }
+    /// Keras `restore_best_weights=`: put back the weights of the best epoch when stopping (default
+    /// `False`).
     pub fn restore_best_weights(mut self, r: bool) -> Self {
         self.restore_best_weights = r;
         self
     }
+    /// Keras `start_from_epoch=`: epochs to wait before watching for improvement (default 0).
     pub fn start_from_epoch(mut self, e: usize) -> Self {
         self.start_from_epoch = e;
         self

@@ -20,29 +20,36 @@ pub struct LambdaCallback {
 }
 
 impl LambdaCallback {
+    /// A callback that does nothing until hooks are added.
     pub fn new() -> Self {
         Self::default()
     }
+    /// Keras `on_epoch_begin=`: called with the epoch index and logs.
     pub fn on_epoch_begin(mut self, f: impl FnMut(usize, &Logs) + 'static) -> Self {
         self.epoch_begin = Some(Box::new(f));
         self
     }
+    /// Keras `on_epoch_end=`: called with the epoch index and that epoch's logs.
     pub fn on_epoch_end(mut self, f: impl FnMut(usize, &Logs) + 'static) -> Self {
         self.epoch_end = Some(Box::new(f));
         self
     }
+    /// Keras `on_train_batch_begin=`: called with the batch index and logs.
     pub fn on_train_batch_begin(mut self, f: impl FnMut(usize, &Logs) + 'static) -> Self {
         self.batch_begin = Some(Box::new(f));
         self
     }
+    /// Keras `on_train_batch_end=`: called with the batch index and the running logs.
     pub fn on_train_batch_end(mut self, f: impl FnMut(usize, &Logs) + 'static) -> Self {
         self.batch_end = Some(Box::new(f));
         self
     }
+    /// Keras `on_train_begin=`: called once before the first epoch.
     pub fn on_train_begin(mut self, f: impl FnMut(&Logs) + 'static) -> Self {
         self.train_begin = Some(Box::new(f));
         self
     }
+    /// Keras `on_train_end=`: called once after the last epoch.
     pub fn on_train_end(mut self, f: impl FnMut(&Logs) + 'static) -> Self {
         self.train_end = Some(Box::new(f));
         self

@@ -9,7 +9,9 @@ pub type Schedule = Box<dyn FnMut(usize, f32) -> f32>;
 
 /// Keras `LearningRateScheduler(schedule, verbose=0)`.
 pub struct LearningRateScheduler {
+    /// Maps `(epoch, current learning rate)` to the new learning rate.
     pub schedule: Schedule,
+    /// 1 prints the learning rate set at each epoch.
     pub verbose: u8,
 }
 
@@ -21,6 +23,7 @@ impl LearningRateScheduler {
             verbose: 0,
         }
     }
+    /// Keras `verbose=`: 0 silent, 1 prints a message when it acts.
     pub fn verbose(mut self, v: u8) -> Self {
         self.verbose = v;
         self

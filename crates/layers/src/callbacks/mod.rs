@@ -28,12 +28,15 @@ use crate::model::{Logs, ModelCore};
 /// Set `model.stop_training = true` to end training: `fit` checks it after every batch and after
 /// every epoch, like Keras. Batch hooks get the running (epoch-to-date) loss and metrics.
 pub trait Callback {
+    /// Called once before the first epoch.
     fn on_train_begin(&mut self, _model: &mut ModelCore, _logs: &Logs) -> Result<()> {
         Ok(())
     }
+    /// Called once after the last epoch, with the last epoch's logs.
     fn on_train_end(&mut self, _model: &mut ModelCore, _logs: &Logs) -> Result<()> {
         Ok(())
     }
+    /// Called at the start of every epoch.
     fn on_epoch_begin(
         &mut self,
         _model: &mut ModelCore,
@@ -42,6 +45,7 @@ pub trait Callback {
     ) -> Result<()> {
         Ok(())
     }
+    /// Called at the end of every epoch with its logs (validation metrics included).
     fn on_epoch_end(&mut self, _model: &mut ModelCore, _epoch: usize, _logs: &Logs) -> Result<()> {
         Ok(())
     }
@@ -57,6 +61,7 @@ pub trait Callback {
     ) -> Result<()> {
         self.on_epoch_end(model, epoch, logs)
     }
+    /// Called before every training batch.
     fn on_train_batch_begin(
         &mut self,
         _model: &mut ModelCore,
@@ -65,6 +70,7 @@ pub trait Callback {
     ) -> Result<()> {
         Ok(())
     }
+    /// Called after every training batch with the running logs of the epoch.
     fn on_train_batch_end(
         &mut self,
         _model: &mut ModelCore,

@@ -9,7 +9,9 @@ use crate::model::Logs;
 pub enum Mode {
     /// Inferred from the monitored name: losses go down, accuracy-like metrics go up.
     Auto,
+    /// Lower is better (losses, errors).
     Min,
+    /// Higher is better (accuracy and other scores).
     Max,
 }
 
@@ -87,7 +89,9 @@ pub fn higher_is_better(name: &str) -> Option<bool> {
 /// The monitored quantity and how to compare it.
 #[derive(Debug, Clone)]
 pub struct Monitor {
+    /// The logs key watched (`val_loss`, `accuracy`, ...).
     pub monitor: String,
+    /// Which direction is an improvement.
     pub mode: Mode,
     /// Absolute minimum change that counts as an improvement.
     pub min_delta: f32,
@@ -98,6 +102,7 @@ pub struct Monitor {
 }
 
 impl Monitor {
+    /// Watch `monitor` in direction `mode`; changes smaller than `min_delta` are not improvements.
     pub fn new(monitor: &str, mode: Mode, min_delta: f32) -> Self {
         Self {
             monitor: monitor.to_string(),

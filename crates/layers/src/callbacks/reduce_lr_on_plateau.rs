@@ -9,15 +9,20 @@ use crate::model::{Logs, ModelCore};
 /// min_delta=1e-4, cooldown=0, min_lr=0.0)`.
 #[derive(Debug, Clone)]
 pub struct ReduceLROnPlateau {
+    /// Factor the learning rate is multiplied by.
     pub factor: f32,
+    /// Epochs without improvement before a reduction.
     pub patience: usize,
+    /// 1 prints a message at each reduction.
     pub verbose: u8,
     /// Epochs to wait after a reduction before counting again.
     pub cooldown: usize,
+    /// Lower bound on the learning rate.
     pub min_lr: f32,
     monitor: Monitor,
     /// Epochs since the last improvement.
     pub wait: usize,
+    /// Cooldown epochs still to wait.
     pub cooldown_counter: usize,
     /// Best monitored value so far.
     pub best: Option<f32>,
@@ -30,6 +35,7 @@ impl Default for ReduceLROnPlateau {
 }
 
 impl ReduceLROnPlateau {
+    /// `ReduceLROnPlateau()` with Keras's defaults.
     pub fn new() -> Self {
         Self {
             factor: 0.1,
@@ -43,6 +49,7 @@ impl ReduceLROnPlateau {
             best: None,
         }
     }
+    /// Keras `monitor=`: the logs key to watch (default `val_loss`).
     pub fn monitor(mut self, key: &str) -> Self {
         self.monitor.monitor = key.to_string();
         self
@@ -52,10 +59,12 @@ impl ReduceLROnPlateau {
         self.factor = f;
         self
     }
+    /// Keras `patience=`: epochs without improvement before acting.
     pub fn patience(mut self, p: usize) -> Self {
         self.patience = p;
         self
     }
+    /// Keras `verbose=`: 0 silent, 1 prints a message when it acts.
     pub fn verbose(mut self, v: u8) -> Self {
         self.verbose = v;
         self
@@ -65,14 +74,17 @@ impl ReduceLROnPlateau {
         self.monitor.mode = Mode::parse(mode, "ReduceLROnPlateau");
         self
     }
+    /// Keras `min_delta=`: smallest change that counts as an improvement.
     pub fn min_delta(mut self, d: f32) -> Self {
         self.monitor.min_delta = d.abs();
         self
     }
+    /// Keras `cooldown=`: epochs to wait after a reduction before counting again (default 0).
     pub fn cooldown(mut self, c: usize) -> Self {
         self.cooldown = c;
         self
     }
+    /// Keras `min_lr=`: lower bound on the learning rate (default 0).
     pub fn min_lr(mut self, lr: f32) -> Self {
         self.min_lr = lr;
         self

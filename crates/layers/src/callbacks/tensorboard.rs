@@ -9,6 +9,7 @@ use std::path::PathBuf;
 /// Keras `TensorBoard(log_dir="logs", update_freq="epoch")` (scalars; histograms, graphs and
 /// profiling are not written).
 pub struct TensorBoard {
+    /// Folder the event files are written under (`train/`, `validation/`).
     pub log_dir: PathBuf,
     /// `Some(n)`: also write `batch_<metric>` scalars every `n` batches (Keras `update_freq=n`;
     /// `"batch"` is 1). `None` (Keras `"epoch"`): epoch scalars only.
@@ -25,6 +26,7 @@ impl Default for TensorBoard {
 }
 
 impl TensorBoard {
+    /// Keras `TensorBoard(log_dir)`.
     pub fn new(log_dir: impl Into<PathBuf>) -> Self {
         Self {
             log_dir: log_dir.into(),

@@ -13,9 +13,12 @@ pub struct TerminateOnNaN {
 }
 
 impl TerminateOnNaN {
+    /// `TerminateOnNaN()`: stops training quietly.
     pub fn new() -> Self {
         Self::default()
     }
+    /// Keras `raise_error=`: return an error instead of stopping quietly when the loss is NaN or
+    /// infinite.
     pub fn raise_error(mut self, r: bool) -> Self {
         self.raise_error = r;
         self

@@ -19,6 +19,7 @@ use serde_json::{json, Value as Json};
 /// use_bias=True, ...)`. Kernel `[kernel_size, in_channels, filters]`, bias `[filters]`.
 #[derive(Debug, Clone)]
 pub struct Conv1D {
+    /// Name, trainable flag and built flag.
     pub base: LayerBase,
     /// Number of output channels.
     pub filters: usize,
@@ -30,11 +31,17 @@ pub struct Conv1D {
     pub padding: Padding,
     /// Spacing between taps (`strides > 1` with `dilation_rate > 1` is refused, as in Keras).
     pub dilation_rate: usize,
+    /// Activation applied to the output (Keras default `None`, i.e. linear).
     pub activation: Activation,
+    /// Whether the layer adds a bias vector (default `True`).
     pub use_bias: bool,
+    /// Initializer of the kernel (default `glorot_uniform`).
     pub kernel_initializer: Initializer,
+    /// Initializer of the bias (default `zeros`).
     pub bias_initializer: Initializer,
+    /// Penalty on the kernel added to the loss (default none).
     pub kernel_regularizer: Option<Regularizer>,
+    /// Penalty on the bias added to the loss (default none).
     pub bias_regularizer: Option<Regularizer>,
     /// Input shape without batch (`(steps, channels)`, steps may be `None`) when first in a `Sequential`.
     pub input_shape: Option<Shape>,
@@ -66,6 +73,7 @@ impl Conv1D {
             bias: None,
         }
     }
+    /// Keras `strides=`: step between windows.
     pub fn strides(mut self, s: usize) -> Self {
         self.strides = s;
         self
@@ -78,34 +86,42 @@ impl Conv1D {
         }
         self
     }
+    /// Keras `dilation_rate=`: spacing between kernel taps (default 1).
     pub fn dilation_rate(mut self, d: usize) -> Self {
         self.dilation_rate = d;
         self
     }
+    /// Keras `activation=`: activation applied to the output (Keras default `None`, i.e. linear).
     pub fn activation(mut self, a: impl Into<Activation>) -> Self {
         self.activation = a.into();
         self
     }
+    /// Keras `use_bias=`: whether the layer adds a bias vector (default `True`).
     pub fn use_bias(mut self, b: bool) -> Self {
         self.use_bias = b;
         self
     }
+    /// Keras `kernel_initializer=`: initializer of the kernel (default `glorot_uniform`).
     pub fn kernel_initializer(mut self, i: impl Into<Initializer>) -> Self {
         self.kernel_initializer = i.into();
         self
     }
+    /// Keras `bias_initializer=`: initializer of the bias (default `zeros`).
     pub fn bias_initializer(mut self, i: impl Into<Initializer>) -> Self {
         self.bias_initializer = i.into();
         self
     }
+    /// Keras `kernel_regularizer=`: penalty on the kernel added to the loss (default none).
     pub fn kernel_regularizer(mut self, r: Regularizer) -> Self {
         self.kernel_regularizer = Some(r);
         self
     }
+    /// Keras `bias_regularizer=`: penalty on the bias added to the loss (default none).
     pub fn bias_regularizer(mut self, r: Regularizer) -> Self {
         self.bias_regularizer = Some(r);
         self
     }
+    /// Keras `name=`: the layer's name (default: a unique name from the class, e.g. `dense_1`).
     pub fn name(mut self, name: &str) -> Self {
         self.base.name = Some(name.to_string());
         self

@@ -20,19 +20,29 @@ use serde_json::{json, Value as Json};
 /// activation=None, use_bias=True, ...)`. Kernel `[kh, kw, in_channels, filters]`, bias `[filters]`.
 #[derive(Debug, Clone)]
 pub struct Conv2D {
+    /// Name, trainable flag and built flag.
     pub base: LayerBase,
+    /// Number of output channels.
     pub filters: usize,
     /// `(rows, cols)` of the window.
     pub kernel_size: (usize, usize),
+    /// Step between windows, `(rows, cols)`.
     pub strides: (usize, usize),
     /// `valid` or `same`.
     pub padding: Padding,
+    /// Spacing between kernel taps, `(rows, cols)`.
     pub dilation_rate: (usize, usize),
+    /// Activation applied to the output (Keras default `None`, i.e. linear).
     pub activation: Activation,
+    /// Whether the layer adds a bias vector (default `True`).
     pub use_bias: bool,
+    /// Initializer of the kernel (default `glorot_uniform`).
     pub kernel_initializer: Initializer,
+    /// Initializer of the bias (default `zeros`).
     pub bias_initializer: Initializer,
+    /// Penalty on the kernel added to the loss (default none).
     pub kernel_regularizer: Option<Regularizer>,
+    /// Penalty on the bias added to the loss (default none).
     pub bias_regularizer: Option<Regularizer>,
     /// Input shape without batch (`(rows, cols, channels)`) when first in a `Sequential`.
     pub input_shape: Option<Shape>,
@@ -63,6 +73,7 @@ impl Conv2D {
             bias: None,
         }
     }
+    /// Keras `strides=`: step between windows.
     pub fn strides(mut self, s: (usize, usize)) -> Self {
         self.strides = s;
         self
@@ -75,34 +86,42 @@ impl Conv2D {
         }
         self
     }
+    /// Keras `dilation_rate=`: spacing between kernel taps (default 1).
     pub fn dilation_rate(mut self, d: (usize, usize)) -> Self {
         self.dilation_rate = d;
         self
     }
+    /// Keras `activation=`: activation applied to the output (Keras default `None`, i.e. linear).
     pub fn activation(mut self, a: impl Into<Activation>) -> Self {
         self.activation = a.into();
         self
     }
+    /// Keras `use_bias=`: whether the layer adds a bias vector (default `True`).
     pub fn use_bias(mut self, b: bool) -> Self {
         self.use_bias = b;
         self
     }
+    /// Keras `kernel_initializer=`: initializer of the kernel (default `glorot_uniform`).
     pub fn kernel_initializer(mut self, i: impl Into<Initializer>) -> Self {
         self.kernel_initializer = i.into();
         self
     }
+    /// Keras `bias_initializer=`: initializer of the bias (default `zeros`).
     pub fn bias_initializer(mut self, i: impl Into<Initializer>) -> Self {
         self.bias_initializer = i.into();
         self
     }
+    /// Keras `kernel_regularizer=`: penalty on the kernel added to the loss (default none).
     pub fn kernel_regularizer(mut self, r: Regularizer) -> Self {
         self.kernel_regularizer = Some(r);
         self
     }
+    /// Keras `bias_regularizer=`: penalty on the bias added to the loss (default none).
     pub fn bias_regularizer(mut self, r: Regularizer) -> Self {
         self.bias_regularizer = Some(r);
         self
     }
+    /// Keras `name=`: the layer's name (default: a unique name from the class, e.g. `dense_1`).
     pub fn name(mut self, name: &str) -> Self {
         self.base.name = Some(name.to_string());
         self

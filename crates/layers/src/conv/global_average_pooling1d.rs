@@ -15,6 +15,7 @@ use serde_json::{json, Value as Json};
 /// steps are all masked gives `NaN`, as in Keras. The mask is consumed.
 #[derive(Debug, Clone)]
 pub struct GlobalAveragePooling1D {
+    /// Name, trainable flag and built flag.
     pub base: LayerBase,
     /// Keep the time axis with length 1 (`[b, 1, c]`).
     pub keepdims: bool,
@@ -30,20 +31,24 @@ impl Default for GlobalAveragePooling1D {
 }
 
 impl GlobalAveragePooling1D {
+    /// `GlobalAveragePooling1D()`: mean over time (masked steps excluded).
     pub fn new() -> Self {
         Self {
             base: LayerBase::new("GlobalAveragePooling1D"),
             keepdims: false,
         }
     }
+    /// Keras `keepdims=`: keep the pooled time axis with length 1 (default `False`).
     pub fn keepdims(mut self, k: bool) -> Self {
         self.keepdims = k;
         self
     }
+    /// Keras `name=`: the layer's name (default: a unique name from the class, e.g. `dense_1`).
     pub fn name(mut self, name: &str) -> Self {
         self.base.name = Some(name.to_string());
         self
     }
+    /// Keras `from_config`: the layer from its `get_config` dictionary.
     pub fn from_config(cfg: &Json) -> Result<Self> {
         let c = Cfg::new("GlobalAveragePooling1D", cfg);
         check_channels_last(&c)?;

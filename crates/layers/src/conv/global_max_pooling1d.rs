@@ -13,6 +13,7 @@ use serde_json::{json, Value as Json};
 /// steps take part in the max) and passes no mask on.
 #[derive(Debug, Clone)]
 pub struct GlobalMaxPooling1D {
+    /// Name, trainable flag and built flag.
     pub base: LayerBase,
     /// Keep the time axis with length 1 (`[b, 1, c]`).
     pub keepdims: bool,
@@ -28,20 +29,24 @@ impl Default for GlobalMaxPooling1D {
 }
 
 impl GlobalMaxPooling1D {
+    /// `GlobalMaxPooling1D()`: maximum over time.
     pub fn new() -> Self {
         Self {
             base: LayerBase::new("GlobalMaxPooling1D"),
             keepdims: false,
         }
     }
+    /// Keras `keepdims=`: keep the pooled time axis with length 1 (default `False`).
     pub fn keepdims(mut self, k: bool) -> Self {
         self.keepdims = k;
         self
     }
+    /// Keras `name=`: the layer's name (default: a unique name from the class, e.g. `dense_1`).
     pub fn name(mut self, name: &str) -> Self {
         self.base.name = Some(name.to_string());
         self
     }
+    /// Keras `from_config`: the layer from its `get_config` dictionary.
     pub fn from_config(cfg: &Json) -> Result<Self> {
         let c = Cfg::new("GlobalMaxPooling1D", cfg);
         check_channels_last(&c)?;

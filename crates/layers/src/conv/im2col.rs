@@ -7,20 +7,33 @@
 /// Sizes of one convolution (or pooling) window sweep over an NHWC input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConvGeom {
+    /// Samples in the batch.
     pub batch: usize,
+    /// Input height.
     pub in_h: usize,
+    /// Input width.
     pub in_w: usize,
+    /// Input channels.
     pub channels: usize,
+    /// Kernel height.
     pub k_h: usize,
+    /// Kernel width.
     pub k_w: usize,
+    /// Vertical stride.
     pub stride_h: usize,
+    /// Horizontal stride.
     pub stride_w: usize,
+    /// Vertical dilation.
     pub dil_h: usize,
+    /// Horizontal dilation.
     pub dil_w: usize,
     /// Zeros before the first row / column.
     pub pad_top: usize,
+    /// Zero columns before the first column.
     pub pad_left: usize,
+    /// Output height.
     pub out_h: usize,
+    /// Output width.
     pub out_w: usize,
 }
 

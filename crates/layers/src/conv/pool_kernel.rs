@@ -7,6 +7,7 @@ use kerust_tensor::Tensor;
 /// What a pooling window computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PoolKind {
+    /// Maximum over the window.
     Max,
     /// Mean over the window's positions inside the input (padding is not counted, as in TF/Keras).
     Average,

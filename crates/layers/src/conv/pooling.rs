@@ -16,6 +16,7 @@ use serde_json::{json, Value as Json};
 
 /// A window size or stride: one int for every axis, or a `(rows, cols)` pair.
 pub trait IntoDims {
+    /// The size along each of `n` axes.
     fn dims(self, n: usize) -> Vec<usize>;
 }
 impl IntoDims for usize {
@@ -61,6 +62,7 @@ macro_rules! pooling_layer {
         #[doc = $doc]
         #[derive(Debug, Clone)]
         pub struct $ty {
+            /// Name, trainable flag and built flag.
             pub base: LayerBase,
             /// Window size per spatial axis.
             pub pool_size: Vec<usize>,
@@ -91,10 +93,12 @@ macro_rules! pooling_layer {
                     bad_padding: None,
                 }
             }
+            /// Keras `pool_size=`: window size (default 2).
             pub fn pool_size(mut self, p: impl IntoDims) -> Self {
                 self.pool_size = p.dims($dims);
                 self
             }
+            /// Keras `strides=`: step between windows (default: `pool_size`).
             pub fn strides(mut self, s: impl IntoDims) -> Self {
                 self.strides = Some(s.dims($dims));
                 self
@@ -107,10 +111,14 @@ macro_rules! pooling_layer {
                 }
                 self
             }
+            /// Keras `name=`: the layer's name (default: a unique name from the class, e.g.
+            /// `dense_1`).
             pub fn name(mut self, name: &str) -> Self {
                 self.base.name = Some(name.to_string());
                 self
             }
+            /// Keras `input_shape=`: shape of one sample (without the batch axis); builds the model
+            /// when it is the first layer.
             pub fn input_shape(mut self, shape: &[Option<usize>]) -> Self {
                 self.input_shape = Some(shape.to_vec());
                 self

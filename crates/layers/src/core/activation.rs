@@ -12,17 +12,21 @@ use serde_json::{json, Value as Json};
 /// Keras `Activation("relu")`.
 #[derive(Debug, Clone)]
 pub struct Activation {
+    /// Name, trainable flag and built flag.
     pub base: LayerBase,
+    /// The activation applied.
     pub activation: Act,
 }
 
 impl Activation {
+    /// Keras `Activation(name)`; an unknown name is an error.
     pub fn new(name: &str) -> Result<Self> {
         Ok(Self {
             base: LayerBase::new("Activation"),
             activation: Act::from_name(name)?,
         })
     }
+    /// Keras `from_config`: the layer from its `get_config` dictionary.
     pub fn from_config(cfg: &Json) -> Result<Self> {
         let c = Cfg::new("Activation", cfg);
         Ok(Self {

@@ -14,6 +14,7 @@ use serde_json::{json, Value as Json};
 /// Keras `Dense(units, activation=None, use_bias=True, ...)`.
 #[derive(Debug, Clone)]
 pub struct Dense {
+    /// Name, trainable flag and built flag.
     pub base: LayerBase,
     /// Output size.
     pub units: usize,
@@ -21,9 +22,13 @@ pub struct Dense {
     pub activation: Activation,
     /// Whether to add a bias vector.
     pub use_bias: bool,
+    /// Initializer of the kernel (default `glorot_uniform`).
     pub kernel_initializer: Initializer,
+    /// Initializer of the bias (default `zeros`).
     pub bias_initializer: Initializer,
+    /// Penalty on the kernel added to the loss (default none).
     pub kernel_regularizer: Option<Regularizer>,
+    /// Penalty on the bias added to the loss (default none).
     pub bias_regularizer: Option<Regularizer>,
     /// Input shape without batch, when this is the first layer of a `Sequential`.
     pub input_shape: Option<Shape>,
@@ -48,34 +53,43 @@ impl Dense {
             bias: None,
         }
     }
+    /// Keras `activation=`: activation applied to the output (Keras default `None`, i.e. linear).
     pub fn activation(mut self, a: impl Into<Activation>) -> Self {
         self.activation = a.into();
         self
     }
+    /// Keras `use_bias=`: whether the layer adds a bias vector (default `True`).
     pub fn use_bias(mut self, b: bool) -> Self {
         self.use_bias = b;
         self
     }
+    /// Keras `kernel_initializer=`: initializer of the kernel (default `glorot_uniform`).
     pub fn kernel_initializer(mut self, i: impl Into<Initializer>) -> Self {
         self.kernel_initializer = i.into();
         self
     }
+    /// Keras `bias_initializer=`: initializer of the bias (default `zeros`).
     pub fn bias_initializer(mut self, i: impl Into<Initializer>) -> Self {
         self.bias_initializer = i.into();
         self
     }
+    /// Keras `kernel_regularizer=`: penalty on the kernel added to the loss (default none).
     pub fn kernel_regularizer(mut self, r: Regularizer) -> Self {
         self.kernel_regularizer = Some(r);
         self
     }
+    /// Keras `bias_regularizer=`: penalty on the bias added to the loss (default none).
     pub fn bias_regularizer(mut self, r: Regularizer) -> Self {
         self.bias_regularizer = Some(r);
         self
     }
+    /// Keras `name=`: the layer's name (default: a unique name from the class, e.g. `dense_1`).
     pub fn name(mut self, name: &str) -> Self {
         self.base.name = Some(name.to_string());
         self
     }
+    /// Keras `input_shape=`: shape of one sample (without the batch axis); builds the model when it
+    /// is the first layer.
     pub fn input_shape(mut self, shape: &[usize]) -> Self {
         self.input_shape = Some(shape.iter().map(|&d| Some(d)).collect());
         self

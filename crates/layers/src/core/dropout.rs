@@ -11,13 +11,17 @@ use serde_json::{json, Value as Json};
 /// Keras `Dropout(rate, seed=None)`. Identity at inference.
 #[derive(Debug, Clone)]
 pub struct Dropout {
+    /// Name, trainable flag and built flag.
     pub base: LayerBase,
     /// Fraction of inputs to drop, in `[0, 1)`.
     pub rate: f32,
+    /// Seed of the dropout mask (default: drawn from the global seed).
     pub seed: Option<u64>,
 }
 
 impl Dropout {
+    /// Keras `Dropout(rate)`: zero a fraction `rate` of the inputs in training, scaling the rest by
+    /// `1 / (1 - rate)`.
     pub fn new(rate: f32) -> Self {
         Self {
             base: LayerBase::new("Dropout"),
@@ -25,14 +29,17 @@ impl Dropout {
             seed: None,
         }
     }
+    /// Keras `seed=`: seed of the dropout mask (default: drawn from the global seed).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
     }
+    /// Keras `name=`: the layer's name (default: a unique name from the class, e.g. `dense_1`).
     pub fn name(mut self, name: &str) -> Self {
         self.base.name = Some(name.to_string());
         self
     }
+    /// Keras `from_config`: the layer from its `get_config` dictionary.
     pub fn from_config(cfg: &Json) -> Result<Self> {
         let c = Cfg::new("Dropout", cfg);
         let mut d = Dropout::new(c.f32_or("rate", 0.5));

@@ -13,12 +13,15 @@ use serde_json::{json, Value as Json};
 /// Keras `Embedding(input_dim, output_dim, embeddings_initializer="uniform", mask_zero=False)`.
 #[derive(Debug, Clone)]
 pub struct Embedding {
+    /// Name, trainable flag and built flag.
     pub base: LayerBase,
     /// Vocabulary size: ids must be in `0..input_dim`.
     pub input_dim: usize,
     /// Vector size.
     pub output_dim: usize,
+    /// Initializer of the embedding matrix (default `uniform`, ±0.05).
     pub embeddings_initializer: Initializer,
+    /// Penalty on the embedding matrix added to the loss (default none).
     pub embeddings_regularizer: Option<Regularizer>,
     /// Treat id 0 as padding: downstream recurrent layers skip those steps.
     pub mask_zero: bool,
@@ -30,6 +33,7 @@ pub struct Embedding {
 }
 
 impl Embedding {
+    /// Keras `Embedding(input_dim, output_dim)`: ids below `input_dim` to vectors of `output_dim`.
     pub fn new(input_dim: usize, output_dim: usize) -> Self {
         Self {
             base: LayerBase::new("Embedding"),
@@ -46,18 +50,24 @@ impl Embedding {
             embeddings: None,
         }
     }
+    /// Keras `embeddings_initializer=`: initializer of the embedding matrix (default `uniform`,
+    /// ±0.05).
     pub fn embeddings_initializer(mut self, i: impl Into<Initializer>) -> Self {
         self.embeddings_initializer = i.into();
         self
     }
+    /// Keras `embeddings_regularizer=`: penalty on the embedding matrix added to the loss (default
+    /// none).
     pub fn embeddings_regularizer(mut self, r: Regularizer) -> Self {
         self.embeddings_regularizer = Some(r);
         self
     }
+    /// Keras `mask_zero=`: treat id 0 as padding and emit a mask (default `False`).
     pub fn mask_zero(mut self, m: bool) -> Self {
         self.mask_zero = m;
         self
     }
+    /// Keras 2 `input_length=`: the sequence length (kept for summaries and configs).
     pub fn input_length(mut self, n: usize) -> Self {
         self.input_length = Some(n);
         self
@@ -67,15 +77,18 @@ impl Embedding {
         self.initial_weights = Some(matrix);
         self
     }
+    /// Keras `trainable=`: whether the optimizer updates the weights (default `True`).
     pub fn trainable(mut self, t: bool) -> Self {
         self.base.trainable = t;
         self
     }
+    /// Keras `name=`: the layer's name (default: a unique name from the class, e.g. `dense_1`).
     pub fn name(mut self, name: &str) -> Self {
         self.base.name = Some(name.to_string());
         self
     }
 
+    /// Keras `from_config`: the layer from its `get_config` dictionary.
     pub fn from_config(cfg: &Json) -> Result<Self> {
         let c = Cfg::new("Embedding", cfg);
         let mut e = Embedding::new(c.usize("input_dim")?, c.usize("output_dim")?);

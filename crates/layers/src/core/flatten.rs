@@ -10,6 +10,7 @@ use serde_json::{json, Value as Json};
 /// Keras `Flatten()`.
 #[derive(Debug, Clone)]
 pub struct Flatten {
+    /// Name, trainable flag and built flag.
     pub base: LayerBase,
 }
 
@@ -20,11 +21,13 @@ impl Default for Flatten {
 }
 
 impl Flatten {
+    /// `Flatten()`: `[batch, ...]` to `[batch, product]`.
     pub fn new() -> Self {
         Self {
             base: LayerBase::new("Flatten"),
         }
     }
+    /// Keras `from_config`: the layer from its `get_config` dictionary.
     pub fn from_config(cfg: &Json) -> Result<Self> {
         Ok(Self {
             base: LayerBase::from_config(cfg),

@@ -11,6 +11,7 @@ use serde_json::{json, Value as Json};
 /// Keras `Input(shape, dtype="float32", name=None)`; as a layer, Keras's `InputLayer`.
 #[derive(Debug, Clone)]
 pub struct Input {
+    /// Name, trainable flag and built flag.
     pub base: LayerBase,
     /// Per-sample shape (`None` = variable length).
     pub shape: Shape,
@@ -35,10 +36,12 @@ impl Input {
             dtype: "float32".into(),
         }
     }
+    /// Keras `dtype=`: data type of the input: `float32` (default), `int32`/`int64` or `string`.
     pub fn dtype(mut self, dtype: &str) -> Self {
         self.dtype = dtype.to_string();
         self
     }
+    /// Keras `name=`: the layer's name (default: a unique name from the class, e.g. `dense_1`).
     pub fn name(mut self, name: &str) -> Self {
         self.base.name = Some(name.to_string());
         self
@@ -51,6 +54,7 @@ impl Input {
             _ => InputKind::Float,
         }
     }
+    /// Keras `from_config`: the layer from its `get_config` dictionary.
     pub fn from_config(cfg: &Json) -> Result<Self> {
         let c = Cfg::new("InputLayer", cfg);
         let shape = c.declared_input_shape().ok_or_else(|| {

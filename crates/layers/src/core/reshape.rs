@@ -11,18 +11,21 @@ use serde_json::{json, Value as Json};
 /// Keras `Reshape(target_shape)`.
 #[derive(Debug, Clone)]
 pub struct Reshape {
+    /// Name, trainable flag and built flag.
     pub base: LayerBase,
     /// Shape per sample; `-1` means "whatever is left".
     pub target_shape: Vec<i64>,
 }
 
 impl Reshape {
+    /// Keras `Reshape(target_shape)` (per sample; one entry may be -1).
     pub fn new(target_shape: &[i64]) -> Self {
         Self {
             base: LayerBase::new("Reshape"),
             target_shape: target_shape.to_vec(),
         }
     }
+    /// Keras `from_config`: the layer from its `get_config` dictionary.
     pub fn from_config(cfg: &Json) -> Result<Self> {
         let c = Cfg::new("Reshape", cfg);
         let t: Vec<i64> = match c.get("target_shape") {

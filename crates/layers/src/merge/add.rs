@@ -12,6 +12,7 @@ use serde_json::Value as Json;
 /// when every input has one (Keras `Merge.compute_mask`).
 #[derive(Debug, Clone)]
 pub struct Add {
+    /// Name, trainable flag and built flag.
     pub base: LayerBase,
 }
 
@@ -22,15 +23,18 @@ impl Default for Add {
 }
 
 impl Add {
+    /// `Add()`: elementwise sum of its inputs.
     pub fn new() -> Self {
         Self {
             base: LayerBase::new("Add"),
         }
     }
+    /// Keras `name=`: the layer's name (default: a unique name from the class, e.g. `dense_1`).
     pub fn name(mut self, name: &str) -> Self {
         self.base.name = Some(name.to_string());
         self
     }
+    /// Keras `from_config`: the layer from its `get_config` dictionary.
     pub fn from_config(cfg: &Json) -> Result<Self> {
         Ok(Self {
             base: LayerBase::from_config(cfg),

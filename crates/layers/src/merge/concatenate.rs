@@ -15,6 +15,7 @@ use serde_json::{json, Value as Json};
 /// reduced with "any" over the last axis.
 #[derive(Debug, Clone)]
 pub struct Concatenate {
+    /// Name, trainable flag and built flag.
     pub base: LayerBase,
     /// The axis to join along (negative counts from the end; 0, the batch, is not allowed).
     pub axis: isize,
@@ -27,20 +28,24 @@ impl Default for Concatenate {
 }
 
 impl Concatenate {
+    /// `Concatenate()`: join the inputs along the last axis.
     pub fn new() -> Self {
         Self {
             base: LayerBase::new("Concatenate"),
             axis: -1,
         }
     }
+    /// Keras `axis=`: axis to join along (default -1).
     pub fn axis(mut self, axis: isize) -> Self {
         self.axis = axis;
         self
     }
+    /// Keras `name=`: the layer's name (default: a unique name from the class, e.g. `dense_1`).
     pub fn name(mut self, name: &str) -> Self {
         self.base.name = Some(name.to_string());
         self
     }
+    /// Keras `from_config`: the layer from its `get_config` dictionary.
     pub fn from_config(cfg: &Json) -> Result<Self> {
         let c = Cfg::new("Concatenate", cfg);
         let axis = match c.get("axis") {

@@ -20,9 +20,11 @@ const EPSILON: f32 = 1e-7;
 /// cosine similarity (the Quora Siamese model). No mask is passed on.
 #[derive(Debug, Clone)]
 pub struct Dot {
+    /// Name, trainable flag and built flag.
     pub base: LayerBase,
     /// Contracted axis of the first and of the second input (negative counts from the end).
     pub axes: (isize, isize),
+    /// L2-normalise both inputs along the axes first (cosine similarity).
     pub normalize: bool,
 }
 
@@ -39,14 +41,18 @@ impl Dot {
             normalize: false,
         }
     }
+    /// Keras `normalize=`: L2-normalise both inputs first, giving cosine similarity (default
+    /// `False`).
     pub fn normalize(mut self, n: bool) -> Self {
         self.normalize = n;
         self
     }
+    /// Keras `name=`: the layer's name (default: a unique name from the class, e.g. `dense_1`).
     pub fn name(mut self, name: &str) -> Self {
         self.base.name = Some(name.to_string());
         self
     }
+    /// Keras `from_config`: the layer from its `get_config` dictionary.
     pub fn from_config(cfg: &Json) -> Result<Self> {
         let c = Cfg::new("Dot", cfg);
         let bad = || {

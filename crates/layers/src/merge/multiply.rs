@@ -14,6 +14,7 @@ use serde_json::Value as Json;
 /// input has a mask, steps masked in all inputs are zeroed and the OR of the masks is passed on.
 #[derive(Debug, Clone)]
 pub struct Multiply {
+    /// Name, trainable flag and built flag.
     pub base: LayerBase,
 }
 
@@ -24,15 +25,18 @@ impl Default for Multiply {
 }
 
 impl Multiply {
+    /// `Multiply()`: elementwise product of its inputs.
     pub fn new() -> Self {
         Self {
             base: LayerBase::new("Multiply"),
         }
     }
+    /// Keras `name=`: the layer's name (default: a unique name from the class, e.g. `dense_1`).
     pub fn name(mut self, name: &str) -> Self {
         self.base.name = Some(name.to_string());
         self
     }
+    /// Keras `from_config`: the layer from its `get_config` dictionary.
     pub fn from_config(cfg: &Json) -> Result<Self> {
         Ok(Self {
             base: LayerBase::from_config(cfg),

@@ -1,7 +1,7 @@
 //! `fit`: the one training loop both model kinds share (batches → loss → backward → optimizer →
 //! metrics → callbacks), with Keras's validation_split, shuffling and stop_training semantics.
-use super::core::ModelCore;
 use super::logs::Logs;
+use super::model_core::ModelCore;
 use super::progress::EpochProgress;
 use crate::callbacks::{Callback, History};
 use crate::error::{LayerError, Result};
@@ -9,15 +9,21 @@ use crate::flow::{Data, Inputs};
 
 /// Keras `fit` keyword arguments.
 pub struct FitArgs {
+    /// Passes over the data (default 1).
     pub epochs: usize,
+    /// Samples per gradient step (default 32).
     pub batch_size: usize,
     /// 0 silent, 1 progress bar, 2 one line per epoch.
     pub verbose: u8,
     /// Fraction of the data, taken from the end before shuffling, held out for validation.
     pub validation_split: f32,
+    /// `(x, y)` scored at the end of every epoch.
     pub validation_data: Option<(Inputs, Inputs)>,
+    /// Reshuffle the training samples before each epoch (default `true`).
     pub shuffle: bool,
+    /// Epoch to start counting from, to resume a run (default 0).
     pub initial_epoch: usize,
+    /// Callbacks called during training.
     pub callbacks: Vec<Box<dyn Callback>>,
 }
 
@@ -37,37 +43,47 @@ impl Default for FitArgs {
 }
 
 impl FitArgs {
+    /// Keras's defaults: 1 epoch, batch size 32, verbose 1, shuffled, no validation.
     pub fn new() -> Self {
         Self::default()
     }
+    /// Keras `epochs=`: passes over the data (default 1).
     pub fn epochs(mut self, e: usize) -> Self {
         self.epochs = e;
         self
     }
+    /// Keras `batch_size=`: samples per gradient step (default 32).
     pub fn batch_size(mut self, b: usize) -> Self {
         self.batch_size = b;
         self
     }
+    /// Keras `verbose=`: 0 silent, 1 prints a message when it acts.
     pub fn verbose(mut self, v: u8) -> Self {
         self.verbose = v;
         self
     }
+    /// Keras `validation_split=`: fraction of the data, taken from the end before shuffling, held
+    /// out for validation.
     pub fn validation_split(mut self, f: f32) -> Self {
         self.validation_split = f;
         self
     }
+    /// Keras `validation_data=`: `(x, y)` scored at the end of every epoch.
     pub fn validation_data(mut self, x: impl Into<Inputs>, y: impl Into<Inputs>) -> Self {
         self.validation_data = Some((x.into(), y.into()));
         self
     }
+    /// Keras `shuffle=`: reshuffle the training samples before each epoch (default `true`).
     pub fn shuffle(mut self, s: bool) -> Self {
         self.shuffle = s;
         self
     }
+    /// Keras `initial_epoch=`: epoch to start counting from, to resume a run (default 0).
     pub fn initial_epoch(mut self, e: usize) -> Self {
         self.initial_epoch = e;
         self
     }
+    /// Keras `callbacks=`: replace the callback list.
     pub fn callbacks(mut self, c: Vec<Box<dyn Callback>>) -> Self {
         self.callbacks = c;
         self

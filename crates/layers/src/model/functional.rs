@@ -1,6 +1,6 @@
 //! The functional API: symbolic `KerasTensor`s, layers called on them, and `Model::new(inputs, outputs)`.
-use super::core::ModelCore;
 use super::graph::GraphNode;
+use super::model_core::ModelCore;
 use crate::core::input::Input;
 use crate::error::{LayerError, Result};
 use crate::layer::{unique_name, Layer, Shape};
@@ -275,6 +275,7 @@ impl ModelCore {
 
 /// What `clone_model` works on: both model kinds.
 pub trait CloneModel: Sized {
+    /// The same architecture with freshly initialised weights.
     fn clone_model_fresh(&self) -> Result<Self>;
 }
 impl CloneModel for Model {

@@ -22,7 +22,9 @@ pub struct GraphNode {
 /// Layers plus the order and wiring of their calls (topological).
 #[derive(Clone, Default)]
 pub struct Graph {
+    /// Every layer once, in the order they were added.
     pub layers: Vec<Box<dyn Layer>>,
+    /// Layer calls in execution order.
     pub nodes: Vec<GraphNode>,
     /// Node index of each model input (their layers are `Input`).
     pub inputs: Vec<usize>,

@@ -7,6 +7,7 @@ pub struct Logs {
 }
 
 impl Logs {
+    /// Empty logs.
     pub fn new() -> Self {
         Self::default()
     }
@@ -17,18 +18,23 @@ impl Logs {
             None => self.entries.push((key.to_string(), value)),
         }
     }
+    /// The value of `key` (`loss`, `val_accuracy`, ...).
     pub fn get(&self, key: &str) -> Option<f32> {
         self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
     }
+    /// `(key, value)` pairs in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, f32)> {
         self.entries.iter().map(|(k, v)| (k.as_str(), *v))
     }
+    /// The keys in insertion order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|(k, _)| k.as_str())
     }
+    /// Number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
+    /// Whether there are no entries.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

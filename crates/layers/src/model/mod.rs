@@ -1,19 +1,25 @@
 //! Models: the layer graph, `Sequential`, the functional `Model`, and the shared training loop.
-pub mod config;
-pub mod core;
+pub mod any_model;
+pub mod compile_config;
 pub mod fit;
+pub mod from_config;
 pub mod functional;
 pub mod graph;
+mod inbound_nodes;
 pub mod logs;
+pub mod model_core;
 pub mod progress;
 pub mod sequential;
+mod step_pool;
 pub mod summary;
+pub mod to_config;
 
-pub use self::core::ModelCore;
 pub use crate::callbacks::{Callback, History};
-pub use config::{model_from_config, model_from_config_limited, AnyModel};
+pub use any_model::AnyModel;
 pub use fit::FitArgs;
+pub use from_config::{model_from_config, model_from_config_limited};
 pub use functional::{clone_model, CloneModel, KerasTensor, LayerHandle, Model, SymbolicCall};
 pub use graph::Graph;
 pub use logs::Logs;
+pub use model_core::ModelCore;
 pub use sequential::Sequential;

@@ -1,5 +1,5 @@
 //! `Sequential`: a plain stack of layers, built as soon as its input shape is known.
-use super::core::ModelCore;
+use super::model_core::ModelCore;
 use crate::core::input::Input;
 use crate::error::Result;
 use crate::layer::{unique_name, Layer};

@@ -1,7 +1,7 @@
 //! `summary()`: the Keras 2 table of layers, output shapes and parameter counts — the plain
 //! layout for sequential-like models, the "Connected to" layout for graphs with branches, several
 //! inputs or shared layers — laid out by the same column rules as Keras's `print_row`.
-use super::core::ModelCore;
+use super::model_core::ModelCore;
 use crate::layer::fmt_shape;
 
 /// `1234567` → `1,234,567` as Keras prints totals.

@@ -8,8 +8,11 @@ use serde_json::{json, Value as Json};
 /// Keras `Adagrad(learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7)`.
 #[derive(Debug, Clone)]
 pub struct Adagrad {
+    /// Learning rate and gradient clipping.
     pub base: OptimizerBase,
+    /// Starting value of the squared-gradient accumulators (default 0.1).
     pub initial_accumulator_value: f32,
+    /// Small constant for numerical stability (default 1e-7).
     pub epsilon: f32,
     accumulators: Slots,
 }
@@ -21,6 +24,7 @@ impl Default for Adagrad {
 }
 
 impl Adagrad {
+    /// `Adagrad()` with Keras's defaults (learning rate 0.001).
     pub fn new() -> Self {
         Self {
             base: OptimizerBase::new(0.001),
@@ -30,14 +34,19 @@ impl Adagrad {
         }
     }
     optimizer_setters!();
+    /// Keras `initial_accumulator_value=`: starting value of the squared-gradient accumulators
+    /// (default 0.1).
     pub fn initial_accumulator_value(mut self, v: f32) -> Self {
         self.initial_accumulator_value = v;
         self
     }
+    /// Keras `epsilon=`: small constant for numerical stability (default 1e-7).
     pub fn epsilon(mut self, e: f32) -> Self {
         self.epsilon = e;
         self
     }
+    /// Keras `from_config`: the optimizer from its `get_config` dictionary (missing keys take
+    /// Keras's defaults).
     pub fn from_config(cfg: &Json) -> Self {
         let f = |k: &str, d: f32| cfg.get(k).and_then(Json::as_f64).map_or(d, |v| v as f32);
         let mut a = Adagrad::new();

@@ -10,10 +10,15 @@ use serde_json::{json, Value as Json};
 /// Keras `Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False)`.
 #[derive(Debug, Clone)]
 pub struct Adam {
+    /// Learning rate and gradient clipping.
     pub base: OptimizerBase,
+    /// Decay of the first-moment estimate (default 0.9).
     pub beta_1: f32,
+    /// Decay of the second-moment estimate (default 0.999).
     pub beta_2: f32,
+    /// Small constant for numerical stability (default 1e-7).
     pub epsilon: f32,
+    /// Use the AMSGrad variant (default `False`).
     pub amsgrad: bool,
     m: Slots,
     v: Slots,
@@ -27,6 +32,7 @@ impl Default for Adam {
 }
 
 impl Adam {
+    /// `Adam()` with Keras's defaults (learning rate 0.001).
     pub fn new() -> Self {
         Self {
             base: OptimizerBase::new(0.001),
@@ -40,22 +46,28 @@ impl Adam {
         }
     }
     optimizer_setters!();
+    /// Keras `beta_1=`: decay of the first-moment estimate (default 0.9).
     pub fn beta_1(mut self, b: f32) -> Self {
         self.beta_1 = b;
         self
     }
+    /// Keras `beta_2=`: decay of the second-moment estimate (default 0.999).
     pub fn beta_2(mut self, b: f32) -> Self {
         self.beta_2 = b;
         self
     }
+    /// Keras `epsilon=`: small constant for numerical stability (default 1e-7).
     pub fn epsilon(mut self, e: f32) -> Self {
         self.epsilon = e;
         self
     }
+    /// Keras `amsgrad=`: use the AMSGrad variant (default `False`).
     pub fn amsgrad(mut self, a: bool) -> Self {
         self.amsgrad = a;
         self
     }
+    /// Keras `from_config`: the optimizer from its `get_config` dictionary (missing keys take
+    /// Keras's defaults).
     pub fn from_config(cfg: &Json) -> Self {
         let f = |k: &str, d: f32| cfg.get(k).and_then(Json::as_f64).map_or(d, |v| v as f32);
         let mut a = Adam::new();

@@ -20,6 +20,7 @@ use std::collections::HashMap;
 /// State shared by every optimizer: learning rate, gradient clipping, step counter.
 #[derive(Debug, Clone)]
 pub struct OptimizerBase {
+    /// Step size.
     pub learning_rate: f32,
     /// Clip each gradient to this L2 norm.
     pub clipnorm: Option<f32>,
@@ -32,6 +33,7 @@ pub struct OptimizerBase {
 }
 
 impl OptimizerBase {
+    /// Base state with this learning rate and no clipping.
     pub fn new(learning_rate: f32) -> Self {
         Self {
             learning_rate,
@@ -102,18 +104,23 @@ impl OptimizerBase {
 /// Builder methods shared by all optimizers (Keras keyword arguments).
 macro_rules! optimizer_setters {
     () => {
+        /// Keras `learning_rate=`: step size.
         pub fn learning_rate(mut self, lr: f32) -> Self {
             self.base.learning_rate = lr;
             self
         }
+        /// Keras `clipnorm=`: clip each gradient to this L2 norm.
         pub fn clipnorm(mut self, v: f32) -> Self {
             self.base.clipnorm = Some(v);
             self
         }
+        /// Keras `clipvalue=`: clip each gradient element to [-v, v].
         pub fn clipvalue(mut self, v: f32) -> Self {
             self.base.clipvalue = Some(v);
             self
         }
+        /// Keras `global_clipnorm=`: scale all gradients together so their joint L2 norm is at most
+        /// this.
         pub fn global_clipnorm(mut self, v: f32) -> Self {
             self.base.global_clipnorm = Some(v);
             self
@@ -142,7 +149,9 @@ fn check_grad_shape(p: &Param, grad_shape: &[usize]) -> Result<()> {
 pub trait Optimizer: Send + Sync {
     /// Keras class name (`Adam`).
     fn class_name(&self) -> &'static str;
+    /// Learning rate and clipping options.
     fn base(&self) -> &OptimizerBase;
+    /// Learning rate and clipping options, to change them.
     fn base_mut(&mut self) -> &mut OptimizerBase;
     /// Update one weight with its (already clipped) gradient; `t` is the 1-based step number.
     fn update_one(&mut self, param: &mut Param, grad: &Tensor, t: u64) -> Result<()>;
@@ -158,6 +167,7 @@ pub trait Optimizer: Send + Sync {
     fn slots(&self) -> Vec<(u64, String, Tensor)>;
     /// Restore one slot variable.
     fn set_slot(&mut self, param_id: u64, slot: &str, value: Tensor) -> Result<()>;
+    /// A boxed copy (with its slot variables).
     fn clone_box(&self) -> Box<dyn Optimizer>;
 
     /// One training step: clip, update every weight, count the step.
@@ -296,6 +306,7 @@ pub fn from_config(v: &Json) -> Result<Box<dyn Optimizer>> {
 
 /// What `compile` accepts as optimizer: a name or an optimizer value.
 pub trait IntoOptimizer {
+    /// The optimizer this names or is.
     fn into_optimizer(self) -> Result<Box<dyn Optimizer>>;
 }
 impl IntoOptimizer for &str {

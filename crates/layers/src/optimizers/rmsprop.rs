@@ -8,10 +8,15 @@ use serde_json::{json, Value as Json};
 /// Keras `RMSprop(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False)`.
 #[derive(Debug, Clone)]
 pub struct RMSprop {
+    /// Learning rate and gradient clipping.
     pub base: OptimizerBase,
+    /// Decay of the moving average of squared gradients (default 0.9).
     pub rho: f32,
+    /// Momentum (default 0).
     pub momentum: f32,
+    /// Small constant for numerical stability (default 1e-7).
     pub epsilon: f32,
+    /// Normalise by the centered second moment (default `False`).
     pub centered: bool,
     velocity: Slots,
     average_gradient: Slots,
@@ -25,6 +30,7 @@ impl Default for RMSprop {
 }
 
 impl RMSprop {
+    /// `RMSprop()` with Keras's defaults (learning rate 0.001).
     pub fn new() -> Self {
         Self {
             base: OptimizerBase::new(0.001),
@@ -38,22 +44,28 @@ impl RMSprop {
         }
     }
     optimizer_setters!();
+    /// Keras `rho=`: decay of the moving average of squared gradients (default 0.9).
     pub fn rho(mut self, r: f32) -> Self {
         self.rho = r;
         self
     }
+    /// Keras `momentum=`: momentum (default 0).
     pub fn momentum(mut self, m: f32) -> Self {
         self.momentum = m;
         self
     }
+    /// Keras `epsilon=`: small constant for numerical stability (default 1e-7).
     pub fn epsilon(mut self, e: f32) -> Self {
         self.epsilon = e;
         self
     }
+    /// Keras `centered=`: normalise by the centered second moment (default `False`).
     pub fn centered(mut self, c: bool) -> Self {
         self.centered = c;
         self
     }
+    /// Keras `from_config`: the optimizer from its `get_config` dictionary (missing keys take
+    /// Keras's defaults).
     pub fn from_config(cfg: &Json) -> Self {
         let f = |k: &str, d: f32| cfg.get(k).and_then(Json::as_f64).map_or(d, |v| v as f32);
         let mut r = RMSprop::new();

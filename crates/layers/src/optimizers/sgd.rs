@@ -8,8 +8,11 @@ use serde_json::{json, Value as Json};
 /// Keras `SGD(learning_rate=0.01, momentum=0.0, nesterov=False)`.
 #[derive(Debug, Clone)]
 pub struct SGD {
+    /// Learning rate and gradient clipping.
     pub base: OptimizerBase,
+    /// Momentum (default 0).
     pub momentum: f32,
+    /// Use Nesterov momentum (default `False`).
     pub nesterov: bool,
     velocity: Slots,
 }
@@ -21,6 +24,7 @@ impl Default for SGD {
 }
 
 impl SGD {
+    /// `SGD()` with Keras's defaults (learning rate 0.01).
     pub fn new() -> Self {
         Self {
             base: OptimizerBase::new(0.01),
@@ -30,14 +34,18 @@ impl SGD {
         }
     }
     optimizer_setters!();
+    /// Keras `momentum=`: momentum (default 0).
     pub fn momentum(mut self, m: f32) -> Self {
         self.momentum = m;
         self
     }
+    /// Keras `nesterov=`: use Nesterov momentum (default `False`).
     pub fn nesterov(mut self, n: bool) -> Self {
         self.nesterov = n;
         self
     }
+    /// Keras `from_config`: the optimizer from its `get_config` dictionary (missing keys take
+    /// Keras's defaults).
     pub fn from_config(cfg: &Json) -> Self {
         let mut s = SGD::new();
         s.momentum = cfg.get("momentum").and_then(Json::as_f64).unwrap_or(0.0) as f32;

@@ -1,5 +1,5 @@
 //! `TextVectorization` as a model layer: raw strings in, token ids (or multi_hot / count /
-//! tf_idf vectors) out, wrapping the Keras-exact engine of `kerust_text`.
+//! tf_idf vectors) out, wrapping the Keras-exact engine `kerust_text::TextVectorizer`.
 use crate::config::Cfg;
 use crate::ctx::Ctx;
 use crate::error::{LayerError, Result};
@@ -7,18 +7,15 @@ use crate::flow::{Data, Flow, Value};
 use crate::layer::{fmt_shape, InputKind, Layer, LayerBase, Shape};
 use crate::param::Param;
 use kerust_tensor::{IntTensor, Rng, Tensor};
-use kerust_text::{OutputMode, TextError, Vectorized};
+use kerust_text::{OutputMode, TextError, TextVectorizer, Vectorized};
 use serde_json::Value as Json;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
-
-/// The preprocessing engine this layer wraps (standardize, split, vocabulary, lookup).
-pub type TextVectorizationEngine = kerust_text::TextVectorization;
 
 /// What every clone of one layer shares: the engine and whether its vocabulary came from the
 /// constructor (`vocabulary=`), which decides where a `.keras` file keeps it.
 #[derive(Debug, Clone)]
 struct State {
-    engine: TextVectorizationEngine,
+    engine: TextVectorizer,
     fixed_vocabulary: bool,
     /// A config's `vocabulary_size` while the vocabulary itself is still to come (a `.keras`
     /// file sets it from an asset after the model is rebuilt), so non-int output widths are known.
@@ -34,6 +31,7 @@ struct State {
 /// Use [`TextVectorization::deep_copy`] for an independent copy.
 #[derive(Debug, Clone)]
 pub struct TextVectorization {
+    /// Name, trainable flag and built flag.
     pub base: LayerBase,
     state: Arc<RwLock<State>>,
 }
@@ -58,11 +56,11 @@ fn text_err(layer: &str, e: TextError) -> LayerError {
 impl TextVectorization {
     /// A layer with Keras's defaults and an automatic name (`text_vectorization`, `_1`, ...).
     pub fn new() -> Self {
-        Self::from_engine(TextVectorizationEngine::new())
+        Self::from_engine(TextVectorizer::new())
     }
 
     /// Wrap an engine that may already be adapted (e.g. one loaded from native assets).
-    pub fn from_engine(engine: TextVectorizationEngine) -> Self {
+    pub fn from_engine(engine: TextVectorizer) -> Self {
         Self {
             base: LayerBase::new("TextVectorization"),
             state: Arc::new(RwLock::new(State {
@@ -83,7 +81,7 @@ impl TextVectorization {
 
     /// Builder step on the engine. A builder makes a new layer, so a shared state is copied
     /// rather than changed under other holders.
-    fn map(self, f: impl FnOnce(TextVectorizationEngine) -> TextVectorizationEngine) -> Self {
+    fn map(self, f: impl FnOnce(TextVectorizer) -> TextVectorizer) -> Self {
         let state = match Arc::try_unwrap(self.state) {
             Ok(lock) => lock.into_inner().unwrap_or_else(|e| e.into_inner()),
             Err(shared) => shared.read().unwrap_or_else(|e| e.into_inner()).clone(),
@@ -228,7 +226,7 @@ impl TextVectorization {
     }
 
     /// A copy of the wrapped engine (for saving it as a standalone asset).
-    pub fn engine(&self) -> TextVectorizationEngine {
+    pub fn engine(&self) -> TextVectorizer {
         self.read().engine.clone()
     }
 
@@ -250,7 +248,7 @@ impl TextVectorization {
     /// fixed vocabulary, as in Keras; Keras's `.keras` files keep an adapted one in an asset,
     /// which the loader sets afterwards with `set_vocabulary`.
     pub fn from_config(cfg: &Json) -> Result<Self> {
-        let engine = TextVectorizationEngine::from_config(cfg)
+        let engine = TextVectorizer::from_config(cfg)
             .map_err(|e| LayerError::config("TextVectorization config", e.to_string()))?;
         let mut l = Self::from_engine(engine);
         let base = LayerBase::from_config(cfg);

@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use kerust_text::{TextVectorization, Tokenizer};
+use kerust_text::{TextVectorizer, Tokenizer};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -105,10 +105,10 @@ pub fn tokenizer_from_kwargs(kw: &Value) -> Tokenizer {
     t
 }
 
-/// A TextVectorization from the Keras kwargs (plus vocabulary / idf) recorded in a fixture.
-pub fn vectorizer_from_record(rec: &Value) -> TextVectorization {
+/// A `TextVectorizer` from the Keras kwargs (plus vocabulary / idf) recorded in a fixture.
+pub fn vectorizer_from_record(rec: &Value) -> TextVectorizer {
     let kw = &rec["kwargs"];
-    let mut t = TextVectorization::new();
+    let mut t = TextVectorizer::new();
     if let Some(m) = kw.get("max_tokens").and_then(Value::as_u64) {
         t = t.max_tokens(m as usize);
     }

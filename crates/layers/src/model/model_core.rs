@@ -1,6 +1,7 @@
 //! `ModelCore`: what `Sequential` and `Model` share — graph, compile state, RNG, predict/evaluate.
 use super::graph::{Graph, GraphNode};
 use super::logs::Logs;
+use super::step_pool::on_pool;
 use crate::core::input::Input;
 use crate::ctx::Ctx;
 use crate::error::{LayerError, Result};
@@ -12,11 +13,11 @@ use kerust_autograd::Tape;
 use kerust_metrics::keras::{from_name as metric_from_name, Batch, Metric};
 use kerust_tensor::{Rng, Tensor};
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What `compile` recorded.
 #[derive(Clone)]
 pub struct Compiled {
+    /// The optimizer, with its slot variables.
     pub optimizer: Box<dyn Optimizer>,
     /// One loss per model output.
     pub losses: Vec<Loss>,
@@ -26,6 +27,7 @@ pub struct Compiled {
 
 /// What `compile` accepts as loss: a name, a `Loss`, or one per output.
 pub trait IntoLosses {
+    /// The losses, one per output (or one for all).
     fn into_losses(self) -> Result<Vec<Loss>>;
 }
 impl IntoLosses for &str {
@@ -60,8 +62,11 @@ pub(crate) struct EpochState {
 /// The state and behaviour common to every model.
 #[derive(Clone)]
 pub struct ModelCore {
+    /// The model's name.
     pub name: String,
+    /// Layers and the calls between them.
     pub graph: Graph,
+    /// What `compile` recorded (`None` before).
     pub compiled: Option<Compiled>,
     /// Drives shuffling and dropout; drawn from the global seed at construction.
     pub rng: Rng,
@@ -579,47 +584,4 @@ fn check_same_length(d: &[Data], what: &str) -> Result<usize> {
         )));
     }
     Ok(n)
-}
-
-/// Run `f` on a rayon worker (directly when the caller already is one). A training step issues a
-/// dozen parallel ops (GEMM halves, batch chunks of the recurrent loops, optimizer chunks); from a
-/// thread outside the pool each would inject its job and park that thread until it is done, so
-/// the step is injected once instead and its parallel ops fork and join between the workers.
-/// Meanwhile one other worker keeps looking for the step's work instead of going to sleep
-/// between its parallel ops (waking a sleeping worker costs tens of microseconds per op).
-fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    if rayon::current_thread_index().is_some() {
-        return f();
-    }
-    let done = AtomicBool::new(false);
-    rayon::scope(|scope| {
-        let owner = rayon::current_thread_index();
-        let done = &done;
-        scope.spawn(move |_| help_until(done, owner));
-        // Set even when `f` panics, so the helper (and with it the scope) always ends.
-        let _finish = SetOnDrop(done);
-        f()
-    })
-}
-
-/// Run the pool's pending jobs until `done`; returns at once on the thread running the step
-/// itself (`owner`), which would otherwise wait on its own continuation.
-fn help_until(done: &AtomicBool, owner: Option<usize>) {
-    if rayon::current_thread_index() == owner {
-        return;
-    }
-    while !done.load(Ordering::Acquire) {
-        if rayon::yield_now() != Some(rayon::Yield::Executed) {
-            std::hint::spin_loop();
-        }
-    }
-}
-
-/// Sets the flag when dropped.
-struct SetOnDrop<'a>(&'a AtomicBool);
-
-impl Drop for SetOnDrop<'_> {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Release);
-    }
 }

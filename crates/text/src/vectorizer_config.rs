@@ -1,10 +1,10 @@
-//! TextVectorization `get_config` / `from_config` with Keras's field names. Unlike Keras (which
+//! `TextVectorizer::get_config` / `from_config`: TextVectorization configs with Keras's field names. Unlike Keras (which
 //! keeps an adapted vocabulary in a side asset file), the vocabulary and idf weights travel in
 //! the config itself, so a saved model needs nothing else. Keras's `from_config` accepts it too.
 
 use crate::error::{Result, TextError};
 use crate::standardize::{Split, Standardize};
-use crate::vectorization::{Ngrams, OutputMode, TextVectorization};
+use crate::vectorizer::{Ngrams, OutputMode, TextVectorizer};
 use serde_json::{json, Value};
 
 const WHAT: &str = "TextVectorization.from_config";
@@ -14,7 +14,7 @@ fn custom(name: &str) -> Value {
     json!({"module": null, "class_name": "function", "config": name, "registered_name": name})
 }
 
-impl TextVectorization {
+impl TextVectorizer {
     /// The layer config as Keras writes it, plus the full vocabulary (special tokens first).
     pub fn get_config(&self) -> Value {
         let standardize = match &self.standardize {
@@ -67,12 +67,12 @@ impl TextVectorization {
     /// Rebuilds a layer from `get_config` output (ours or Keras's). A custom standardize/split
     /// function is recorded by name only: re-attach it with `.standardize_fn(name, f)` /
     /// `.split_fn(name, f)` before use.
-    pub fn from_config(config: &Value) -> Result<TextVectorization> {
+    pub fn from_config(config: &Value) -> Result<TextVectorizer> {
         let cfg = config
             .as_object()
             .ok_or_else(|| TextError::json(WHAT, "the config must be a JSON object"))?;
         let get = |k: &str| cfg.get(k).unwrap_or(&Value::Null);
-        let mut t = TextVectorization::new();
+        let mut t = TextVectorizer::new();
         if let Some(n) = get("name").as_str() {
             t = t.name(n);
         }

@@ -1,4 +1,4 @@
-//! `TextVectorization`: the pure (tensor-free) Keras 3 TextVectorization — standardize, split,
+//! `TextVectorizer`: the pure (tensor-free) engine of Keras 3 TextVectorization — standardize, split,
 //! ngrams, a vocabulary learned by `adapt` or set directly, and int / multi_hot / count / tf_idf
 //! output. `call` takes `&self` and the type is `Send + Sync`, so a model layer can wrap it.
 
@@ -78,7 +78,7 @@ impl Ngrams {
 }
 
 /// A layer's standardize → split → ngrams pipeline, for `count_tokens`.
-struct Pipeline<'a>(&'a TextVectorization);
+struct Pipeline<'a>(&'a TextVectorizer);
 
 impl Tokens for Pipeline<'_> {
     fn for_each_token<F: FnMut(&str)>(&self, text: &str, buf: &mut String, mut f: F) {
@@ -119,9 +119,10 @@ impl Vectorized {
     }
 }
 
-/// keras.layers.TextVectorization without the tensor: strings in, matrices out.
+/// keras.layers.TextVectorization without the tensor: strings in, matrices out. (The model layer
+/// of that name is `kerust_layers::TextVectorization`, which wraps this engine.)
 #[derive(Debug, Clone)]
-pub struct TextVectorization {
+pub struct TextVectorizer {
     pub(crate) name: String,
     pub(crate) max_tokens: Option<usize>,
     pub(crate) standardize: Standardize,
@@ -147,16 +148,16 @@ pub struct TextVectorization {
     pub(crate) init_error: Option<TextError>,
 }
 
-impl Default for TextVectorization {
+impl Default for TextVectorizer {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl TextVectorization {
+impl TextVectorizer {
     /// Keras defaults: no max_tokens, lower_and_strip_punctuation, whitespace split, no ngrams, int output.
     pub fn new() -> Self {
-        TextVectorization {
+        TextVectorizer {
             name: "text_vectorization".into(),
             max_tokens: None,
             standardize: Standardize::LowerAndStripPunctuation,
@@ -772,12 +773,12 @@ mod tests {
     #[test]
     fn fixed_length_rows_equal_cut_ragged_rows() {
         let texts = ["The cat, the HAT!", "", "a b c d e f g", "Über ÇA ça", "x"];
-        let builds: [fn() -> TextVectorization; 5] = [
-            TextVectorization::new,
-            || TextVectorization::new().ngrams(2),
-            || TextVectorization::new().split("character"),
-            || TextVectorization::new().standardize("none").split("none"),
-            || TextVectorization::new().standardize_fn("up", |s| s.to_uppercase()),
+        let builds: [fn() -> TextVectorizer; 5] = [
+            TextVectorizer::new,
+            || TextVectorizer::new().ngrams(2),
+            || TextVectorizer::new().split("character"),
+            || TextVectorizer::new().standardize("none").split("none"),
+            || TextVectorizer::new().standardize_fn("up", |s| s.to_uppercase()),
         ];
         for build in builds {
             let mut ragged = build();
