@@ -20,9 +20,6 @@ pub mod preprocessing;
 pub mod random;
 pub mod registry;
 pub mod regularizers;
-// rnn/ is being rewritten over the kerust-tensor sequence ops (issue 17, items 1-2) and gets
-// its doc lines with that rewrite; drop this allow then.
-#[allow(missing_docs)]
 pub mod rnn;
 #[doc(hidden)]
 pub mod testing;
