@@ -153,9 +153,6 @@ pub fn train_and_score(
     })
 }
 
-/// The GloVe matrix for `vocab` (row i = vector of word i, zeros where GloVe has none and for
-/// the padding / `[UNK]` rows), and how many words were found.
-
 /// The model trained under report key `key` (`model_1` ...).
 pub fn by_key_model<'a>(trained: &'a [Trained], key: &str) -> AnyResult<&'a Model> {
     trained
