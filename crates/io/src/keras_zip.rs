@@ -12,7 +12,7 @@ use std::io::{Cursor, Read, Write};
 use std::path::Path;
 
 /// Largest `config.json` / `metadata.json` accepted.
-pub const MAX_JSON_BYTES: u64 = 64 << 20;
+pub const MAX_JSON_BYTES: u64 = 16 << 20;
 /// Largest `model.weights.h5` accepted.
 pub const MAX_WEIGHTS_BYTES: u64 = 4 << 30;
 /// Most a compressed member may inflate (uncompressed ÷ compressed). Keras stores members

@@ -16,7 +16,9 @@ use std::path::Path;
 pub const FORMAT: &str = "kerust.saved_model";
 /// Version of the directory layout.
 pub const FORMAT_VERSION: u64 = 1;
-const MAX_JSON: u64 = 256 << 20;
+/// Largest `config.json` or JSON asset: configs are kilobytes, a 100k-word tokenizer a few MB; a
+/// parsed JSON tree takes up to ~16× its text, so this bounds memory too.
+const MAX_JSON: u64 = 16 << 20;
 const MAX_TENSORS: u64 = 16 << 30;
 
 /// Text preprocessing saved next to a model (Keras keeps these as assets).

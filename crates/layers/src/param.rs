@@ -141,6 +141,18 @@ pub fn checked_weight_numel(layer: &str, weight: &str, shape: &[usize]) -> crate
         .map_err(|e| LayerError::config(format!("layer '{layer}'"), e.to_string()))
 }
 
+/// `value` when it is positive; else a config error naming `context` and `what` (Keras refuses
+/// `batch_size=0` and empty inputs).
+pub fn checked_positive(context: &str, what: &str, value: usize) -> crate::Result<usize> {
+    if value == 0 {
+        return Err(LayerError::config(
+            context,
+            format!("{what} must be a positive integer, got 0"),
+        ));
+    }
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +185,29 @@ mod tests {
             msg.contains("dense_3") && msg.contains("[4, 0]") && msg.contains("units"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn absurd_layer_sizes_are_errors_not_aborts() {
+        use crate::{Dense, Embedding, Sequential};
+        let build = |layer: Box<dyn crate::Layer>, input: &[usize]| {
+            let mut m = Sequential::new();
+            m.add(crate::core::input::Input::new(input))?;
+            m.add_boxed(layer)
+        };
+        let e = build(Box::new(Dense::new(1_000_000_000_000)), &[4]).unwrap_err();
+        assert!(e.to_string().contains("kernel"), "{e}");
+        let e = build(Box::new(Dense::new(0)), &[4]).unwrap_err();
+        assert!(e.to_string().contains("positive"), "{e}");
+        let e = build(Box::new(Embedding::new(usize::MAX / 2, 8)), &[5]).unwrap_err();
+        assert!(e.to_string().contains("overflows"), "{e}");
+        assert!(build(Box::new(Dense::new(3)), &[4]).is_ok());
+        let x = kerust_tensor::Tensor::zeros(&[2, 4]).unwrap();
+        let mut m = Sequential::new();
+        m.add(Dense::new(1).input_shape(&[4])).unwrap();
+        assert!(m.predict_multi(x.clone(), 0).is_err());
+        let empty = kerust_tensor::Tensor::zeros(&[0, 4]).unwrap();
+        assert!(m.predict_multi(empty, 8).is_err());
+        assert!(m.predict_multi(x, 8).is_ok());
     }
 }
