@@ -9,6 +9,12 @@ fn main() {
         Some("download") => download::run(&args[2..]),
         Some("bench") => bench::run(&args[2..]),
         Some("cuda") => cuda::run(&args[2..]),
+        Some("-h") | Some("--help") | Some("help") => {
+            println!(
+                "usage: cargo xtask <download|bench|cuda> [args]; see `cargo xtask <task> --help`"
+            );
+            Ok(())
+        }
         _ => Err(
             "usage: cargo xtask <download|bench|cuda> [args]; see `cargo xtask <task> --help`"
                 .to_string(),
