@@ -91,6 +91,33 @@ fn member<R: Read + std::io::Seek>(
         ),
         e => zip_err(path, name, e),
     })?;
+    let declared = check_header(&f, name, limit, path)?;
+    // The header may lie: read at most what it declared, plus one byte to notice more.
+    let limit = limit.min(declared);
+    let mut buf = Vec::new();
+    f.take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| zip_err(path, name, e))?;
+    if buf.len() as u64 > limit {
+        return Err(IoError::TooLarge {
+            file: path.to_path_buf(),
+            object: name.into(),
+            what: "the member",
+            size: buf.len() as u64,
+            limit,
+        });
+    }
+    Ok(buf)
+}
+
+/// The size a member's header declares, refused over `limit` or, for a compressed member, over
+/// [`MAX_MEMBER_EXPANSION`] × its compressed size (+1 MiB).
+fn check_header(
+    f: &zip::read::ZipFile<'_, impl Read>,
+    name: &str,
+    limit: u64,
+    path: &Path,
+) -> Result<u64> {
     let declared = f.size();
     if declared > limit {
         return Err(IoError::TooLarge {
@@ -116,22 +143,17 @@ fn member<R: Read + std::io::Seek>(
             });
         }
     }
-    // The header may lie: read at most what it declared, plus one byte to notice more.
-    let limit = limit.min(declared);
-    let mut buf = Vec::new();
-    f.take(limit + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| zip_err(path, name, e))?;
-    if buf.len() as u64 > limit {
-        return Err(IoError::TooLarge {
-            file: path.to_path_buf(),
-            object: name.into(),
-            what: "the member",
-            size: buf.len() as u64,
-            limit,
-        });
-    }
-    Ok(buf)
+    Ok(declared)
+}
+
+/// Most bytes `model.weights.h5` may take for a model of `params` parameters: 4 bytes for each
+/// value and for up to three optimizer slots (Adam's m, v and a spare), plus 16 MiB for the
+/// HDF5 structure, optimizer scalars and TextVectorization tf-idf weights.
+pub fn weights_bound(params: u64) -> u64 {
+    params
+        .saturating_mul(16)
+        .saturating_add(16 << 20)
+        .min(MAX_WEIGHTS_BYTES)
 }
 
 /// Keras `load_model("m.keras")` from the archive bytes.
@@ -150,11 +172,34 @@ fn load_keras_archive<R: Read + std::io::Seek>(
     let text = std::str::from_utf8(&cfg_bytes)
         .map_err(|_| IoError::format(path, CONFIG, "not UTF-8 text"))?;
     let cfg: Json = parse_json(text, path, CONFIG)?;
-    let weights = member(&mut z, WEIGHTS, MAX_WEIGHTS_BYTES, path)?;
+    // Build the architecture first, charged against what the weights member's header declares,
+    // so the member can then be bounded by what this model needs, not by what the file holds.
+    let declared = match z.by_name(WEIGHTS) {
+        Ok(f) => check_header(&f, WEIGHTS, MAX_WEIGHTS_BYTES, path)?,
+        Err(_) => 0, // `member` below names the missing member.
+    };
+    let mut model = model_from_config_limited(&cfg, param_budget(declared / 4))
+        .map_err(|e| IoError::model(path, CONFIG, e))?;
+    let need = weights_bound(model.count_params() as u64);
+    if declared > need {
+        return Err(IoError::TooLarge {
+            file: path.to_path_buf(),
+            object: WEIGHTS.into(),
+            what: "the weights member, more than the architecture in config.json can use (16 bytes per parameter: the value and up to three optimizer slots, plus 16 MiB for assets and HDF5 structure)",
+            size: declared,
+            limit: need,
+        });
+    }
+    let weights = member(&mut z, WEIGHTS, need, path)?;
     let name = format!("{}!{WEIGHTS}", path.display());
     let file = File::from_bytes_named(weights, &name, kerust_hdf5::Limits::default())?;
-    let mut model = model_from_config_limited(&cfg, param_budget(stored_values(file.root())))
-        .map_err(|e| IoError::model(path, CONFIG, e))?;
+    if (model.count_params() as u64) > param_budget(stored_values(file.root())) {
+        return Err(IoError::format(
+            path,
+            CONFIG,
+            "the architecture has more parameters than model.weights.h5 stores; the config does not match the weights",
+        ));
+    }
     keras3_weights::read_model_vars(&mut model, file.root(), Path::new(&name))?;
     text_assets::read_keras_assets(
         &mut model,

@@ -119,3 +119,34 @@ fn a_zip_bomb_is_refused_from_its_header() {
     assert!(e.to_string().contains("zip bomb"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_padded_weights_member_is_refused_by_what_the_model_needs() {
+    let dir = scratch("padded");
+    let good = dir.join("good.keras");
+    save_model(&model(), &good).unwrap();
+    let mut src = zip::ZipArchive::new(std::fs::File::open(&good).unwrap()).unwrap();
+    let path = dir.join("padded.keras");
+    let mut w = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for i in 0..src.len() {
+        let mut f = src.by_index(i).unwrap();
+        let name = f.name().to_string();
+        w.start_file(&name, stored).unwrap();
+        std::io::copy(&mut f, &mut w).unwrap();
+        if name == "model.weights.h5" {
+            // Valid HDF5 followed by 40 MiB nobody reads: an 8-parameter model needs ~16 MiB.
+            w.write_all(&vec![0u8; 40 << 20]).unwrap();
+        }
+    }
+    w.finish().unwrap();
+    let e = load_model(&path).map(|_| ()).unwrap_err();
+    assert!(
+        matches!(&e, IoError::TooLarge { object, .. } if object == "model.weights.h5"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("architecture"), "{e}");
+    assert!(load_model(&good).is_ok());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
