@@ -1,7 +1,8 @@
-//! `cargo xtask download|cuda|bench`: project tasks that are not part of the library.
+//! `cargo xtask download|cuda|bench|fuzz`: project tasks that are not part of the library.
 mod bench;
 mod cuda;
 mod download;
+mod fuzz;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -9,14 +10,15 @@ fn main() {
         Some("download") => download::run(&args[2..]),
         Some("bench") => bench::run(&args[2..]),
         Some("cuda") => cuda::run(&args[2..]),
+        Some("fuzz") => fuzz::run(&args[2..]),
         Some("-h") | Some("--help") | Some("help") => {
             println!(
-                "usage: cargo xtask <download|bench|cuda> [args]; see `cargo xtask <task> --help`"
+                "usage: cargo xtask <download|bench|cuda|fuzz> [args]; see `cargo xtask <task> --help`"
             );
             Ok(())
         }
         _ => Err(
-            "usage: cargo xtask <download|bench|cuda> [args]; see `cargo xtask <task> --help`"
+            "usage: cargo xtask <download|bench|cuda|fuzz> [args]; see `cargo xtask <task> --help`"
                 .to_string(),
         ),
     };
