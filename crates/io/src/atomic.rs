@@ -121,6 +121,34 @@ pub fn remove_stale_temps(path: &Path) -> usize {
     removed
 }
 
+/// Where the path is missing because a writer without `RENAME_EXCHANGE` was killed between moving
+/// the previous save aside and renaming the new one in, move the previous save back.
+fn restore_moved_aside(target: &Path) {
+    if let Some(old) = moved_aside(target) {
+        let _ = std::fs::rename(old, target);
+    }
+}
+
+/// The previous save a killed fallback writer left as `.NAME.<pid>.<nanos>.old` while the path
+/// itself is missing (the newest such directory), if any.
+pub fn moved_aside(target: &Path) -> Option<PathBuf> {
+    if std::fs::symlink_metadata(target).is_ok() {
+        return None;
+    }
+    let (Ok(prefix), Ok(entries)) = (temp_prefix(target), std::fs::read_dir(parent_dir(target)))
+    else {
+        return None;
+    };
+    let newest = entries
+        .flatten()
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.starts_with(&prefix) && n.ends_with(".old") && e.path().is_dir()
+        })
+        .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok());
+    newest.map(|e| e.path())
+}
+
 /// fsync a directory so a rename inside it survives a crash (best effort off Unix).
 fn sync_dir(dir: &Path) {
     if let Ok(d) = std::fs::File::open(dir) {
@@ -248,6 +276,10 @@ fn replace_file(target: &Path, bytes: &[u8], perms: Option<std::fs::Permissions>
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> std::io::Result<bool> {
     use std::os::unix::ffi::OsStrExt;
+    // Test hook: exercise the fallback on kernels that have the exchange.
+    if std::env::var_os("KERUST_IO_NO_EXCHANGE").is_some() {
+        return Ok(false);
+    }
     let ca = std::ffi::CString::new(a.as_os_str().as_bytes())?;
     let cb = std::ffi::CString::new(b.as_os_str().as_bytes())?;
     // SAFETY: both pointers are valid NUL-terminated strings alive for the call; the syscall only
@@ -291,6 +323,7 @@ pub fn write_dir_atomic(path: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> 
         }
         _ => {}
     }
+    restore_moved_aside(&target);
     remove_stale_temps(&target);
     let tmp = temp_sibling(&target, "tmp")?;
     std::fs::create_dir_all(&tmp).map_err(|e| IoError::io(&tmp, "create the temp directory", e))?;

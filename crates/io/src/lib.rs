@@ -82,7 +82,7 @@ impl Format {
     }
     /// The format of an existing path, by content when it is a file (zip or HDF5 signature).
     fn sniff(path: &Path) -> Result<Format> {
-        if path.is_dir() {
+        if path.is_dir() || atomic::moved_aside(path).is_some() {
             return Ok(Format::Native);
         }
         use std::io::Read;

@@ -170,6 +170,11 @@ fn stored(st: &SafeTensors<'_>, k: &str, path: &Path) -> Result<StoredWeight> {
 /// Load a native directory: the model (compiled and with its optimizer state when it was saved
 /// compiled) and its assets.
 pub fn load_native(path: &Path) -> Result<(AnyModel, Assets)> {
+    // A save killed between its two renames (file systems without RENAME_EXCHANGE) left the
+    // previous model beside the path: load that one.
+    if let Some(old) = crate::atomic::moved_aside(path) {
+        return load_native(&old);
+    }
     let cpath = path.join("config.json");
     let text = read_limited(&cpath, MAX_JSON)?;
     let text = std::str::from_utf8(&text).map_err(|_| IoError::format(&cpath, "/", "not UTF-8"))?;

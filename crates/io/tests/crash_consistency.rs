@@ -56,6 +56,10 @@ fn temps(dir: &Path) -> Vec<String> {
 }
 
 fn child(mode: &str, path: &Path, crash_at: Option<&str>) -> Command {
+    child_with(mode, path, crash_at, true)
+}
+
+fn child_with(mode: &str, path: &Path, crash_at: Option<&str>, exchange: bool) -> Command {
     let mut c = Command::new(std::env::current_exe().unwrap());
     c.args([
         "--exact",
@@ -71,6 +75,9 @@ fn child(mode: &str, path: &Path, crash_at: Option<&str>) -> Command {
         Some(s) => c.env("KERUST_IO_CRASH_AT", s),
         None => c.env_remove("KERUST_IO_CRASH_AT"),
     };
+    if !exchange {
+        c.env("KERUST_IO_NO_EXCHANGE", "1");
+    }
     c
 }
 
@@ -150,6 +157,28 @@ fn a_save_stopped_at_any_step_leaves_a_loadable_model() {
             assert_eq!(temps(&dir), Vec::<String>::new(), "{name} after {step}");
             std::fs::remove_dir_all(&dir).unwrap();
         }
+    }
+}
+
+#[test]
+fn without_rename_exchange_a_directory_save_stopped_between_renames_still_loads() {
+    for step in ["dir:filled", "dir:moved-aside"] {
+        let dir = scratch(&format!("noexch_{}", step.replace(':', "_")));
+        let path = dir.join("m_native");
+        save_model(&model(1.0), &path).unwrap();
+        let status = child_with("once", &path, Some(step), false)
+            .status()
+            .unwrap();
+        assert!(!status.success(), "the child should stop at {step}");
+        if step == "dir:moved-aside" {
+            assert!(!path.exists(), "the fallback moved the old save aside");
+        }
+        assert_eq!(saved_value(&path), 1.0, "{step}");
+        // The next save puts the previous one back first, then replaces it.
+        save_model(&model(3.0), &path).unwrap();
+        assert_eq!(saved_value(&path), 3.0);
+        assert_eq!(temps(&dir), Vec::<String>::new(), "{step}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
 
