@@ -33,7 +33,16 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     let mut model = load_model(model_path)?;
     let xs = inputs
         .split(',')
-        .map(|p| -> Result<_, Box<dyn std::error::Error>> { Ok(read_npy(p)?.to_data()?) })
+        .map(|p| -> Result<_, Box<dyn std::error::Error>> {
+            let a = read_npy(p)?;
+            // Keras predicts over the first axis: a scalar has none, a zero-row array has nothing.
+            match a.shape.first() {
+                None => Err(format!("{p}: shape () is a scalar; predict needs a batch axis, e.g. shape (1,) or (1, features)"))?,
+                Some(0) => Err(format!("{p}: shape {:?} has no samples; give at least one row", a.shape))?,
+                _ => {}
+            }
+            Ok(a.to_data()?)
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let outs = model.predict_multi(xs, batch_size)?;
     for (i, t) in outs.iter().enumerate() {

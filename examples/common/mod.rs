@@ -12,8 +12,40 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// The error type of every example `main`.
-pub type AnyResult<T> = Result<T, Box<dyn Error>>;
+/// The error type of every example `main` and its helpers. On error `main` prints `Error: ` and
+/// the [`Failure`]'s `Debug`, which is the error's `Display` text and its causes (what, where, how
+/// to fix) instead of the struct's fields; the exit code is 1.
+pub type AnyResult<T> = Result<T, Failure>;
+
+/// An error on its way out of `main`, shown as a person reads it.
+pub struct Failure(Box<dyn Error>);
+
+impl<E: Into<Box<dyn Error>>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.into())
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::fmt::Debug for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(c) = cause {
+            // thiserror's `transparent` repeats the message: print only new text.
+            if !self.0.to_string().contains(&c.to_string()) {
+                write!(f, "\n  caused by: {c}")?;
+            }
+            cause = c.source();
+        }
+        Ok(())
+    }
+}
 
 /// Flags every example understands.
 #[derive(Args, Debug, Clone)]

@@ -49,6 +49,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
 
 /// Runs the subcommand; `args` are the words after `download`.
 pub fn run(args: &[String]) -> Result<(), String> {
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return Ok(());
+    }
     let o = parse(args)?;
     let root = match &o.dir {
         Some(d) => d.into(),

@@ -63,7 +63,21 @@ fn review_files(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// One review as UTF-8 text.
 fn read_review(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| DatasetsError::io("cannot read", path, e))?;
+    use std::io::Read;
+    // One review is a few KB: bound the read like a line (a symlink to /dev/zero must end).
+    let limit = crate::source::max_line_bytes();
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        .map_err(|e| DatasetsError::io("cannot read", path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(DatasetsError::TooLarge {
+            path: path.to_path_buf(),
+            what: "review",
+            declared: bytes.len() as u64,
+            limit,
+        });
+    }
     String::from_utf8(bytes)
         .map_err(|e| DatasetsError::malformed(path, 0, format!("review is not valid UTF-8: {e}")))
 }

@@ -1,4 +1,5 @@
-//! Opening data files: transparent gzip, UTF-8 BOM stripping, and a CSV reader whose errors carry file and line.
+//! Opening data files: transparent gzip, UTF-8 BOM stripping, a cap on line length (checked while
+//! reading, before a line is buffered whole), and a CSV reader whose errors carry file and line.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -6,9 +7,34 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{DatasetsError, Result};
 
+/// Default longest line (CSV: longest record) accepted: 16 MiB. The longest line of the lecture
+/// datasets is under 64 KiB; a 1 GB line is an attack or a wrong file.
+pub const DEFAULT_MAX_LINE_BYTES: u64 = 16 << 20;
+
+static MAX_LINE_BYTES: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(DEFAULT_MAX_LINE_BYTES);
+
+/// Raise (or lower) the longest line every text and CSV loader accepts, for trusted files with
+/// longer lines. Applies to files opened afterwards.
+pub fn set_max_line_bytes(bytes: u64) {
+    MAX_LINE_BYTES.store(bytes.max(1), std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The longest line the loaders accept now (see [`set_max_line_bytes`]).
+pub fn max_line_bytes() -> u64 {
+    MAX_LINE_BYTES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Opens `path` for reading; a gzip stream (by magic bytes, not by name) is decompressed on the fly,
-/// and a leading UTF-8 byte-order mark is skipped.
+/// a leading UTF-8 byte-order mark is skipped, and a line longer than [`max_line_bytes`] is an
+/// error raised as soon as its bytes pass the limit.
 pub fn open_text(path: &Path) -> Result<Box<dyn BufRead>> {
+    open_capped(path, false)
+}
+
+/// [`open_text`]; `csv_quotes` makes newlines inside `"quoted"` fields part of the line, so the
+/// cap bounds a whole CSV record.
+fn open_capped(path: &Path, csv_quotes: bool) -> Result<Box<dyn BufRead>> {
     let file = File::open(path).map_err(|e| DatasetsError::io("cannot open", path, e))?;
     let mut raw = BufReader::new(file);
     let head = raw
@@ -21,7 +47,15 @@ pub fn open_text(path: &Path) -> Result<Box<dyn BufRead>> {
     } else {
         Box::new(raw)
     };
-    let mut reader = BufReader::new(inner);
+    let capped = LineCap {
+        inner,
+        limit: max_line_bytes(),
+        run: 0,
+        line: 1,
+        csv_quotes,
+        in_quotes: false,
+    };
+    let mut reader = BufReader::new(capped);
     skip_bom(&mut reader).map_err(|e| read_error(path, e))?;
     Ok(Box::new(reader))
 }
@@ -63,8 +97,76 @@ impl std::fmt::Display for GzipError {
 }
 impl std::error::Error for GzipError {}
 
+/// Counts bytes since the last line break and fails the read once a line passes `limit`, so no
+/// reader above it buffers more than `limit` bytes of one line.
+struct LineCap<R> {
+    inner: R,
+    limit: u64,
+    run: u64,
+    line: u64,
+    csv_quotes: bool,
+    in_quotes: bool,
+}
+
+impl<R: Read> Read for LineCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            if self.csv_quotes && b == b'"' {
+                self.in_quotes = !self.in_quotes;
+            }
+            if b == b'\n' {
+                self.line += 1;
+                if !self.in_quotes {
+                    self.run = 0;
+                    continue;
+                }
+            }
+            self.run += 1;
+            if self.run > self.limit {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    LineTooLong {
+                        line: self.line,
+                        limit: self.limit,
+                        quoted: self.in_quotes,
+                    },
+                ));
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Payload of a [`LineCap`] refusal.
+#[derive(Debug)]
+struct LineTooLong {
+    line: u64,
+    limit: u64,
+    quoted: bool,
+}
+
+impl std::fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line longer than the limit of {} bytes{}; if the file is trusted, raise it with kerust_datasets::source::set_max_line_bytes",
+            self.limit,
+            if self.quoted {
+                " (inside a quoted field: an unbalanced '\"'?)"
+            } else {
+                ""
+            }
+        )
+    }
+}
+impl std::error::Error for LineTooLong {}
+
 /// Maps a read error to either a gzip corruption error or a plain I/O error.
 pub(crate) fn read_error(path: &Path, e: std::io::Error) -> DatasetsError {
+    if let Some(long) = e.get_ref().and_then(|i| i.downcast_ref::<LineTooLong>()) {
+        return DatasetsError::malformed(path, long.line, long.to_string());
+    }
     let is_gzip = e
         .get_ref()
         .map(|inner| inner.is::<GzipError>())
@@ -95,7 +197,7 @@ impl CsvFile {
 
     /// Opens a CSV file; `has_headers = false` for header-less files such as the Yelp CSVs.
     pub fn open_with(path: &Path, has_headers: bool) -> Result<Self> {
-        let input = open_text(path)?;
+        let input = open_capped(path, true)?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(has_headers)
             .flexible(false)
@@ -207,6 +309,50 @@ pub(crate) fn parse_cell<T: std::str::FromStr>(
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn a_giant_line_is_refused_before_it_is_buffered() {
+        let dir = tempfile::tempdir().unwrap();
+        let long = DEFAULT_MAX_LINE_BYTES as usize + 10;
+        let mut body = b"id,text\n1,short\n2,".to_vec();
+        body.resize(body.len() + long, b'a');
+        body.extend_from_slice(b"\n");
+        let plain = dir.path().join("long.csv");
+        std::fs::write(&plain, &body).unwrap();
+        let gz = dir.path().join("long.csv.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(&body).unwrap();
+        std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+        // An unbalanced quote makes the rest of the file one record: refused the same way.
+        let quoted = dir.path().join("quote.csv");
+        let mut q = b"id,text\n1,\"open\n".to_vec();
+        q.extend(std::iter::repeat_n(b"x\n".as_slice(), long / 2 + 1).flatten());
+        std::fs::write(&quoted, &q).unwrap();
+        for p in [&plain, &gz, &quoted] {
+            let mut rows = 0;
+            let e = CsvFile::open(p)
+                .unwrap()
+                .for_each(|_, _| {
+                    rows += 1;
+                    Ok(())
+                })
+                .unwrap_err();
+            let msg = e.to_string();
+            assert!(msg.contains("set_max_line_bytes"), "{}: {msg}", p.display());
+            assert!(
+                matches!(e, DatasetsError::Malformed { line: 3.., .. }),
+                "{msg}"
+            );
+            assert!(rows <= 1);
+        }
+        // Plain text readers (GloVe) are capped too; short lines pass.
+        let glove = dir.path().join("glove.txt");
+        let mut g = b"the 0.5 0.25\nof ".to_vec();
+        g.resize(g.len() + long, b'1');
+        std::fs::write(&glove, &g).unwrap();
+        let e = crate::GloveVectors::load(&glove).unwrap_err();
+        assert!(e.to_string().contains("set_max_line_bytes"), "{e}");
+    }
 
     #[test]
     fn bom_and_gzip_are_transparent() {

@@ -48,6 +48,81 @@ pub struct File {
     root: Group,
 }
 
+/// Largest read from a non-regular file (pipe, device): it has no length to check first, and
+/// `/dev/zero` never ends.
+pub const MAX_NON_REGULAR_BYTES: u64 = 256 << 20;
+
+/// Read `path` whole, refusing a regular file longer than `limit` before reading and stopping a
+/// pipe or device at [`MAX_NON_REGULAR_BYTES`].
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io = |action: &'static str| {
+        move |source| Hdf5Error::Io {
+            file: path.to_path_buf(),
+            action,
+            source,
+        }
+    };
+    let f = std::fs::File::open(path).map_err(io("open"))?;
+    let m = f.metadata().map_err(io("inspect"))?;
+    let cap = if m.is_file() {
+        limit
+    } else {
+        limit.min(MAX_NON_REGULAR_BYTES)
+    };
+    let declared = if m.is_file() { m.len() } else { 0 };
+    let too_large = |size: u64| Hdf5Error::TooLarge {
+        file: path.to_path_buf(),
+        object: "/ (the file itself)".into(),
+        declared: size.into(),
+        limit: cap.into(),
+        knob: "max_total_bytes",
+    };
+    if declared > cap {
+        return Err(too_large(declared));
+    }
+    let mut bytes = Vec::new();
+    f.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io("read"))?;
+    if bytes.len() as u64 > cap {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// The end-of-file address the superblock at offset 0 declares (versions 0–3), if readable.
+fn declared_eof(bytes: &[u8]) -> Option<u64> {
+    if !bytes.starts_with(b"\x89HDF\r\n\x1a\n") {
+        return None;
+    }
+    let version = *bytes.get(8)?;
+    let (size_of_offsets, at) = match version {
+        0 => (*bytes.get(13)? as usize, 24),
+        1 => (*bytes.get(13)? as usize, 28),
+        2 | 3 => (*bytes.get(9)? as usize, 12),
+        _ => return None,
+    };
+    if !matches!(size_of_offsets, 2 | 4 | 8) {
+        return None;
+    }
+    // base address, then (v0/1: free-space; v2/3: extension) address, then end-of-file address.
+    let read = |i: usize| -> Option<u64> {
+        let b = bytes.get(i..i + size_of_offsets)?;
+        let mut w = [0u8; 8];
+        w[..size_of_offsets].copy_from_slice(b);
+        Some(u64::from_le_bytes(w))
+    };
+    let base = read(at)?;
+    let eof = read(at + 2 * size_of_offsets)?;
+    // An undefined address (all ones) declares nothing.
+    if eof == u64::MAX >> (64 - 8 * size_of_offsets as u32) {
+        return None;
+    }
+    // Only files without a user block: there the end-of-file address is the file length.
+    (base == 0).then_some(eof)
+}
+
 impl File {
     /// Read and decode the file at `path` with default [`Limits`].
     pub fn open(path: impl AsRef<Path>) -> Result<File> {
@@ -57,11 +132,7 @@ impl File {
     /// Read and decode the file at `path`.
     pub fn open_with_limits(path: impl AsRef<Path>, limits: Limits) -> Result<File> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| Hdf5Error::Io {
-            file: path.to_path_buf(),
-            action: "read",
-            source,
-        })?;
+        let bytes = read_bounded(path, limits.max_total_bytes)?;
         File::decode(bytes, path.to_path_buf(), limits)
     }
 
@@ -101,6 +172,18 @@ impl File {
                 object: "/".into(),
                 detail: "this is a zip archive (a .keras file?), not HDF5; read its model.weights.h5 member and pass the bytes to File::from_bytes".into(),
             });
+        }
+        if let Some(eof) = declared_eof(&bytes) {
+            if eof > bytes.len() as u64 {
+                return Err(Hdf5Error::Malformed {
+                    file: path,
+                    object: "/ (superblock)".into(),
+                    detail: format!(
+                        "the superblock says the file is {eof} bytes but only {} are present: it was cut short (an interrupted download or copy?)",
+                        bytes.len()
+                    ),
+                });
+            }
         }
         let origin = Arc::new(path.clone());
         let file_len = bytes.len() as u64;
@@ -487,5 +570,31 @@ mod tests {
             matches!(err, Hdf5Error::Io { .. }) && err.to_string().contains("m.h5"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_truncated_file_says_it_was_cut_short() {
+        let mut b = crate::FileBuilder::new();
+        b.root_mut()
+            .write_dataset_f32("w", &[64, 64], &[0.5; 4096])
+            .unwrap();
+        let bytes = b.to_bytes().unwrap();
+        assert!(File::from_bytes(bytes.clone()).is_ok());
+        let cut = bytes[..bytes.len() / 10].to_vec();
+        let err = File::from_bytes_named(cut, "cut.h5", Limits::default()).unwrap_err();
+        assert!(err.to_string().contains("cut short"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_read_with_a_bound() {
+        let tight = Limits {
+            max_total_bytes: 1 << 16,
+            ..Limits::default()
+        };
+        let err = File::open_with_limits("/dev/zero", tight).unwrap_err();
+        assert!(matches!(err, Hdf5Error::TooLarge { .. }), "{err}");
+        let err = File::open("/dev/null").unwrap_err();
+        assert!(matches!(err, Hdf5Error::Malformed { .. }), "{err}");
     }
 }

@@ -12,9 +12,12 @@ use std::io::{Cursor, Read, Write};
 use std::path::Path;
 
 /// Largest `config.json` / `metadata.json` accepted.
-pub const MAX_JSON_BYTES: u64 = 64 << 20;
+pub const MAX_JSON_BYTES: u64 = 16 << 20;
 /// Largest `model.weights.h5` accepted.
 pub const MAX_WEIGHTS_BYTES: u64 = 4 << 30;
+/// Most a compressed member may inflate (uncompressed ÷ compressed). Keras stores members
+/// uncompressed; real float weights deflate by ~1.1×, a zip bomb by ~1000×.
+pub const MAX_MEMBER_EXPANSION: u64 = 16;
 
 const CONFIG: &str = "config.json";
 const METADATA: &str = "metadata.json";
@@ -71,9 +74,11 @@ fn date_saved() -> String {
     format!("@{secs}")
 }
 
-/// Read one member, refusing more than `limit` bytes whatever the zip header claims.
-fn member(
-    z: &mut zip::ZipArchive<Cursor<&[u8]>>,
+/// Read one member, refusing more than `limit` bytes whatever the zip header claims, and a
+/// compressed member that declares more than [`MAX_MEMBER_EXPANSION`] × its compressed size
+/// (checked from the header, before inflating a byte).
+fn member<R: Read + std::io::Seek>(
+    z: &mut zip::ZipArchive<R>,
     name: &str,
     limit: u64,
     path: &Path,
@@ -86,6 +91,9 @@ fn member(
         ),
         e => zip_err(path, name, e),
     })?;
+    let declared = check_header(&f, name, limit, path)?;
+    // The header may lie: read at most what it declared, plus one byte to notice more.
+    let limit = limit.min(declared);
     let mut buf = Vec::new();
     f.take(limit + 1)
         .read_to_end(&mut buf)
@@ -102,18 +110,96 @@ fn member(
     Ok(buf)
 }
 
+/// The size a member's header declares, refused over `limit` or, for a compressed member, over
+/// [`MAX_MEMBER_EXPANSION`] × its compressed size (+1 MiB).
+fn check_header(
+    f: &zip::read::ZipFile<'_, impl Read>,
+    name: &str,
+    limit: u64,
+    path: &Path,
+) -> Result<u64> {
+    let declared = f.size();
+    if declared > limit {
+        return Err(IoError::TooLarge {
+            file: path.to_path_buf(),
+            object: name.into(),
+            what: "the member (as its zip header declares)",
+            size: declared,
+            limit,
+        });
+    }
+    if f.compression() != zip::CompressionMethod::Stored {
+        let bound = f
+            .compressed_size()
+            .saturating_mul(MAX_MEMBER_EXPANSION)
+            .saturating_add(1 << 20);
+        if declared > bound {
+            return Err(IoError::TooLarge {
+                file: path.to_path_buf(),
+                object: name.into(),
+                what: "the inflated member (a zip bomb? Keras stores members uncompressed: re-zip with `zip -0`)",
+                size: declared,
+                limit: bound,
+            });
+        }
+    }
+    Ok(declared)
+}
+
+/// Most bytes `model.weights.h5` may take for a model of `params` parameters: 4 bytes for each
+/// value and for up to three optimizer slots (Adam's m, v and a spare), plus 16 MiB for the
+/// HDF5 structure, optimizer scalars and TextVectorization tf-idf weights.
+pub fn weights_bound(params: u64) -> u64 {
+    params
+        .saturating_mul(16)
+        .saturating_add(16 << 20)
+        .min(MAX_WEIGHTS_BYTES)
+}
+
 /// Keras `load_model("m.keras")` from the archive bytes.
 pub fn load_keras_bytes(bytes: &[u8], path: &Path) -> Result<AnyModel> {
-    let mut z = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| zip_err(path, "/", e))?;
+    let z = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| zip_err(path, "/", e))?;
+    load_keras_archive(z, path)
+}
+
+/// Keras `load_model("m.keras")` from an open archive: only the members are read, each within
+/// its bound, so memory follows the weights the archive holds, not the file.
+fn load_keras_archive<R: Read + std::io::Seek>(
+    mut z: zip::ZipArchive<R>,
+    path: &Path,
+) -> Result<AnyModel> {
     let cfg_bytes = member(&mut z, CONFIG, MAX_JSON_BYTES, path)?;
     let text = std::str::from_utf8(&cfg_bytes)
         .map_err(|_| IoError::format(path, CONFIG, "not UTF-8 text"))?;
     let cfg: Json = parse_json(text, path, CONFIG)?;
-    let weights = member(&mut z, WEIGHTS, MAX_WEIGHTS_BYTES, path)?;
+    // Build the architecture first, charged against what the weights member's header declares,
+    // so the member can then be bounded by what this model needs, not by what the file holds.
+    let declared = match z.by_name(WEIGHTS) {
+        Ok(f) => check_header(&f, WEIGHTS, MAX_WEIGHTS_BYTES, path)?,
+        Err(_) => 0, // `member` below names the missing member.
+    };
+    let mut model = model_from_config_limited(&cfg, param_budget(declared / 4))
+        .map_err(|e| IoError::model(path, CONFIG, e))?;
+    let need = weights_bound(model.count_params() as u64);
+    if declared > need {
+        return Err(IoError::TooLarge {
+            file: path.to_path_buf(),
+            object: WEIGHTS.into(),
+            what: "the weights member, more than the architecture in config.json can use (16 bytes per parameter: the value and up to three optimizer slots, plus 16 MiB for assets and HDF5 structure)",
+            size: declared,
+            limit: need,
+        });
+    }
+    let weights = member(&mut z, WEIGHTS, need, path)?;
     let name = format!("{}!{WEIGHTS}", path.display());
     let file = File::from_bytes_named(weights, &name, kerust_hdf5::Limits::default())?;
-    let mut model = model_from_config_limited(&cfg, param_budget(stored_values(file.root())))
-        .map_err(|e| IoError::model(path, CONFIG, e))?;
+    if (model.count_params() as u64) > param_budget(stored_values(file.root())) {
+        return Err(IoError::format(
+            path,
+            CONFIG,
+            "the architecture has more parameters than model.weights.h5 stores; the config does not match the weights",
+        ));
+    }
     keras3_weights::read_model_vars(&mut model, file.root(), Path::new(&name))?;
     text_assets::read_keras_assets(
         &mut model,
@@ -137,6 +223,17 @@ pub fn load_keras_bytes(bytes: &[u8], path: &Path) -> Result<AnyModel> {
 
 /// Keras `load_model("m.keras")`.
 pub fn load_keras(path: &Path) -> Result<AnyModel> {
-    let bytes = crate::atomic::read_limited(path, MAX_WEIGHTS_BYTES + 2 * MAX_JSON_BYTES)?;
-    load_keras_bytes(&bytes, path)
+    let limit = MAX_WEIGHTS_BYTES + 2 * MAX_JSON_BYTES;
+    let (f, _) = crate::atomic::open_limited(path, limit)?;
+    let regular = f.metadata().is_ok_and(|m| m.is_file());
+    if regular {
+        // Seek inside the file: no copy of the archive in memory.
+        let z =
+            zip::ZipArchive::new(std::io::BufReader::new(f)).map_err(|e| zip_err(path, "/", e))?;
+        load_keras_archive(z, path)
+    } else {
+        drop(f);
+        let bytes = crate::atomic::read_limited(path, limit)?;
+        load_keras_bytes(&bytes, path)
+    }
 }

@@ -60,9 +60,29 @@ impl Format {
             _ => Format::Native,
         }
     }
+    /// The format `save_model` writes to `path`: `.h5`/`.hdf5`, `.keras`, or a native directory
+    /// for a path with no extension, a trailing `/`, or an existing directory. Any other extension
+    /// (`model.onnx`, `model.pt`) is an error listing the supported ones, instead of a directory
+    /// silently named like a file.
+    pub fn for_save(path: &Path) -> Result<Format> {
+        let f = Format::from_path(path);
+        let text = path.as_os_str().to_string_lossy();
+        let dir_like = text.ends_with('/') || path.is_dir() || path.extension().is_none();
+        if f != Format::Native || dir_like {
+            return Ok(f);
+        }
+        Err(IoError::format(
+            path,
+            "/",
+            format!(
+                "unsupported model format '.{}': save to a '.keras' file, a '.h5' file, or a directory path without an extension (native format)",
+                path.extension().unwrap_or_default().to_string_lossy()
+            ),
+        ))
+    }
     /// The format of an existing path, by content when it is a file (zip or HDF5 signature).
     fn sniff(path: &Path) -> Result<Format> {
-        if path.is_dir() {
+        if path.is_dir() || atomic::moved_aside(path).is_some() {
             return Ok(Format::Native);
         }
         use std::io::Read;
@@ -78,11 +98,12 @@ impl Format {
     }
 }
 
-/// Keras `model.save(path)`: the format follows the extension (`.h5`, `.keras`, else a directory).
+/// Keras `model.save(path)`: the format follows the extension (`.h5`, `.keras`, no extension: a
+/// directory; anything else is an error, see [`Format::for_save`]).
 /// Saves are atomic: an interrupted save leaves the previous file loadable.
 pub fn save_model(model: &ModelCore, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
-    match Format::from_path(path) {
+    match Format::for_save(path)? {
         Format::KerasH5 => keras_h5::save_h5(model, path),
         Format::Keras => keras_zip::save_keras(model, path),
         Format::Native => native::save_native(model, path, &Assets::default()),

@@ -16,7 +16,9 @@ use std::path::Path;
 pub const FORMAT: &str = "kerust.saved_model";
 /// Version of the directory layout.
 pub const FORMAT_VERSION: u64 = 1;
-const MAX_JSON: u64 = 256 << 20;
+/// Largest `config.json` or JSON asset: configs are kilobytes, a 100k-word tokenizer a few MB; a
+/// parsed JSON tree takes up to ~16× its text, so this bounds memory too.
+const MAX_JSON: u64 = 16 << 20;
 const MAX_TENSORS: u64 = 16 << 30;
 
 /// Text preprocessing saved next to a model (Keras keeps these as assets).
@@ -168,6 +170,11 @@ fn stored(st: &SafeTensors<'_>, k: &str, path: &Path) -> Result<StoredWeight> {
 /// Load a native directory: the model (compiled and with its optimizer state when it was saved
 /// compiled) and its assets.
 pub fn load_native(path: &Path) -> Result<(AnyModel, Assets)> {
+    // A save killed between its two renames (file systems without RENAME_EXCHANGE) left the
+    // previous model beside the path: load that one.
+    if let Some(old) = crate::atomic::moved_aside(path) {
+        return load_native(&old);
+    }
     let cpath = path.join("config.json");
     let text = read_limited(&cpath, MAX_JSON)?;
     let text = std::str::from_utf8(&text).map_err(|_| IoError::format(&cpath, "/", "not UTF-8"))?;

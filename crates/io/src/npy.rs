@@ -55,10 +55,14 @@ impl NpyArray {
     }
 }
 
-/// Read a `.npy` file.
+/// Largest `.npy` file read (a pipe or device: [`crate::atomic::MAX_NON_REGULAR_BYTES`]).
+pub const MAX_NPY_BYTES: u64 = 16 << 30;
+
+/// Read a `.npy` file: a regular file's length is checked first, a pipe or device is read with a
+/// bound, and the header's shape is checked against the bytes present before allocating.
 pub fn read_npy(path: impl AsRef<Path>) -> Result<NpyArray> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| IoError::io(path, "read", e))?;
+    let bytes = crate::atomic::read_limited(path, MAX_NPY_BYTES)?;
     parse_npy(&bytes, path)
 }
 

@@ -11,8 +11,8 @@ use kerust_text::OutputMode;
 use serde_json::Value as Json;
 use std::path::Path;
 
-/// Largest vocabulary asset accepted (Keras vocabularies of a few million tokens fit).
-pub const MAX_VOCABULARY_BYTES: u64 = 256 << 20;
+/// Largest vocabulary asset accepted (a vocabulary of over a million tokens fits; the parsed lines take up to ~25× the text).
+pub const MAX_VOCABULARY_BYTES: u64 = 32 << 20;
 
 /// Where Keras writes the layer's asset and its lookup sub-layer's copy.
 fn asset_names(layer_path: &str) -> [String; 2] {

@@ -59,9 +59,14 @@ struct Options {
 
 /// Runs the subcommand; `args` are the words after `bench`.
 pub fn run(args: &[String]) -> Result<(), String> {
-    let o =
-        Options::try_parse_from(std::iter::once("bench".to_string()).chain(args.iter().cloned()))
-            .map_err(|e| e.to_string())?;
+    let o = match Options::try_parse_from(
+        std::iter::once("bench".to_string()).chain(args.iter().cloned()),
+    ) {
+        Ok(o) => o,
+        // --help / --version: clap prints them to stdout and exits 0.
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => return Err(e.to_string()),
+    };
     if o.list {
         for n in workloads::NAMES {
             println!("{n}");

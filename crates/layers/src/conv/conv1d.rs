@@ -249,9 +249,9 @@ impl Layer for Conv1D {
         if let Some(t) = s[1] {
             self.out_steps(t, s)?;
         }
-        let kernel = self
-            .kernel_initializer
-            .init(&[self.kernel_size, c, self.filters], rng)?;
+        let shape = [self.kernel_size, c, self.filters];
+        crate::param::checked_weight_numel(self.base.name(), "kernel", &shape)?;
+        let kernel = self.kernel_initializer.init(&shape, rng)?;
         self.kernel = Some(Param::new("kernel", kernel).with_regularizer(self.kernel_regularizer));
         if self.use_bias {
             let bias = self.bias_initializer.init(&[self.filters], rng)?;

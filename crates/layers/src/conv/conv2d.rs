@@ -259,9 +259,9 @@ impl Layer for Conv2D {
             self.out_size(h, w, s)?;
         }
         let (kh, kw) = self.kernel_size;
-        let kernel = self
-            .kernel_initializer
-            .init(&[kh, kw, c, self.filters], rng)?;
+        let shape = [kh, kw, c, self.filters];
+        crate::param::checked_weight_numel(self.base.name(), "kernel", &shape)?;
+        let kernel = self.kernel_initializer.init(&shape, rng)?;
         self.kernel = Some(Param::new("kernel", kernel).with_regularizer(self.kernel_regularizer));
         if self.use_bias {
             let bias = self.bias_initializer.init(&[self.filters], rng)?;

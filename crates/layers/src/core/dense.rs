@@ -136,6 +136,7 @@ impl Layer for Dense {
                     s,
                 )
             })?;
+        crate::param::checked_weight_numel(self.base.name(), "kernel", &[fan_in, self.units])?;
         let kernel = self.kernel_initializer.init(&[fan_in, self.units], rng)?;
         self.kernel = Some(Param::new("kernel", kernel).with_regularizer(self.kernel_regularizer));
         if self.use_bias {

@@ -111,6 +111,8 @@ impl Layer for Embedding {
     }
 
     fn build(&mut self, _input_shapes: &[Shape], rng: &mut Rng) -> Result<()> {
+        let shape = [self.input_dim, self.output_dim];
+        crate::param::checked_weight_numel(self.base.name(), "embeddings", &shape)?;
         let table = match self.initial_weights.take() {
             Some(w) if w.shape() == [self.input_dim, self.output_dim] => w,
             Some(w) => {

@@ -146,7 +146,7 @@ impl ModelCore {
             val = Some((xv, yv));
         }
         let n = x.first().map(Data::len).unwrap_or(0);
-        let batch_size = args.batch_size.max(1);
+        let batch_size = crate::param::checked_positive("fit", "batch_size", args.batch_size)?;
         let steps = n.div_ceil(batch_size);
         let mut history = History::new();
         let mut callbacks = std::mem::take(&mut args.callbacks);

@@ -212,7 +212,8 @@ impl ModelCore {
         self.ensure_built(&x)?;
         kerust_tensor::malloc_tuning::keep_freed_buffers();
         let n = check_same_length(&x, "x")?;
-        let bs = batch_size.max(1);
+        let bs = crate::param::checked_positive("predict", "batch_size", batch_size)?;
+        crate::param::checked_positive("predict", "the number of samples in x", n)?;
         // Batches are independent at inference (no dropout, nothing drawn from the generator), so
         // they run as rayon tasks; results come back in batch order. Each batch gets its own
         // tape and a copy of the generator, which inference leaves untouched.
