@@ -21,7 +21,9 @@
 mod common;
 
 use clap::Parser;
-use common::{plot, save_plot, section, utc_stamp, AnyResult, CommonArgs, Report};
+use common::{
+    majority_accuracy, plot, save_plot, section, utc_stamp, AnyResult, CommonArgs, Report,
+};
 use kerust::datasets::RandomState;
 use kerust::metrics::{AveragedScores, PrfOptions, Prfs};
 use kerust::prelude::*;
@@ -267,6 +269,7 @@ fn main() -> AnyResult<()> {
     );
     report.set("baseline.vocabulary", tfidf.idf.len());
     report.set_f("baseline.accuracy", acc);
+    report.set_f("majority_accuracy", majority_accuracy(&val_labels));
     report.set_f("baseline.precision", s.precision);
     report.set_f("baseline.recall", s.recall);
     report.set_f("baseline.f1", s.fbeta_score);
