@@ -173,7 +173,8 @@ fn main() -> AnyResult<()> {
     let mut model = Sequential::new();
     model.add(SimpleRNN::new(1).input_shape(&[None, Some(1)]))?;
     model.compile(Adam::new().learning_rate(0.01), "mse", &[])?;
-    let epochs = a.epochs(50, 3);
+    // --quick keeps enough epochs to beat the mean predictor (tests/examples_quick.rs checks it).
+    let epochs = a.epochs(50, 20);
     let started = std::time::Instant::now();
     let history = model.fit(&x, &y, FitArgs::new().epochs(epochs).verbose(0))?;
     let secs = started.elapsed().as_secs_f64();

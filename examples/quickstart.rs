@@ -8,7 +8,7 @@
 mod common;
 
 use clap::Parser;
-use common::{argmax_rows, save_plot, section, AnyResult, CommonArgs, Report};
+use common::{argmax_rows, majority_accuracy, save_plot, section, AnyResult, CommonArgs, Report};
 use kerust::prelude::*;
 
 #[derive(Parser)]
@@ -89,6 +89,7 @@ fn main() -> AnyResult<()> {
     report.set("params", model.count_params());
     report.set("epochs", epochs);
     report.set_f("test_accuracy", acc);
+    report.set_f("majority_accuracy", majority_accuracy(&truth));
     report.set_f("train_seconds", secs);
     let loss = history.get("loss").unwrap_or(&[]).to_vec();
     let val = history.get("val_accuracy").unwrap_or(&[]).to_vec();

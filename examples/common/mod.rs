@@ -213,6 +213,16 @@ pub fn mse(y: &[f32], y_pred: &[f32]) -> f64 {
         / n
 }
 
+/// Accuracy of the best constant predictor (always the most frequent label): the score a model
+/// must beat to have learned anything. The examples report it so their tests can demand more.
+pub fn majority_accuracy(labels: &[i64]) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    for &l in labels {
+        *counts.entry(l).or_insert(0usize) += 1;
+    }
+    counts.values().copied().max().unwrap_or(0) as f64 / labels.len().max(1) as f64
+}
+
 /// Row-wise argmax of a `[n, k]` probability matrix.
 pub fn argmax_rows(p: &[f32], k: usize) -> Vec<i64> {
     p.chunks(k.max(1))

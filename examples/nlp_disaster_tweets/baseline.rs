@@ -1,6 +1,6 @@
 //! Model 0, the baseline: scikit-learn's `TfidfVectorizer()` + `MultinomialNB()` pipeline, scored
 //! with the notebook's `calculate_results` (accuracy, weighted precision/recall/F1).
-use crate::common::{section, AnyResult, Report};
+use crate::common::{majority_accuracy, section, AnyResult, Report};
 use crate::training::Scores;
 use kerust::metrics::{AveragedScores, PrfOptions, Prfs};
 use kerust::prelude::*;
@@ -211,6 +211,7 @@ pub fn model_0(
     );
     report.set("baseline.vocabulary", tfidf.idf.len());
     report.set_f("baseline.accuracy", acc);
+    report.set_f("majority_accuracy", majority_accuracy(val_labels));
     report.set_f("baseline.precision", s.precision);
     report.set_f("baseline.recall", s.recall);
     report.set_f("baseline.f1", s.fbeta_score);

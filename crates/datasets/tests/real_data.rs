@@ -6,18 +6,10 @@ use std::path::PathBuf;
 
 use kerust_datasets::{lookup, sha256_file, Cache, Vocabulary, SHAPE_CLASSES};
 
+/// The lecture data folder (it holds fortune500_100_days.csv), or `None` after a visible skip line.
 fn data_dir(test: &str) -> Option<PathBuf> {
-    match std::env::var_os("KERUST_DATA").map(PathBuf::from) {
-        Some(d) if d.join("fortune500_100_days.csv").exists() => Some(d),
-        Some(d) => {
-            eprintln!("skip {test}: KERUST_DATA={} has no fortune500_100_days.csv (not the lecture data mirror)", d.display());
-            None
-        }
-        None => {
-            eprintln!("skip {test}: KERUST_DATA is not set; point it at the lecture data folder (../shared/data) to run");
-            None
-        }
-    }
+    kerust_test_support::data_file(test, "fortune500_100_days.csv")
+        .and_then(|f| f.parent().map(PathBuf::from))
 }
 
 fn cache(test: &str) -> Option<Cache> {

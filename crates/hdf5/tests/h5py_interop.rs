@@ -26,7 +26,10 @@ fn h5py_and_keras_read_files_written_by_rust() {
     let py = match python_with_h5py() {
         Ok(p) => p,
         Err(why) => {
-            println!("SKIP h5py interop: {why} (set KERUST_PYTHON to a Python with h5py)");
+            kerust_test_support::skip(
+                "h5py_and_keras_read_files_written_by_rust",
+                &format!("no Python with h5py ({why})"),
+            );
             return;
         }
     };

@@ -18,7 +18,15 @@ const MODELS: &[(&str, usize, usize)] = &[
     ("func_siamese", 2, 1),
 ];
 
+/// Keras's predictions: every `{model}.y_{tag}{i}.npy` fixture, which must be `outputs` files.
 fn expected(model: &str, tag: &str, outputs: usize) -> Vec<Vec<f32>> {
+    let on_disk = (0..)
+        .take_while(|i| fixture(&format!("{model}.y_{tag}{i}.npy")).exists())
+        .count();
+    assert_eq!(
+        on_disk, outputs,
+        "{model}: Keras fixtures hold {on_disk} outputs"
+    );
     (0..outputs)
         .map(|i| {
             match read_npy(fixture(&format!("{model}.y_{tag}{i}.npy")))
@@ -35,8 +43,21 @@ fn expected(model: &str, tag: &str, outputs: usize) -> Vec<Vec<f32>> {
 fn check(model: &str, file: &str, tag: &str, n_in: usize, n_out: usize) {
     let mut m = load_model(fixture(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
     let got = predict(&mut m, &inputs(model, n_in));
-    for (i, (g, w)) in got.iter().zip(expected(model, tag, n_out)).enumerate() {
-        assert_close(g, &w, 1e-5, &format!("{file} output {i}"));
+    compare_outputs(&got, &expected(model, tag, n_out), file);
+}
+
+/// Every output of kerust against Keras's, and the same number of outputs (a zip alone would
+/// pass a model that dropped one).
+fn compare_outputs(got: &[Vec<f32>], want: &[Vec<f32>], what: &str) {
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "{what}: kerust predicted {} outputs, Keras {}",
+        got.len(),
+        want.len()
+    );
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert_close(g, w, 1e-5, &format!("{what} output {i}"));
     }
 }
 
@@ -94,9 +115,7 @@ fn weights_only_files_load_into_a_model() {
             load_weights(&mut model, fixture(&weights))
                 .unwrap_or_else(|e| panic!("{weights}: {e}"));
             let got = predict(&mut model, &inputs(m, i));
-            for (k, (g, w)) in got.iter().zip(expected(m, tag, o)).enumerate() {
-                assert_close(g, &w, 1e-5, &format!("{weights} output {k}"));
-            }
+            compare_outputs(&got, &expected(m, tag, o), &weights);
         }
     }
 }

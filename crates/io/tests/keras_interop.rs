@@ -1,6 +1,6 @@
 //! kerust → Keras: files written by kerust load in real Keras (`keras.models.load_model`, and
 //! tf.keras for `.h5`) and predict what kerust predicts. Needs `KERUST_PYTHON` pointing at a Python
-//! with keras + tf_keras (e.g. /work/kvenv/bin/python); otherwise each test prints why it skips.
+//! with keras + tf_keras (`.ci/run` sets it); otherwise each test writes a visible KERUST-SKIP line.
 mod common;
 use common::models::*;
 use common::*;
@@ -13,14 +13,9 @@ use kerust_tensor::{IntTensor, Rng, Tensor};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn python() -> Option<PathBuf> {
-    match std::env::var_os("KERUST_PYTHON") {
-        Some(p) => Some(PathBuf::from(p)),
-        None => {
-            eprintln!("skipping Keras interop: set KERUST_PYTHON to a python with keras and tf_keras (e.g. /work/kvenv/bin/python)");
-            None
-        }
-    }
+/// `KERUST_PYTHON`, or `None` after a visible skip line naming `test`.
+fn python(test: &str) -> Option<PathBuf> {
+    kerust_test_support::python(test)
 }
 
 fn script() -> PathBuf {
@@ -65,6 +60,16 @@ fn keras_predict(
         "{flavour} could not load {}:\n{}",
         model.display(),
         String::from_utf8_lossy(&out.stderr)
+    );
+    // Keras writes one file per output: exactly `n` of them, or the models disagree on outputs.
+    let written = (0..)
+        .take_while(|i| Path::new(&format!("{prefix}{i}.npy")).exists())
+        .count();
+    assert_eq!(
+        written,
+        n,
+        "{flavour} predicted {written} outputs for {}, kerust {n}",
+        model.display()
     );
     (0..n)
         .map(
@@ -120,7 +125,9 @@ fn check(py: &Path, m: &mut ModelCore, x: &[Data], tag: &str) {
 
 #[test]
 fn kerust_files_load_in_keras_and_predict_the_same() {
-    let Some(py) = python() else { return };
+    let Some(py) = python("kerust_files_load_in_keras_and_predict_the_same") else {
+        return;
+    };
     let mut rnn = Sequential::new();
     rnn.add(Input::new(&[6]).dtype("int32")).unwrap();
     rnn.add(Embedding::new(20, 4)).unwrap();
@@ -166,7 +173,10 @@ fn kerust_files_load_in_keras_and_predict_the_same() {
 
 #[test]
 fn recurrent_conv_and_merge_models_load_in_keras_and_predict_the_same() {
-    let Some(py) = python() else { return };
+    let Some(py) = python("recurrent_conv_and_merge_models_load_in_keras_and_predict_the_same")
+    else {
+        return;
+    };
     let mut seqs = [
         ("lstm", lstm_model()),
         ("gru", gru_model()),

@@ -285,8 +285,9 @@ fn keras_check(py: &std::ffi::OsStr, path: &Path, texts: &[&str]) -> (Vec<f32>, 
 /// (vocabulary in the config) and predicts the same.
 #[test]
 fn keras_loads_kerust_string_models() {
-    let Some(py) = std::env::var_os("KERUST_PYTHON") else {
-        eprintln!("skipping Keras interop: set KERUST_PYTHON to a python with keras (e.g. /work/kvenv/bin/python)");
+    let Some(py) = kerust_test_support::python("keras_loads_kerust_string_models")
+        .map(std::path::PathBuf::into_os_string)
+    else {
         return;
     };
     let dir = scratch("text_vectorization_keras_check");

@@ -173,8 +173,7 @@ fn event_files_hold_every_epoch_scalar() {
 
 #[test]
 fn tensorboard_reads_the_files() {
-    let Some(py) = std::env::var_os("KERUST_PYTHON") else {
-        println!("skipped: set KERUST_PYTHON to a Python with tensorflow to read the files back");
+    let Some(py) = kerust_test_support::python("tensorboard_reads_the_files") else {
         return;
     };
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -191,13 +190,19 @@ fn tensorboard_reads_the_files() {
             Ok(o) => {
                 let err = String::from_utf8_lossy(&o.stderr);
                 if err.contains("ModuleNotFoundError") {
-                    println!("skipped: KERUST_PYTHON lacks tensorflow/tensorboard: {err}");
+                    kerust_test_support::skip(
+                        "tensorboard_reads_the_files",
+                        "KERUST_PYTHON lacks tensorflow/tensorboard",
+                    );
                     return;
                 }
                 panic!("TensorBoard could not read the {sub} events: {err}");
             }
             Err(e) => {
-                println!("skipped: KERUST_PYTHON={py:?} does not run: {e}");
+                kerust_test_support::skip(
+                    "tensorboard_reads_the_files",
+                    &format!("KERUST_PYTHON does not run ({e})"),
+                );
                 return;
             }
         };

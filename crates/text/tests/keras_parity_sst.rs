@@ -17,19 +17,11 @@ const MAXLEN: usize = 55;
 type Rows = Vec<Vec<String>>;
 
 /// Token rows (without the class column) of one split, or None when the data is absent.
-fn load(split: &str) -> Option<Rows> {
-    let Ok(dir) = std::env::var("KERUST_DATA") else {
-        eprintln!(
-            "skipping SST parity: KERUST_DATA is not set (point it at the shared data folder)"
-        );
-        return None;
-    };
-    let path =
-        std::path::Path::new(&dir).join(format!("sst_movie_reviews_processed_{split}.csv.gz"));
-    if !path.exists() {
-        eprintln!("skipping SST parity: {} not found", path.display());
-        return None;
-    }
+fn load(test: &str, split: &str) -> Option<Rows> {
+    let path = kerust_test_support::data_file(
+        test,
+        &format!("sst_movie_reviews_processed_{split}.csv.gz"),
+    )?;
     let file = std::fs::File::open(&path).expect("open sst csv.gz");
     let mut text = String::new();
     flate2::read::GzDecoder::new(file)
@@ -60,8 +52,8 @@ fn load(split: &str) -> Option<Rows> {
 }
 
 /// (train rows, test rows).
-fn splits() -> Option<(Rows, Rows)> {
-    Some((load("train")?, load("test")?))
+fn splits(test: &str) -> Option<(Rows, Rows)> {
+    Some((load(test, "train")?, load(test, "test")?))
 }
 
 /// The Keras view of a review: its tokens joined by one space, PAD dropped.
@@ -211,7 +203,7 @@ fn check_tokenizer(r: &Value, train: &[String], test: &[String]) {
 
 #[test]
 fn sst_tokenizer_matches_keras() {
-    let Some((train_rows, test_rows)) = splits() else {
+    let Some((train_rows, test_rows)) = splits("sst_tokenizer_matches_keras") else {
         return;
     };
     let f = fixture("text_sst.json");
@@ -238,7 +230,7 @@ fn sst_tokenizer_matches_keras() {
 
 #[test]
 fn sst_text_vectorization_matches_keras() {
-    let Some((train_rows, test_rows)) = splits() else {
+    let Some((train_rows, test_rows)) = splits("sst_text_vectorization_matches_keras") else {
         return;
     };
     let f = fixture("text_sst.json");
@@ -333,7 +325,7 @@ fn sst_text_vectorization_matches_keras() {
 /// `TextVectorization(standardize=None, split="whitespace")` plus its two special tokens.
 #[test]
 fn sst_lab_word2id_through_keras_apis() {
-    let Some((train_rows, test_rows)) = splits() else {
+    let Some((train_rows, test_rows)) = splits("sst_lab_word2id_through_keras_apis") else {
         return;
     };
     let f = fixture("text_sst.json");

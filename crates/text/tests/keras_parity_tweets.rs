@@ -9,20 +9,8 @@ use kerust_text::{
 };
 use serde_json::Value;
 
-fn tweets() -> Option<Vec<String>> {
-    let Ok(dir) = std::env::var("KERUST_DATA") else {
-        eprintln!(
-            "skipping tweets parity: KERUST_DATA is not set (point it at the shared data folder)"
-        );
-        return None;
-    };
-    let path = std::path::Path::new(&dir)
-        .join("nlp_getting_started")
-        .join("train.csv");
-    if !path.exists() {
-        eprintln!("skipping tweets parity: {} not found", path.display());
-        return None;
-    }
+fn tweets(test: &str) -> Option<Vec<String>> {
+    let path = kerust_test_support::data_file(test, "nlp_getting_started/train.csv")?;
     let mut rdr = csv::Reader::from_path(&path).expect("open train.csv");
     let col = rdr
         .headers()
@@ -78,7 +66,9 @@ fn assert_nonzero(rows: &[&[f32]], want: &[Vec<(usize, f64)>], what: &str) {
 
 #[test]
 fn tweets_tokenizer_matches_keras() {
-    let Some(texts) = tweets() else { return };
+    let Some(texts) = tweets("tweets_tokenizer_matches_keras") else {
+        return;
+    };
     let f = fixture("text_tweets.json");
     assert_eq!(texts.len() as u64, f["n_texts"].as_u64().unwrap());
     assert_eq!(
@@ -200,7 +190,9 @@ fn tweets_tokenizer_matches_keras() {
 
 #[test]
 fn tweets_text_vectorization_matches_keras() {
-    let Some(texts) = tweets() else { return };
+    let Some(texts) = tweets("tweets_text_vectorization_matches_keras") else {
+        return;
+    };
     let f = fixture("text_tweets.json");
 
     let r = &f["tv_default"];

@@ -98,11 +98,11 @@ pub fn check_full(
         masked,
         training,
         |class, inputs, f| {
-            let r = gradcheck(f, inputs, 1e-2).expect("gradcheck runs");
-            assert!(
-                r.max_rel_error < 2e-2,
-                "gradient check of {class} failed: {r:?}"
-            );
+            // A larger step than the default 1e-2: the f32 rounding noise of a whole sequence
+            // shrinks with it, and Richardson extrapolation keeps the truncation error small.
+            gradcheck(f, inputs, 3e-2)
+                .expect("gradcheck runs")
+                .assert_ok(class);
         },
     );
 }

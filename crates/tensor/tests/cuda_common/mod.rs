@@ -1,7 +1,6 @@
 //! Helpers shared by the CUDA test files (included with `mod cuda_common;`).
 #![allow(dead_code)]
 use kerust_tensor::{cuda_backend, Device, Rng, Tensor};
-use std::io::Write;
 
 /// The device to test on, or `None` after printing the skip reason (to stderr directly, so it
 /// shows even when the harness captures output).
@@ -9,7 +8,7 @@ pub fn gpu(test: &str) -> Option<Device> {
     if cuda_backend::is_available() {
         Some(Device::Cuda(0))
     } else {
-        let _ = writeln!(std::io::stderr(), "{test}: skipped: no CUDA device");
+        kerust_test_support::skip(test, "no CUDA device");
         None
     }
 }
