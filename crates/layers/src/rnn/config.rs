@@ -89,7 +89,8 @@ impl RecurrentConfig {
     pub fn read(c: &Cfg) -> Result<Self> {
         let mut r = Self::new(c.usize("units")?);
         r.activation = Activation::from_name(c.str_or("activation", "tanh"))?;
-        r.recurrent_activation = Activation::from_name(c.str_or("recurrent_activation", "sigmoid"))?;
+        r.recurrent_activation =
+            Activation::from_name(c.str_or("recurrent_activation", "sigmoid"))?;
         r.use_bias = c.bool_or("use_bias", true);
         for (key, slot) in [
             ("kernel_initializer", &mut r.kernel_initializer),

@@ -55,11 +55,11 @@ impl GRU {
 mod tests {
     use super::*;
     use crate::layer::Layer;
-    use kerust_tensor::{Rng, Tensor};
     use crate::rnn::test_util::{
         check_chunking_is_invisible, check_gradients_with_states, check_training_gradients,
     };
     use crate::testing::{check_config_round_trip, check_layer_gradients};
+    use kerust_tensor::{Rng, Tensor};
 
     #[test]
     fn lecture_parameter_counts() {

@@ -217,7 +217,11 @@ pub fn input_features(layer: &str, shape: &Shape) -> Result<usize> {
 }
 
 /// The `[b, t, d]` input of a recurrent call, checked against the kernel's `d`.
-fn sequence_input<'a>(layer: &str, inputs: &'a [Flow], d: usize) -> Result<(&'a Var, usize, usize)> {
+fn sequence_input<'a>(
+    layer: &str,
+    inputs: &'a [Flow],
+    d: usize,
+) -> Result<(&'a Var, usize, usize)> {
     let x = inputs
         .first()
         .ok_or_else(|| LayerError::input(layer, "a sequence input", "no inputs"))?
@@ -333,9 +337,8 @@ impl<C: CellKind> SequenceLayer for Recurrent<C> {
         } else {
             (None, None)
         };
-        let as_tensor = |m: Option<Vec<f32>>, w: usize| {
-            m.map(|v| Tensor::from_vec(v, &[b, w])).transpose()
-        };
+        let as_tensor =
+            |m: Option<Vec<f32>>, w: usize| m.map(|v| Tensor::from_vec(v, &[b, w])).transpose();
         let job = SequenceJob {
             cell,
             options: self.config.sequence_options(),
@@ -391,8 +394,11 @@ impl<C: CellKind> Layer for Recurrent<C> {
                 .with_regularizer(c.kernel_regularizer),
         );
         self.recurrent_kernel = Some(
-            Param::new("recurrent_kernel", c.recurrent_initializer.init(&[u, g], rng)?)
-                .with_regularizer(c.recurrent_regularizer),
+            Param::new(
+                "recurrent_kernel",
+                c.recurrent_initializer.init(&[u, g], rng)?,
+            )
+            .with_regularizer(c.recurrent_regularizer),
         );
         if c.use_bias {
             let value = C::initial_bias(c, &cell.bias_shape(u), rng)?;
@@ -459,12 +465,18 @@ impl<C: CellKind> Layer for Recurrent<C> {
 }
 
 /// `recurrent_activation` as the op takes it.
-pub(super) fn gate_activation(layer: &str, c: &RecurrentConfig) -> Result<kerust_tensor::recurrent::RecurrentActivation> {
+pub(super) fn gate_activation(
+    layer: &str,
+    c: &RecurrentConfig,
+) -> Result<kerust_tensor::recurrent::RecurrentActivation> {
     recurrent_activation(layer, c.recurrent_activation)
 }
 
 /// `activation` as the op takes it.
-pub(super) fn main_activation(layer: &str, c: &RecurrentConfig) -> Result<kerust_tensor::recurrent::RecurrentActivation> {
+pub(super) fn main_activation(
+    layer: &str,
+    c: &RecurrentConfig,
+) -> Result<kerust_tensor::recurrent::RecurrentActivation> {
     recurrent_activation(layer, c.activation)
 }
 

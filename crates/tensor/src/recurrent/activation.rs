@@ -163,9 +163,7 @@ mod tests {
             let e = (fast_exp(x) - x.exp()).abs() / x.exp();
             worst.0 = worst.0.max(e);
             worst.1 = worst.1.max((fast_tanh(x) - x.tanh()).abs());
-            worst.2 = worst
-                .2
-                .max((fast_sigmoid(x) - crate::sigmoid(x)).abs());
+            worst.2 = worst.2.max((fast_sigmoid(x) - crate::sigmoid(x)).abs());
         }
         assert!(
             worst.0 < 1e-6 && worst.1 < 2e-7 && worst.2 < 2e-7,

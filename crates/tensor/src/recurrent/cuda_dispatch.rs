@@ -4,7 +4,9 @@
 //! The fused kernels take the default activations (`tanh` / `sigmoid`), no recurrent dropout
 //! and, for GRU, `reset_after=true`; input dropout and `zero_output_for_mask` with
 //! `return_sequences` are applied around them with device elementwise products.
-use super::{rnn_cpu, Cell, RecurrentActivation, SequenceBackward, SequenceInputs, SequenceOptions};
+use super::{
+    rnn_cpu, Cell, RecurrentActivation, SequenceBackward, SequenceInputs, SequenceOptions,
+};
 use crate::cuda_backend::{
     gru_backward, gru_forward, lstm_backward, lstm_forward, GruInputs, GruSaved, LstmInputs,
     LstmSaved,
@@ -143,11 +145,8 @@ fn host_fallback(
 ) -> Result<(Vec<Tensor>, SequenceBackward)> {
     let host = |x: &Tensor| x.to(Device::Cpu);
     let opt_host = |x: Option<&Tensor>| x.map(host).transpose();
-    let (x, kernel, recurrent_kernel) = (
-        host(inp.x)?,
-        host(inp.kernel)?,
-        host(inp.recurrent_kernel)?,
-    );
+    let (x, kernel, recurrent_kernel) =
+        (host(inp.x)?, host(inp.kernel)?, host(inp.recurrent_kernel)?);
     let bias = opt_host(inp.bias)?;
     let init = inp
         .initial_states

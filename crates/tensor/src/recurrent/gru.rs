@@ -50,132 +50,132 @@ pub(super) fn forward(
     recurrent_activation: RecurrentActivation,
     reset_after: bool,
 ) -> Result<(Vec<Tensor>, Saved)> {
-        let mut h = p.initial_state(0)?;
-        let mut seq_out = p.sequence_buffer();
-        let Prepared {
-            b,
-            t,
-            d,
-            u,
-            xd,
-            w,
-            rk,
-            bias,
-            init,
-            mask,
-            dmask,
-            rmask,
-            steps,
-            return_sequences: rs,
-            zero_output,
-        } = p;
-        let g3 = 3 * u;
-        let bias_v = bias.as_ref().map(|v| v.to_vec()).transpose()?;
-        let (b_in, b_rec) = match &bias_v {
-            Some(v) if reset_after => (Some(&v[..g3]), Some(&v[g3..])),
-            Some(v) => (Some(&v[..]), None),
-            None => (None, None),
-        };
+    let mut h = p.initial_state(0)?;
+    let mut seq_out = p.sequence_buffer();
+    let Prepared {
+        b,
+        t,
+        d,
+        u,
+        xd,
+        w,
+        rk,
+        bias,
+        init,
+        mask,
+        dmask,
+        rmask,
+        steps,
+        return_sequences: rs,
+        zero_output,
+    } = p;
+    let g3 = 3 * u;
+    let bias_v = bias.as_ref().map(|v| v.to_vec()).transpose()?;
+    let (b_in, b_rec) = match &bias_v {
+        Some(v) if reset_after => (Some(&v[..g3]), Some(&v[g3..])),
+        Some(v) => (Some(&v[..]), None),
+        None => (None, None),
+    };
 
-        let mut xw = vec![0.0f32; b * t * g3];
-        sgemm(
-            false,
-            false,
-            b * t,
-            g3,
-            d,
-            1.0,
-            xd.as_slice()?,
-            w.as_slice()?,
-            0.0,
-            &mut xw,
-        )?;
-        if let Some(bs) = b_in {
-            xw.chunks_mut(g3)
-                .for_each(|row| row.iter_mut().zip(bs).for_each(|(v, b)| *v += b));
+    let mut xw = vec![0.0f32; b * t * g3];
+    sgemm(
+        false,
+        false,
+        b * t,
+        g3,
+        d,
+        1.0,
+        xd.as_slice()?,
+        w.as_slice()?,
+        0.0,
+        &mut xw,
+    )?;
+    if let Some(bs) = b_in {
+        xw.chunks_mut(g3)
+            .for_each(|row| row.iter_mut().zip(bs).for_each(|(v, b)| *v += b));
+    }
+    // reset_after=false needs U_zr and U_h as separate contiguous matrices.
+    let us = rk.as_slice()?;
+    let (u_all, u_h) = if reset_after {
+        (us.to_vec(), Vec::new())
+    } else {
+        let mut zr = Vec::with_capacity(u * 2 * u);
+        let mut hh = Vec::with_capacity(u * u);
+        for row in us.chunks(g3) {
+            zr.extend_from_slice(&row[..2 * u]);
+            hh.extend_from_slice(&row[2 * u..]);
         }
-        // reset_after=false needs U_zr and U_h as separate contiguous matrices.
-        let us = rk.as_slice()?;
-        let (u_all, u_h) = if reset_after {
-            (us.to_vec(), Vec::new())
-        } else {
-            let mut zr = Vec::with_capacity(u * 2 * u);
-            let mut hh = Vec::with_capacity(u * u);
-            for row in us.chunks(g3) {
-                zr.extend_from_slice(&row[..2 * u]);
-                hh.extend_from_slice(&row[2 * u..]);
-            }
-            (zr, hh)
-        };
-        // Recurrent kernels packed once for every step.
-        let up = PackedB::new(&u_all, u, u_all.len() / u.max(1), false)?;
-        let uhp = match reset_after {
-            true => None,
-            false => Some(PackedB::new(&u_h, u, u, false)?),
-        };
-        let mut gates = vec![0.0f32; t * b * g3];
-        let mut h_in = vec![0.0f32; t * b * u];
-        let mut h_d = vec![0.0f32; t * b * u];
-        let mut aux = vec![0.0f32; t * b * u];
-        let mut prev_out = vec![0.0f32; b * u];
-        // The time loop, one task per batch chunk.
-        {
-            let chunks: Vec<ForwardRows> = chunk_views(
-                b,
-                t * g3 * u,
-                [
-                    (&mut gates, g3),
-                    (&mut h_in, u),
-                    (&mut h_d, u),
-                    (&mut aux, u),
-                ],
-                [(&mut h, u), (&mut prev_out, u), (&mut seq_out, t * u)],
-            );
-            let loop_args = ForwardLoop {
-                seq: SeqLoop::new(
-                    t,
-                    (mask.as_deref(), rmask.as_deref()),
-                    &steps,
-                    rs,
-                    zero_output,
-                ),
-                u,
-                xw: &xw,
-                up: &up,
-                uhp: uhp.as_ref(),
-                b_rec,
-                acts: (activation, recurrent_activation),
-            };
-            for_each_chunk(chunks, |rows| loop_args.run(rows))?;
-        }
-        let saved = Saved {
+        (zr, hh)
+    };
+    // Recurrent kernels packed once for every step.
+    let up = PackedB::new(&u_all, u, u_all.len() / u.max(1), false)?;
+    let uhp = match reset_after {
+        true => None,
+        false => Some(PackedB::new(&u_h, u, u, false)?),
+    };
+    let mut gates = vec![0.0f32; t * b * g3];
+    let mut h_in = vec![0.0f32; t * b * u];
+    let mut h_d = vec![0.0f32; t * b * u];
+    let mut aux = vec![0.0f32; t * b * u];
+    let mut prev_out = vec![0.0f32; b * u];
+    // The time loop, one task per batch chunk.
+    {
+        let chunks: Vec<ForwardRows> = chunk_views(
             b,
-            t,
-            d,
+            t * g3 * u,
+            [
+                (&mut gates, g3),
+                (&mut h_in, u),
+                (&mut h_d, u),
+                (&mut aux, u),
+            ],
+            [(&mut h, u), (&mut prev_out, u), (&mut seq_out, t * u)],
+        );
+        let loop_args = ForwardLoop {
+            seq: SeqLoop::new(
+                t,
+                (mask.as_deref(), rmask.as_deref()),
+                &steps,
+                rs,
+                zero_output,
+            ),
             u,
-            xd,
-            w,
-            u_all,
-            u_h,
-            gates,
-            h_in,
-            h_d,
-            aux,
-            mask,
-            dmask,
-            rmask,
-            steps,
-            return_sequences: rs,
-            zero_output,
-            reset_after,
-            has_bias: bias.is_some(),
-            n_init: init.len(),
-            derivatives: [activation.derivative(), recurrent_activation.derivative()],
-            default_acts: activation == RecurrentActivation::Tanh
-                && recurrent_activation == RecurrentActivation::Sigmoid,
+            xw: &xw,
+            up: &up,
+            uhp: uhp.as_ref(),
+            b_rec,
+            acts: (activation, recurrent_activation),
         };
-        let outs = sequence_outputs((b, t, u), rs, seq_out, prev_out, vec![h])?;
-        Ok((outs, saved))
+        for_each_chunk(chunks, |rows| loop_args.run(rows))?;
+    }
+    let saved = Saved {
+        b,
+        t,
+        d,
+        u,
+        xd,
+        w,
+        u_all,
+        u_h,
+        gates,
+        h_in,
+        h_d,
+        aux,
+        mask,
+        dmask,
+        rmask,
+        steps,
+        return_sequences: rs,
+        zero_output,
+        reset_after,
+        has_bias: bias.is_some(),
+        n_init: init.len(),
+        derivatives: [activation.derivative(), recurrent_activation.derivative()],
+        default_acts: activation == RecurrentActivation::Tanh
+            && recurrent_activation == RecurrentActivation::Sigmoid,
+    };
+    let outs = sequence_outputs((b, t, u), rs, seq_out, prev_out, vec![h])?;
+    Ok((outs, saved))
 }
 
 /// One batch chunk of the forward buffers: per-step slices of `gates`, `h_in`, `h_d` and `aux`;
@@ -521,4 +521,3 @@ fn bptt(
     }
     Ok(())
 }
-

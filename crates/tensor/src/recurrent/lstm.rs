@@ -47,113 +47,113 @@ pub(super) fn forward(
     activation: RecurrentActivation,
     recurrent_activation: RecurrentActivation,
 ) -> Result<(Vec<Tensor>, Saved)> {
-        let mut h = p.initial_state(0)?;
-        let mut c = p.initial_state(1)?;
-        let mut seq_out = p.sequence_buffer();
-        let Prepared {
-            b,
-            t,
-            d,
-            u,
-            xd,
-            w,
-            rk,
-            bias,
-            init,
-            mask,
-            dmask,
-            rmask,
-            steps,
-            return_sequences: rs,
-            zero_output,
-        } = p;
-        let g4 = 4 * u;
-        // X·W (+b) for all steps at once, straight into the time-major gate buffer.
-        let xs = xd.as_slice()?;
-        let mut xt = Vec::with_capacity(t * b * d);
-        for &st in &steps {
-            for bi in 0..b {
-                xt.extend_from_slice(&xs[(bi * t + st) * d..(bi * t + st + 1) * d]);
-            }
+    let mut h = p.initial_state(0)?;
+    let mut c = p.initial_state(1)?;
+    let mut seq_out = p.sequence_buffer();
+    let Prepared {
+        b,
+        t,
+        d,
+        u,
+        xd,
+        w,
+        rk,
+        bias,
+        init,
+        mask,
+        dmask,
+        rmask,
+        steps,
+        return_sequences: rs,
+        zero_output,
+    } = p;
+    let g4 = 4 * u;
+    // X·W (+b) for all steps at once, straight into the time-major gate buffer.
+    let xs = xd.as_slice()?;
+    let mut xt = Vec::with_capacity(t * b * d);
+    for &st in &steps {
+        for bi in 0..b {
+            xt.extend_from_slice(&xs[(bi * t + st) * d..(bi * t + st + 1) * d]);
         }
-        let mut gates = vec![0.0f32; t * b * g4];
-        sgemm(
-            false,
-            false,
-            t * b,
-            g4,
-            d,
-            1.0,
-            &xt,
-            w.as_slice()?,
-            0.0,
-            &mut gates,
-        )?;
-        // U is packed once for all steps (a plain sgemm would repack it every step).
-        let up = PackedB::new(rk.as_slice()?, u, g4, false)?;
-        let mut c_prev = vec![0.0f32; t * b * u];
-        let mut tc = vec![0.0f32; t * b * u];
-        let mut h_prev = vec![0.0f32; t * b * u];
-        let mut prev_out = vec![0.0f32; b * u];
-        // The time loop, one task per batch chunk.
-        {
-            let chunks: Vec<ForwardRows> = chunk_views(
-                b,
-                t * g4 * u,
-                [
-                    (&mut gates, g4),
-                    (&mut c_prev, u),
-                    (&mut tc, u),
-                    (&mut h_prev, u),
-                ],
-                [
-                    (&mut h, u),
-                    (&mut c, u),
-                    (&mut prev_out, u),
-                    (&mut seq_out, t * u),
-                ],
-            );
-            let loop_args = ForwardLoop {
-                seq: SeqLoop::new(
-                    t,
-                    (mask.as_deref(), rmask.as_deref()),
-                    &steps,
-                    rs,
-                    zero_output,
-                ),
-                u,
-                up: &up,
-                bias: bias.as_ref().map(|bv| bv.as_slice()).transpose()?,
-                acts: (activation, recurrent_activation),
-            };
-            for_each_chunk(chunks, |rows| loop_args.run(rows))?;
-        }
-        let saved = Saved {
+    }
+    let mut gates = vec![0.0f32; t * b * g4];
+    sgemm(
+        false,
+        false,
+        t * b,
+        g4,
+        d,
+        1.0,
+        &xt,
+        w.as_slice()?,
+        0.0,
+        &mut gates,
+    )?;
+    // U is packed once for all steps (a plain sgemm would repack it every step).
+    let up = PackedB::new(rk.as_slice()?, u, g4, false)?;
+    let mut c_prev = vec![0.0f32; t * b * u];
+    let mut tc = vec![0.0f32; t * b * u];
+    let mut h_prev = vec![0.0f32; t * b * u];
+    let mut prev_out = vec![0.0f32; b * u];
+    // The time loop, one task per batch chunk.
+    {
+        let chunks: Vec<ForwardRows> = chunk_views(
             b,
-            t,
-            d,
+            t * g4 * u,
+            [
+                (&mut gates, g4),
+                (&mut c_prev, u),
+                (&mut tc, u),
+                (&mut h_prev, u),
+            ],
+            [
+                (&mut h, u),
+                (&mut c, u),
+                (&mut prev_out, u),
+                (&mut seq_out, t * u),
+            ],
+        );
+        let loop_args = ForwardLoop {
+            seq: SeqLoop::new(
+                t,
+                (mask.as_deref(), rmask.as_deref()),
+                &steps,
+                rs,
+                zero_output,
+            ),
             u,
-            xt,
-            w,
-            rk,
-            gates,
-            c_prev,
-            tc,
-            h_prev,
-            mask,
-            dmask,
-            rmask,
-            steps,
-            return_sequences: rs,
-            zero_output,
-            has_bias: bias.is_some(),
-            n_init: init.len(),
-            derivatives: [activation.derivative(), recurrent_activation.derivative()],
-            default_acts: activation == RecurrentActivation::Tanh
-                && recurrent_activation == RecurrentActivation::Sigmoid,
+            up: &up,
+            bias: bias.as_ref().map(|bv| bv.as_slice()).transpose()?,
+            acts: (activation, recurrent_activation),
         };
-        let outs = sequence_outputs((b, t, u), rs, seq_out, prev_out, vec![h, c])?;
-        Ok((outs, saved))
+        for_each_chunk(chunks, |rows| loop_args.run(rows))?;
+    }
+    let saved = Saved {
+        b,
+        t,
+        d,
+        u,
+        xt,
+        w,
+        rk,
+        gates,
+        c_prev,
+        tc,
+        h_prev,
+        mask,
+        dmask,
+        rmask,
+        steps,
+        return_sequences: rs,
+        zero_output,
+        has_bias: bias.is_some(),
+        n_init: init.len(),
+        derivatives: [activation.derivative(), recurrent_activation.derivative()],
+        default_acts: activation == RecurrentActivation::Tanh
+            && recurrent_activation == RecurrentActivation::Sigmoid,
+    };
+    let outs = sequence_outputs((b, t, u), rs, seq_out, prev_out, vec![h, c])?;
+    Ok((outs, saved))
 }
 
 /// One batch chunk of the forward buffers: per-step slices of `gates`, `c_prev`, `tc` and
@@ -229,10 +229,7 @@ impl ForwardLoop<'_> {
 impl Saved {
     /// Input gradients of the node, in `LstmJob` input order: BPTT over batch chunks, then the
     /// weight and input gradients as whole-sequence GEMMs.
-    pub(super) fn backward(
-        &self,
-        g: &[Option<Tensor>],
-    ) -> Result<Vec<Option<Tensor>>> {
+    pub(super) fn backward(&self, g: &[Option<Tensor>]) -> Result<Vec<Option<Tensor>>> {
         let s = self;
         let (b, t, d, u) = (s.b, s.t, s.d, s.u);
         let g4 = 4 * u;
@@ -292,12 +289,7 @@ impl Saved {
     /// The BPTT loop over one chunk's rows: gate gradients of every step into `rows.dz`, the
     /// state gradients carried back through `h·U` (the default activations inlined and compiled
     /// for AVX-512 where the CPU has it: same IEEE operations per lane, so the same bits).
-    fn bptt_rows(
-        &self,
-        rows: BackwardRows,
-        g_out: Option<&[f32]>,
-        ut: &PackedB,
-    ) -> Result<()> {
+    fn bptt_rows(&self, rows: BackwardRows, g_out: Option<&[f32]>, ut: &PackedB) -> Result<()> {
         if self.default_acts {
             #[cfg(target_arch = "x86_64")]
             {
@@ -400,4 +392,3 @@ fn bptt(
     }
     Ok(())
 }
-

@@ -41,11 +41,21 @@ fn shape_error(cell: Cell, what: String, got: &[usize]) -> TensorError {
 }
 
 /// A flat host copy of an optional `[rows, cols]` tensor, checked.
-fn flat(cell: Cell, name: &str, t: Option<&Tensor>, rows: usize, cols: usize) -> Result<Option<Vec<f32>>> {
+fn flat(
+    cell: Cell,
+    name: &str,
+    t: Option<&Tensor>,
+    rows: usize,
+    cols: usize,
+) -> Result<Option<Vec<f32>>> {
     match t {
         None => Ok(None),
         Some(m) if m.numel() == rows * cols && m.rank() >= 1 => Ok(Some(m.to_vec()?)),
-        Some(m) => Err(shape_error(cell, format!("{name} of shape [{rows}, {cols}]"), m.shape())),
+        Some(m) => Err(shape_error(
+            cell,
+            format!("{name} of shape [{rows}, {cols}]"),
+            m.shape(),
+        )),
     }
 }
 
@@ -53,37 +63,67 @@ fn flat(cell: Cell, name: &str, t: Option<&Tensor>, rows: usize, cols: usize) ->
 /// `(b, t, d, u)`.
 pub(super) fn check(cell: Cell, inp: &SequenceInputs<'_>) -> Result<(usize, usize, usize, usize)> {
     let &[b, t, d] = inp.x.shape() else {
-        return Err(shape_error(cell, "an input of rank 3 [batch, time, features]".into(), inp.x.shape()));
+        return Err(shape_error(
+            cell,
+            "an input of rank 3 [batch, time, features]".into(),
+            inp.x.shape(),
+        ));
     };
     if t == 0 {
-        return Err(shape_error(cell, "a sequence of at least one time step".into(), inp.x.shape()));
+        return Err(shape_error(
+            cell,
+            "a sequence of at least one time step".into(),
+            inp.x.shape(),
+        ));
     }
     let g = cell.gates();
     let u = match inp.recurrent_kernel.shape() {
         &[u, gu] if gu == g * u && u > 0 => u,
         s => {
-            return Err(shape_error(cell, format!("recurrent_kernel of shape [units, {g}·units]"), s));
+            return Err(shape_error(
+                cell,
+                format!("recurrent_kernel of shape [units, {g}·units]"),
+                s,
+            ));
         }
     };
     if inp.kernel.shape() != [d, g * u] {
-        return Err(shape_error(cell, format!("kernel of shape [{d}, {}] for {d} input features and {u} units", g * u), inp.kernel.shape()));
+        return Err(shape_error(
+            cell,
+            format!(
+                "kernel of shape [{d}, {}] for {d} input features and {u} units",
+                g * u
+            ),
+            inp.kernel.shape(),
+        ));
     }
     if let Some(bias) = inp.bias {
         let want = cell.bias_shape(u);
         if bias.shape() != want.as_slice() {
-            return Err(shape_error(cell, format!("bias of shape {want:?}"), bias.shape()));
+            return Err(shape_error(
+                cell,
+                format!("bias of shape {want:?}"),
+                bias.shape(),
+            ));
         }
     }
     let n = inp.initial_states.len();
     if n != 0 && n != cell.n_states() {
         return Err(TensorError::InvalidArgument {
             op: cell.class_name(),
-            message: format!("expected no initial states or {} of them, got {n}", cell.n_states()),
+            message: format!(
+                "expected no initial states or {} of them, got {n}",
+                cell.n_states()
+            ),
         });
     }
     for s in inp.initial_states {
         if s.shape() != [b, u] {
-            return Err(shape_error(cell, format!("initial state of shape [{b}, {u}]"), s.shape()));
+            return Err(shape_error(
+                cell,
+                format!("initial state of shape [{b}, {u}]"),
+                s.shape(),
+            ));
         }
     }
     for (name, m, cols) in [
@@ -93,7 +133,11 @@ pub(super) fn check(cell: Cell, inp: &SequenceInputs<'_>) -> Result<(usize, usiz
     ] {
         if let Some(m) = m {
             if m.numel() != b * cols {
-                return Err(shape_error(cell, format!("{name} of shape [{b}, {cols}]"), m.shape()));
+                return Err(shape_error(
+                    cell,
+                    format!("{name} of shape [{b}, {cols}]"),
+                    m.shape(),
+                ));
             }
         }
     }
@@ -106,7 +150,13 @@ impl Prepared {
         let (b, t, d, u) = check(cell, inp)?;
         let mask = flat(cell, "mask", inp.mask, b, t)?;
         let dmask = flat(cell, "dropout mask", inp.dropout_mask, b, d)?;
-        let rmask = flat(cell, "recurrent dropout mask", inp.recurrent_dropout_mask, b, u)?;
+        let rmask = flat(
+            cell,
+            "recurrent dropout mask",
+            inp.recurrent_dropout_mask,
+            b,
+            u,
+        )?;
         let xd = match &dmask {
             None => inp.x.clone(),
             Some(m) => {
@@ -341,4 +391,3 @@ pub(super) fn input_grads(
         Some(Tensor::from_vec(dw, &[d, n])?),
     ])
 }
-

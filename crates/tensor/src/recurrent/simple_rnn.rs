@@ -33,97 +33,100 @@ pub(super) struct Saved {
 }
 
 /// The forward pass over the whole sequence: `[output, h]` and the state backward needs.
-pub(super) fn forward(p: Prepared, activation: RecurrentActivation) -> Result<(Vec<Tensor>, Saved)> {
-        let mut hcur = p.initial_state(0)?;
-        let mut seq_out = p.sequence_buffer();
-        let Prepared {
-            b,
-            t,
-            d,
-            u: h,
-            xd,
-            w,
-            rk: u,
-            bias,
-            init,
-            mask,
-            dmask,
-            rmask,
-            steps,
-            return_sequences: rs,
-            zero_output,
-        } = p;
-        let df = activation.derivative();
+pub(super) fn forward(
+    p: Prepared,
+    activation: RecurrentActivation,
+) -> Result<(Vec<Tensor>, Saved)> {
+    let mut hcur = p.initial_state(0)?;
+    let mut seq_out = p.sequence_buffer();
+    let Prepared {
+        b,
+        t,
+        d,
+        u: h,
+        xd,
+        w,
+        rk: u,
+        bias,
+        init,
+        mask,
+        dmask,
+        rmask,
+        steps,
+        return_sequences: rs,
+        zero_output,
+    } = p;
+    let df = activation.derivative();
 
-        // X·W (+b) for every step at once: [b*t, h].
-        let mut xw = vec![0.0f32; b * t * h];
-        sgemm(
-            false,
-            false,
-            b * t,
-            h,
-            d,
-            1.0,
-            xd.as_slice()?,
-            w.as_slice()?,
-            0.0,
-            &mut xw,
-        )?;
-        if let Some(bv) = &bias {
-            let bs = bv.as_slice()?;
-            xw.chunks_mut(h)
-                .for_each(|row| row.iter_mut().zip(bs).for_each(|(v, b)| *v += b));
-        }
-        // U packed once for every step.
-        let up = PackedB::new(u.as_slice()?, h, h, false)?;
-        let mut y = vec![0.0f32; t * b * h];
-        let mut h_prev = vec![0.0f32; t * b * h];
-        let mut prev_out = vec![0.0f32; b * h];
-        // The time loop, one task per batch chunk.
-        {
-            let chunks: Vec<ForwardRows> = chunk_views(
-                b,
-                t * h * h,
-                [(&mut y, h), (&mut h_prev, h)],
-                [(&mut hcur, h), (&mut prev_out, h), (&mut seq_out, t * h)],
-            );
-            let loop_args = ForwardLoop {
-                seq: SeqLoop::new(
-                    t,
-                    (mask.as_deref(), rmask.as_deref()),
-                    &steps,
-                    rs,
-                    zero_output,
-                ),
-                h,
-                xw: &xw,
-                up: &up,
-                activation,
-            };
-            for_each_chunk(chunks, |rows| loop_args.run(rows))?;
-        }
-        let saved = Saved {
+    // X·W (+b) for every step at once: [b*t, h].
+    let mut xw = vec![0.0f32; b * t * h];
+    sgemm(
+        false,
+        false,
+        b * t,
+        h,
+        d,
+        1.0,
+        xd.as_slice()?,
+        w.as_slice()?,
+        0.0,
+        &mut xw,
+    )?;
+    if let Some(bv) = &bias {
+        let bs = bv.as_slice()?;
+        xw.chunks_mut(h)
+            .for_each(|row| row.iter_mut().zip(bs).for_each(|(v, b)| *v += b));
+    }
+    // U packed once for every step.
+    let up = PackedB::new(u.as_slice()?, h, h, false)?;
+    let mut y = vec![0.0f32; t * b * h];
+    let mut h_prev = vec![0.0f32; t * b * h];
+    let mut prev_out = vec![0.0f32; b * h];
+    // The time loop, one task per batch chunk.
+    {
+        let chunks: Vec<ForwardRows> = chunk_views(
             b,
-            t,
-            d,
+            t * h * h,
+            [(&mut y, h), (&mut h_prev, h)],
+            [(&mut hcur, h), (&mut prev_out, h), (&mut seq_out, t * h)],
+        );
+        let loop_args = ForwardLoop {
+            seq: SeqLoop::new(
+                t,
+                (mask.as_deref(), rmask.as_deref()),
+                &steps,
+                rs,
+                zero_output,
+            ),
             h,
-            xd,
-            w,
-            u,
-            y,
-            h_prev,
-            mask,
-            dmask,
-            rmask,
-            steps,
-            return_sequences: rs,
-            zero_output,
-            has_bias: bias.is_some(),
-            n_init: init.len(),
-            df,
+            xw: &xw,
+            up: &up,
+            activation,
         };
-        let outs = sequence_outputs((b, t, h), rs, seq_out, prev_out, vec![hcur])?;
-        Ok((outs, saved))
+        for_each_chunk(chunks, |rows| loop_args.run(rows))?;
+    }
+    let saved = Saved {
+        b,
+        t,
+        d,
+        h,
+        xd,
+        w,
+        u,
+        y,
+        h_prev,
+        mask,
+        dmask,
+        rmask,
+        steps,
+        return_sequences: rs,
+        zero_output,
+        has_bias: bias.is_some(),
+        n_init: init.len(),
+        df,
+    };
+    let outs = sequence_outputs((b, t, h), rs, seq_out, prev_out, vec![hcur])?;
+    Ok((outs, saved))
 }
 
 /// One batch chunk of the forward buffers: per-step slices of `y` and `h_prev`; rows of the
@@ -248,12 +251,7 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> Result<Vec<Option<Tensor>>> {
 type BackwardRows<'a> = Chunk<'a, 1, 4>;
 
 /// Backpropagation through time over one chunk's rows.
-fn bptt(
-    s: &Saved,
-    rows: BackwardRows,
-    g_out: Option<&[f32]>,
-    ut: &PackedB,
-) -> Result<()> {
+fn bptt(s: &Saved, rows: BackwardRows, g_out: Option<&[f32]>, ut: &PackedB) -> Result<()> {
     let Chunk {
         lo,
         steps: [mut dpre],
@@ -301,4 +299,3 @@ fn bptt(
     }
     Ok(())
 }
-

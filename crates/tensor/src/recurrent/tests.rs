@@ -129,10 +129,14 @@ fn check(cell: Cell, w: With, opts: SequenceOptions) {
                 loss_and_grads(cell, &c2, w, opts, &probe).0
             };
             let numeric = (at(eps) - at(-eps)) / (2.0 * eps as f64);
-            let err = (numeric - analytic[i] as f64).abs() / numeric.abs().max(analytic[i].abs() as f64).max(0.1);
+            let err = (numeric - analytic[i] as f64).abs()
+                / numeric.abs().max(analytic[i].abs() as f64).max(0.1);
             worst = worst.max(err);
         }
-        assert!(worst < 5e-3, "{cell:?} {name}: worst relative error {worst}");
+        assert!(
+            worst < 5e-3,
+            "{cell:?} {name}: worst relative error {worst}"
+        );
     }
 }
 
@@ -224,13 +228,29 @@ fn bad_shapes_are_typed_errors() {
     assert!(err(SequenceInputs { x: &flat, ..ok }).contains("rank 3"));
     let empty = Tensor::zeros(&[2, 0, 2]).unwrap();
     assert!(err(SequenceInputs { x: &empty, ..ok }).contains("at least one time step"));
-    assert!(err(SequenceInputs { kernel: &c.recurrent_kernel, ..ok }).contains("kernel of shape [2, 12]"));
+    assert!(err(SequenceInputs {
+        kernel: &c.recurrent_kernel,
+        ..ok
+    })
+    .contains("kernel of shape [2, 12]"));
     let flat_bias = Tensor::zeros(&[12]).unwrap();
-    assert!(err(SequenceInputs { bias: Some(&flat_bias), ..ok }).contains("bias of shape [2, 12]"));
+    assert!(err(SequenceInputs {
+        bias: Some(&flat_bias),
+        ..ok
+    })
+    .contains("bias of shape [2, 12]"));
     let two = [c.init[0].clone(), c.init[0].clone()];
-    assert!(err(SequenceInputs { initial_states: &two, ..ok }).contains("got 2"));
+    assert!(err(SequenceInputs {
+        initial_states: &two,
+        ..ok
+    })
+    .contains("got 2"));
     let short = Tensor::ones(&[2, 2]).unwrap();
-    assert!(err(SequenceInputs { mask: Some(&short), ..ok }).contains("mask of shape [2, 3]"));
+    assert!(err(SequenceInputs {
+        mask: Some(&short),
+        ..ok
+    })
+    .contains("mask of shape [2, 3]"));
 }
 
 #[test]
@@ -253,7 +273,12 @@ fn the_same_bits_on_one_thread_and_on_four() {
             let (outs, back) = rnn(cell, &inputs, opts).unwrap();
             let g = vec![Some(outs[0].clone()), None, None];
             let grads = back.backward(&g).unwrap();
-            let mut bits: Vec<u32> = outs[0].to_vec().unwrap().iter().map(|v| v.to_bits()).collect();
+            let mut bits: Vec<u32> = outs[0]
+                .to_vec()
+                .unwrap()
+                .iter()
+                .map(|v| v.to_bits())
+                .collect();
             for gr in grads.into_iter().flatten() {
                 bits.extend(gr.to_vec().unwrap().iter().map(|v| v.to_bits()));
             }
