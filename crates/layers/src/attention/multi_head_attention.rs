@@ -327,10 +327,19 @@ impl Layer for MultiHeadAttention {
             self.use_causal_mask,
         )?;
         let mut scores = q.bmm(&k.transpose(&[0, 2, 1])?)?.reshape(&[b, h, tq, tv])?;
-        if let Some(keep) = keep {
-            scores = replace_masked(&scores, &keep.reshape(&[b, 1, tq, tv])?)?;
+        let keep = keep.map(|k| k.reshape(&[b, 1, tq, tv])).transpose()?;
+        if let Some(keep) = &keep {
+            scores = replace_masked(&scores, keep)?;
         }
-        let weights = scores.softmax(-1)?;
+        let mut weights = scores.softmax(-1)?;
+        // Keras takes its explicit-softmax path only with dropout or returned scores; that path's
+        // masked Softmax zeroes masked weights, so a fully masked row attends to nothing, while
+        // the fused `dot_product_attention` path leaves such a row uniform.
+        if let Some(keep) = &keep {
+            if self.dropout > 0.0 || self.return_attention_scores {
+                weights = weights.mul_const(keep)?;
+            }
+        }
         let dropped = attention_dropout(&weights, self.dropout, ctx)?;
         let context = dropped
             .reshape(&[b * h, tq, tv])?
