@@ -132,31 +132,32 @@ pub fn text_model() -> (Model, Vec<Data>) {
     (m, vec![Data::from(x)])
 }
 
-/// A Transformer-style block over masked token ids: Embedding(mask_zero) → MultiHeadAttention
-/// (self) → Add residual → LayerNormalization → Attention([y, x]) → AdditiveAttention →
-/// GlobalAveragePooling1D → Dense.
+/// An attention block over masked token ids: Embedding(mask_zero) → Attention(use_scale) →
+/// AdditiveAttention → MultiHeadAttention (cross) → Add residual → LayerNormalization →
+/// GlobalAveragePooling1D → Dense. Keras's MultiHeadAttention clears the masks of the tensors it
+/// is called on, so it is the last layer to read `x` and `z` (as in the Keras fixture).
 pub fn attention_model() -> (Model, Vec<Data>) {
     let ids_in = Input::new(&[6]).dtype("int32").name("tokens").tensor();
     let x = Embedding::new(20, 4)
         .mask_zero(true)
         .apply(&ids_in)
         .unwrap();
-    let a = MultiHeadAttention::new(2, 3)
-        .apply_multi(&[&x, &x])
-        .unwrap()
-        .remove(0);
-    let y = Add::new().apply_multi(&[&x, &a]).unwrap().remove(0);
-    let y = LayerNormalization::new().apply(&y).unwrap();
     let z = Attention::new()
         .use_scale(true)
-        .apply_multi(&[&y, &x])
+        .apply_multi(&[&x, &x])
         .unwrap()
         .remove(0);
     let z = AdditiveAttention::new()
         .apply_multi(&[&z, &x])
         .unwrap()
         .remove(0);
-    let p = GlobalAveragePooling1D::new().apply(&z).unwrap();
+    let a = MultiHeadAttention::new(2, 3)
+        .apply_multi(&[&z, &x])
+        .unwrap()
+        .remove(0);
+    let y = Add::new().apply_multi(&[&z, &a]).unwrap().remove(0);
+    let y = LayerNormalization::new().apply(&y).unwrap();
+    let p = GlobalAveragePooling1D::new().apply(&y).unwrap();
     let out = Dense::new(2).activation("softmax").apply(&p).unwrap();
     let m = Model::new(&[&ids_in], &[&out]).unwrap();
     (m, vec![Data::Int(ids(4, 6, 3))])
