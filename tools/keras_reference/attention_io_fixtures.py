@@ -24,7 +24,7 @@ def model():
     z = layers.AdditiveAttention()([z, x])
     # MultiHeadAttention clears the Keras masks of the tensors it is called on, so a later layer
     # reading `x` again would run unmasked in Keras; it is the last reader of `x` and `z` here.
-    a = layers.MultiHeadAttention(2, 3)(z, x)
+    a = layers.MultiHeadAttention(2, 3)(z, x, use_causal_mask=True)
     y = layers.Add()([z, a])
     y = layers.LayerNormalization()(y)
     p = layers.GlobalAveragePooling1D()(y)

@@ -60,6 +60,13 @@ pub fn keras2_config(model: &ModelCore) -> Json {
                             .map(|n| {
                                 let mut refs = Vec::new();
                                 collect_history(&n["args"], &mut refs);
+                                // Keras 2 keeps call arguments (`use_causal_mask`) in each
+                                // ref's fourth slot.
+                                if n["kwargs"].as_object().is_some_and(|k| !k.is_empty()) {
+                                    for r in refs.iter_mut() {
+                                        r[3] = n["kwargs"].clone();
+                                    }
+                                }
                                 Json::Array(refs)
                             })
                             .collect()

@@ -132,8 +132,8 @@ pub fn text_model() -> (Model, Vec<Data>) {
     (m, vec![Data::from(x)])
 }
 
-/// An attention block over masked token ids: Embedding(mask_zero) → Attention(use_scale) →
-/// AdditiveAttention → MultiHeadAttention (cross) → Add residual → LayerNormalization →
+/// An attention block over masked token ids: Embedding(mask_zero) → Attention(use_scale, causal) →
+/// AdditiveAttention → MultiHeadAttention (cross, causal) → Add residual → LayerNormalization →
 /// GlobalAveragePooling1D → Dense. Keras's MultiHeadAttention clears the masks of the tensors it
 /// is called on, so it is the last layer to read `x` and `z` (as in the Keras fixture).
 pub fn attention_model() -> (Model, Vec<Data>) {
@@ -144,6 +144,7 @@ pub fn attention_model() -> (Model, Vec<Data>) {
         .unwrap();
     let z = Attention::new()
         .use_scale(true)
+        .use_causal_mask(true)
         .apply_multi(&[&x, &x])
         .unwrap()
         .remove(0);
@@ -152,6 +153,7 @@ pub fn attention_model() -> (Model, Vec<Data>) {
         .unwrap()
         .remove(0);
     let a = MultiHeadAttention::new(2, 3)
+        .use_causal_mask(true)
         .apply_multi(&[&z, &x])
         .unwrap()
         .remove(0);

@@ -135,6 +135,15 @@ impl Layer for AdditiveAttention {
         })
     }
 
+    fn call_kwargs(&self) -> Json {
+        super::options_to_kwargs(self.use_causal_mask, self.return_attention_scores)
+    }
+    fn set_call_kwargs(&mut self, kwargs: &Json) -> Result<()> {
+        (self.use_causal_mask, self.return_attention_scores) =
+            super::options_from_kwargs(self.base.name(), kwargs)?;
+        Ok(())
+    }
+
     fn params(&self) -> Vec<&Param> {
         self.scale.iter().collect()
     }

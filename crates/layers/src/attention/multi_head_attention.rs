@@ -368,6 +368,15 @@ impl Layer for MultiHeadAttention {
         Ok(flows)
     }
 
+    fn call_kwargs(&self) -> Json {
+        super::options_to_kwargs(self.use_causal_mask, self.return_attention_scores)
+    }
+    fn set_call_kwargs(&mut self, kwargs: &Json) -> Result<()> {
+        (self.use_causal_mask, self.return_attention_scores) =
+            super::options_from_kwargs(self.base.name(), kwargs)?;
+        Ok(())
+    }
+
     fn params(&self) -> Vec<&Param> {
         self.weights.iter().collect()
     }
