@@ -13,6 +13,15 @@ const RNN_CELLS: &[(&str, &str)] = &[
     ("GRU", "gru_cell"),
 ];
 
+/// `MultiHeadAttention`'s projections: kerust weight-name prefix → Keras 3 attribute group, in
+/// Keras weight order (the file nests each projection's `vars` under its group).
+const MHA_SUBLAYERS: &[(&str, &str)] = &[
+    ("query", "query_dense"),
+    ("key", "key_dense"),
+    ("value", "value_dense"),
+    ("attention_output", "output_dense"),
+];
+
 /// Keras's cell attribute name of a recurrent layer class (`LSTM` → `lstm_cell`).
 pub(crate) fn cell_name(class: &str) -> Option<&'static str> {
     RNN_CELLS.iter().find(|(c, _)| *c == class).map(|(_, n)| *n)
@@ -48,6 +57,16 @@ fn write_layer(layer: &dyn Layer, g: &mut Group) -> Result<()> {
             let dg = g.require_group(dir)?;
             write_vars(dg, dir, &[])?;
             write_vars(dg.require_group("cell")?, cell, part)?;
+        }
+    } else if class == "MultiHeadAttention" {
+        write_vars(g, layer.name(), &[])?;
+        for (prefix, group) in MHA_SUBLAYERS {
+            let part: Vec<_> = values
+                .iter()
+                .filter(|(n, _, _)| n.split('/').next() == Some(prefix))
+                .cloned()
+                .collect();
+            write_vars(g.require_group(group)?, prefix, &part)?;
         }
     } else {
         write_vars(g, layer.name(), &values)?;
@@ -110,7 +129,10 @@ fn collect(g: &Group, out: &mut Vec<StoredWeight>) -> Result<()> {
         "forward_layer" => 1,
         "backward_layer" => 2,
         "layer" => 3,
-        _ => 4,
+        other => MHA_SUBLAYERS
+            .iter()
+            .position(|(_, g)| *g == other)
+            .map_or(4 + MHA_SUBLAYERS.len(), |i| 4 + i),
     };
     let mut subs: Vec<&Group> = g.groups().filter(|s| s.name() != "vars").collect();
     subs.sort_by(|a, b| (rank(a.name()), a.name()).cmp(&(rank(b.name()), b.name())));

@@ -37,6 +37,11 @@ pub fn keras2_config(model: &ModelCore) -> Json {
                 if matches!(class.as_str(), "SimpleRNN" | "LSTM" | "GRU") {
                     c.remove("seed");
                 }
+                // Keras 3's legacy loader turns the string "dot" into the function
+                // `keras.ops.dot` and then rejects it; "dot" is the default, so leave it out.
+                if class == "Attention" && c.get("score_mode").is_some_and(|m| m == "dot") {
+                    c.remove("score_mode");
+                }
                 match c.remove("batch_shape") {
                     Some(s) if is_input => {
                         c.insert("batch_input_shape".into(), s);
@@ -45,7 +50,9 @@ pub fn keras2_config(model: &ModelCore) -> Json {
                     _ => {}
                 }
             }
-            if is_functional {
+            // Keras 2 nodes pass one (list) argument; MultiHeadAttention's query and value are
+            // separate arguments, so its nodes keep Keras 3's form (Keras 3 reads both per node).
+            if is_functional && class != "MultiHeadAttention" {
                 let nodes: Vec<Json> = l["inbound_nodes"]
                     .as_array()
                     .map(|ns| {
@@ -53,6 +60,13 @@ pub fn keras2_config(model: &ModelCore) -> Json {
                             .map(|n| {
                                 let mut refs = Vec::new();
                                 collect_history(&n["args"], &mut refs);
+                                // Keras 2 keeps call arguments (`use_causal_mask`) in each
+                                // ref's fourth slot.
+                                if n["kwargs"].as_object().is_some_and(|k| !k.is_empty()) {
+                                    for r in refs.iter_mut() {
+                                        r[3] = n["kwargs"].clone();
+                                    }
+                                }
                                 Json::Array(refs)
                             })
                             .collect()

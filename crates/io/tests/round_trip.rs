@@ -115,12 +115,14 @@ fn every_layer_type_round_trips_in_every_format() {
     let (mut d, xd) = siamese_model();
     let (mut e, xe) = merge_model();
     let (mut t, xt) = text_model();
+    let (mut f, xf) = attention_model();
+    check_all_formats(&mut f, &xf, "attention");
     check_all_formats(&mut d, &xd, "siamese");
     check_all_formats(&mut e, &xe, "merge");
     check_all_formats(&mut t, &xt, "text");
     // Together the models cover every layer class the registry knows.
     let mut seen: Vec<&str> = vec!["InputLayer"];
-    for m in [&*a, &*b, &*c, &*d, &*e, &*t]
+    for m in [&*a, &*b, &*c, &*d, &*e, &*t, &*f]
         .into_iter()
         .chain(seqs.iter().map(|(_, (m, _))| &**m))
     {

@@ -77,6 +77,16 @@ pub trait Layer: Send + Sync {
     fn as_sequence_layer(&self) -> Option<&dyn crate::rnn::SequenceLayer> {
         None
     }
+    /// Keras call arguments this layer keeps as options (`{"use_causal_mask": true}`), written
+    /// into a functional config's node `kwargs`.
+    fn call_kwargs(&self) -> Json {
+        Json::Object(serde_json::Map::new())
+    }
+    /// Take the call arguments of a functional config's node `kwargs` (tensor arguments such as
+    /// `mask` are handled by the graph and ignored here).
+    fn set_call_kwargs(&mut self, _kwargs: &Json) -> Result<()> {
+        Ok(())
+    }
     /// For downcasting in `get_layer`.
     fn as_any(&self) -> &dyn Any;
     /// For downcasting in `get_layer_mut`.

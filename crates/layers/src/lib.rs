@@ -2,6 +2,7 @@
 //! regularizers and callbacks, on top of the autograd tape.
 #![deny(missing_docs)]
 pub mod activations;
+pub mod attention;
 pub mod callbacks;
 pub mod config;
 pub mod conv;
@@ -27,6 +28,10 @@ pub mod testing;
 pub use crate::core::{
     activation::Activation, dense::Dense, dropout::Dropout, embedding::Embedding, flatten::Flatten,
     input::Input, reshape::Reshape,
+};
+pub use attention::{
+    additive_attention::AdditiveAttention, dot_product_attention::Attention,
+    layer_normalization::LayerNormalization, multi_head_attention::MultiHeadAttention,
 };
 pub use callbacks::{
     CSVLogger, Callback, EarlyStopping, History, LambdaCallback, LearningRateScheduler,

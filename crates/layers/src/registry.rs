@@ -30,6 +30,10 @@ pub const REGISTERED: &[&str] = &[
     "Dot",
     "Multiply",
     "TextVectorization",
+    "LayerNormalization",
+    "Attention",
+    "AdditiveAttention",
+    "MultiHeadAttention",
 ];
 
 /// Keras class-name aliases (`keras.layers.MaxPool1D is MaxPooling1D`, Keras 1 `Convolution1D`,
@@ -92,6 +96,9 @@ pub fn layer_from_config(class_name: &str, config: &Json) -> Result<Box<dyn Laye
         "TextVectorization" => Box::new(
             crate::preprocessing::text_vectorization::TextVectorization::from_config(config)?,
         ),
+        "LayerNormalization" | "Attention" | "AdditiveAttention" | "MultiHeadAttention" => {
+            crate::attention::from_config(class, config)?
+        }
         other => {
             return Err(LayerError::config(
                 "layer_from_config",
@@ -140,6 +147,28 @@ pub fn estimate_params(
                 k.saturating_mul(last)
                     .saturating_add(1)
                     .saturating_mul(int("filters"))
+            }
+            "LayerNormalization" => last.saturating_mul(2),
+            "Attention" => 2,
+            "AdditiveAttention" => last,
+            "MultiHeadAttention" => {
+                // Upper bound: every projection as wide as the widest of its sizes.
+                let (h, k, v) = (
+                    int("num_heads"),
+                    int("key_dim"),
+                    int("value_dim").max(int("key_dim")),
+                );
+                let o = config
+                    .get("output_shape")
+                    .and_then(|v| v.get(0).or(Some(v)))
+                    .and_then(Json::as_u64)
+                    .unwrap_or(0)
+                    .max(last);
+                let widest = last.max(o).saturating_add(1);
+                h.saturating_mul(k.max(v))
+                    .saturating_mul(widest)
+                    .saturating_mul(4)
+                    .saturating_add(o)
             }
             "Bidirectional" => {
                 let inner = config.get("layer")?;
@@ -212,13 +241,32 @@ mod tests {
                        "vocabulary": ["", "[UNK]", "a", "b"]}),
                 vec![None, Some(1)],
             ),
+            "LayerNormalization" => (json!({"epsilon": 1e-5}), f(&[4, 3])),
+            "Attention" => (
+                json!({"use_scale": true, "score_mode": "concat"}),
+                f(&[4, 3]),
+            ),
+            "AdditiveAttention" => (json!({}), f(&[4, 3])),
+            "MultiHeadAttention" => (
+                json!({"num_heads": 2, "key_dim": 3, "output_shape": [5]}),
+                f(&[4, 3]),
+            ),
             other => panic!("no sample for {other}"),
         }
     }
 
     /// Merge layers take two inputs of the sample shape; every other layer one.
     fn inputs(class: &str, shape: Shape) -> Vec<Shape> {
-        if matches!(class, "Add" | "Concatenate" | "Dot" | "Multiply") {
+        if matches!(
+            class,
+            "Add"
+                | "Concatenate"
+                | "Dot"
+                | "Multiply"
+                | "Attention"
+                | "AdditiveAttention"
+                | "MultiHeadAttention"
+        ) {
             vec![shape.clone(), shape]
         } else {
             vec![shape]

@@ -3,7 +3,7 @@
 //! truncations, bit flips, inserted quotes/brackets and huge numbers, must give `Ok` or a typed
 //! error — never a panic or an allocation sized by the input. `KERUST_TEXT_FUZZ_ITERS` (default
 //! 2000 per input) makes longer sessions.
-use kerust_text::{TextVectorization, Tokenizer};
+use kerust_text::{TextVectorizer, Tokenizer};
 
 struct Rng(u64);
 impl Rng {
@@ -91,14 +91,14 @@ fn mutated_tokenizer_json_gives_typed_errors() {
 
 #[test]
 fn mutated_vectorization_config_and_vocabulary_give_typed_errors() {
-    let mut tv = TextVectorization::new().max_tokens(20);
+    let mut tv = TextVectorizer::new().max_tokens(20);
     tv.adapt(TEXTS).unwrap();
     let cfg = tv.get_config().to_string();
     fuzz("text_vectorization.json", &cfg, 0x5EED_0001, |s| {
         let Ok(v) = serde_json::from_str::<serde_json::Value>(s) else {
             return false;
         };
-        match TextVectorization::from_config(&v) {
+        match TextVectorizer::from_config(&v) {
             Ok(tv) => {
                 let _ = tv.call(TEXTS);
                 true
@@ -109,7 +109,7 @@ fn mutated_vectorization_config_and_vocabulary_give_typed_errors() {
     let vocab = tv.get_vocabulary(true).join("\n");
     fuzz("vocabulary.txt", &vocab, 0x5EED_0002, |s| {
         let lines: Vec<&str> = s.lines().collect();
-        let mut tv = TextVectorization::new();
+        let mut tv = TextVectorizer::new();
         tv.set_vocabulary(&lines, None).is_ok() && tv.call(TEXTS).is_ok()
     });
 }

@@ -1,10 +1,10 @@
 //! Small models covering the recurrent, convolution, pooling and merge layers, shared by the
 //! round-trip and Keras-interop tests.
 use kerust_layers::{
-    Add, AveragePooling1D, AveragePooling2D, Bidirectional, Concatenate, Conv1D, Conv2D, Data,
-    Dense, Dot, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, Input, Masking,
-    MaxPooling1D, MaxPooling2D, Model, Multiply, Sequential, SymbolicCall, TextVectorization, GRU,
-    LSTM,
+    Add, AdditiveAttention, Attention, AveragePooling1D, AveragePooling2D, Bidirectional,
+    Concatenate, Conv1D, Conv2D, Data, Dense, Dot, Embedding, Flatten, GlobalAveragePooling1D,
+    GlobalMaxPooling1D, Input, LayerNormalization, Masking, MaxPooling1D, MaxPooling2D, Model,
+    MultiHeadAttention, Multiply, Sequential, SymbolicCall, TextVectorization, GRU, LSTM,
 };
 use kerust_tensor::{IntTensor, Rng, Tensor};
 
@@ -130,4 +130,37 @@ pub fn text_model() -> (Model, Vec<Data>) {
     let m = Model::new(&[&inputs], &[&out]).unwrap();
     let x: &[&str] = &["fire in the school", "unknown words", "love"];
     (m, vec![Data::from(x)])
+}
+
+/// An attention block over masked token ids: Embedding(mask_zero) → Attention(use_scale, causal) →
+/// AdditiveAttention → MultiHeadAttention (cross, causal) → Add residual → LayerNormalization →
+/// GlobalAveragePooling1D → Dense. Keras's MultiHeadAttention clears the masks of the tensors it
+/// is called on, so it is the last layer to read `x` and `z` (as in the Keras fixture).
+pub fn attention_model() -> (Model, Vec<Data>) {
+    let ids_in = Input::new(&[6]).dtype("int32").name("tokens").tensor();
+    let x = Embedding::new(20, 4)
+        .mask_zero(true)
+        .apply(&ids_in)
+        .unwrap();
+    let z = Attention::new()
+        .use_scale(true)
+        .use_causal_mask(true)
+        .apply_multi(&[&x, &x])
+        .unwrap()
+        .remove(0);
+    let z = AdditiveAttention::new()
+        .apply_multi(&[&z, &x])
+        .unwrap()
+        .remove(0);
+    let a = MultiHeadAttention::new(2, 3)
+        .use_causal_mask(true)
+        .apply_multi(&[&z, &x])
+        .unwrap()
+        .remove(0);
+    let y = Add::new().apply_multi(&[&z, &a]).unwrap().remove(0);
+    let y = LayerNormalization::new().apply(&y).unwrap();
+    let p = GlobalAveragePooling1D::new().apply(&y).unwrap();
+    let out = Dense::new(2).activation("softmax").apply(&p).unwrap();
+    let m = Model::new(&[&ids_in], &[&out]).unwrap();
+    (m, vec![Data::Int(ids(4, 6, 3))])
 }

@@ -183,7 +183,12 @@ impl Model {
             if is_implicit_mask_op(entry, class, &data_refs) {
                 continue;
             }
-            let layer = layer_from_config(class, lc)?;
+            let mut layer = layer_from_config(class, lc)?;
+            // Keras 3 nodes hold `kwargs`; Keras 2 nodes hold them in each ref's fourth slot.
+            let kwargs = entry
+                .pointer("/inbound_nodes/0/kwargs")
+                .or_else(|| entry.pointer("/inbound_nodes/0/0/3"));
+            layer.set_call_kwargs(kwargs.unwrap_or(&Json::Null))?;
             raw.push((class, lc));
             let lname = entry
                 .get("name")

@@ -54,7 +54,8 @@ pub(super) fn node_refs(node: &Json) -> Result<Vec<(String, usize, usize)>> {
 /// Names of the layers whose outputs some call reads as data (`args`, or a Keras 2 node list).
 pub(super) fn data_tensor_sources(entries: &[Json]) -> HashSet<String> {
     let mut out = Vec::new();
-    for entry in entries {
+    // Mask ops read other mask ops (`LogicalOr` of two `NotEqual`s); those reads are not data.
+    for entry in entries.iter().filter(|e| !is_mask_op_entry(e)) {
         for node in entry
             .get("inbound_nodes")
             .and_then(Json::as_array)
@@ -72,14 +73,23 @@ pub(super) fn data_tensor_sources(entries: &[Json]) -> HashSet<String> {
 /// Keras 3 writes the mask that `Embedding(mask_zero=True)` computes as a `NotEqual` op node whose
 /// output only feeds `mask=` keyword arguments. kerust propagates masks itself, so such a node is
 /// dropped; a `NotEqual` whose output is used as data is still an unknown layer.
-pub(super) fn is_implicit_mask_op(entry: &Json, class: &str, data_refs: &HashSet<String>) -> bool {
+/// The same holds for the ops Keras records when layers merge or pass masks on (`Add` →
+/// `LogicalOr`, attention layers → `ConvertToTensor`).
+pub(super) fn is_implicit_mask_op(entry: &Json, _class: &str, data_refs: &HashSet<String>) -> bool {
     let name = entry.get("name").and_then(Json::as_str).unwrap_or("");
+    is_mask_op_entry(entry) && !data_refs.contains(name)
+}
+
+/// An op node of a class Keras uses to compute masks.
+fn is_mask_op_entry(entry: &Json) -> bool {
+    let class = entry.get("class_name").and_then(Json::as_str).unwrap_or("");
     // Legacy `.h5` configs omit "module"; `.keras` ones name the ops module.
     let is_op = entry
         .get("module")
         .and_then(Json::as_str)
         .is_none_or(|m| m.starts_with("keras.src.ops"));
-    class == "NotEqual" && is_op && !data_refs.contains(name)
+    let mask_class = ["NotEqual", "LogicalOr", "LogicalAnd", "ConvertToTensor"].contains(&class);
+    mask_class && is_op
 }
 
 /// `input_layers` / `output_layers`: one `[name, node, tensor]` or a list of them.

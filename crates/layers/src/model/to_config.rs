@@ -104,12 +104,14 @@ impl ModelCore {
                             .iter()
                             .map(|&(src, o)| tensor(src, o))
                             .collect();
-                        let arg = if ts.len() == 1 {
-                            ts.into_iter().next().unwrap_or(Json::Null)
+                        // One tensor, or a list as one argument; MultiHeadAttention takes
+                        // query, value (and key) as separate positional arguments.
+                        let args = if ts.len() == 1 || l.class_name() == "MultiHeadAttention" {
+                            ts
                         } else {
-                            Json::Array(ts)
+                            vec![Json::Array(ts)]
                         };
-                        json!({"args": [arg], "kwargs": {}})
+                        json!({"args": args, "kwargs": l.call_kwargs()})
                     })
                     .collect();
                 m.insert("inbound_nodes".into(), Json::Array(inbound));

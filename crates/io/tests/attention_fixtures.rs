@@ -1,0 +1,42 @@
+//! A Transformer-style block saved by real Keras 3 (tools/keras_reference/attention_io_fixtures.py):
+//! Embedding(mask_zero) → MultiHeadAttention → Add → LayerNormalization → Attention →
+//! AdditiveAttention → GlobalAveragePooling1D → Dense, as `.keras`, legacy `.h5` and
+//! `.weights.h5`, loads in kerust and predicts what Keras predicted (1e-5).
+mod common;
+use common::*;
+use kerust_io::{load_model, load_weights, read_npy, NpyData};
+
+const NAME: &str = "attn_block";
+
+fn expected() -> Vec<f32> {
+    match read_npy(fixture(&format!("{NAME}.y_k30.npy")))
+        .unwrap()
+        .data
+    {
+        NpyData::Float(v) => v,
+        NpyData::Int(_) => panic!("predictions are floats"),
+    }
+}
+
+#[test]
+fn keras3_attention_block_files_predict_like_keras() {
+    for file in [format!("{NAME}.keras"), format!("{NAME}.k3.h5")] {
+        let mut m = load_model(fixture(&file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let got = predict(&mut m, &inputs(NAME, 1));
+        assert_close(&got[0], &expected(), 1e-5, &file);
+    }
+}
+
+#[test]
+fn keras3_attention_weights_file_loads_into_the_architecture() {
+    let mut m = load_model(fixture(&format!("{NAME}.keras"))).unwrap();
+    let zeros: Vec<_> = m
+        .get_weights()
+        .iter()
+        .map(|w| kerust_tensor::Tensor::zeros(w.shape()).unwrap())
+        .collect();
+    m.set_weights(&zeros).unwrap();
+    load_weights(&mut m, fixture(&format!("{NAME}.k3.weights.h5"))).unwrap();
+    let got = predict(&mut m, &inputs(NAME, 1));
+    assert_close(&got[0], &expected(), 1e-5, "weights.h5");
+}

@@ -1,0 +1,54 @@
+"""Oracle files for kerust-io's attention layers (kerust issue #22): a Transformer-style block
+saved by real Keras 3 as .keras, legacy .h5 and .weights.h5, with its inputs and predictions.
+
+Run: /root/.cache/kerust/venv/bin/python tools/keras_reference/attention_io_fixtures.py
+Writes crates/io/tests/fixtures/attn_block.{keras,k3.h5,k3.weights.h5,x0.npy,y_k30.npy};
+crates/io/tests/attention_fixtures.rs loads them and compares predictions (1e-5).
+"""
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+import numpy as np
+import keras
+from keras import layers
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "crates", "io", "tests", "fixtures")
+NAME = "attn_block"
+
+
+def model():
+    ids = keras.Input(shape=(6,), dtype="int32", name="tokens")
+    x = layers.Embedding(20, 4, mask_zero=True)(ids)
+    z = layers.Attention(use_scale=True)([x, x])
+    z = layers.AdditiveAttention()([z, x])
+    # MultiHeadAttention clears the Keras masks of the tensors it is called on, so a later layer
+    # reading `x` again would run unmasked in Keras; it is the last reader of `x` and `z` here.
+    a = layers.MultiHeadAttention(2, 3)(z, x, use_causal_mask=True)
+    y = layers.Add()([z, a])
+    y = layers.LayerNormalization()(y)
+    p = layers.GlobalAveragePooling1D()(y)
+    out = layers.Dense(2, activation="softmax")(p)
+    return keras.Model(ids, out, name=NAME)
+
+
+def main():
+    rng = np.random.default_rng(22)
+    m = model()
+    m.set_weights([rng.uniform(-0.7, 0.7, size=w.shape).astype(np.float32) for w in m.get_weights()])
+    m.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    # Post-padded rows (zeros masked), one row fully padded but the first token.
+    x = np.array(
+        [[3, 1, 4, 1, 5, 9], [2, 6, 5, 0, 0, 0], [7, 0, 0, 0, 0, 0], [8, 9, 7, 9, 3, 0]],
+        dtype=np.int32,
+    )
+    np.save(os.path.join(OUT, f"{NAME}.x0.npy"), x)
+    np.save(os.path.join(OUT, f"{NAME}.y_k30.npy"), m.predict(x, verbose=0).astype(np.float32))
+    m.save(os.path.join(OUT, f"{NAME}.keras"))
+    m.save(os.path.join(OUT, f"{NAME}.k3.h5"))
+    m.save_weights(os.path.join(OUT, f"{NAME}.k3.weights.h5"))
+    print(m.predict(x, verbose=0))
+
+
+if __name__ == "__main__":
+    main()
