@@ -11,8 +11,11 @@ use kerust_autograd::Var;
 /// The call-time options of the Luong/Bahdanau attention layers.
 #[derive(Debug, Clone, Copy)]
 pub struct CallOptions {
+    /// Keras `dropout` rate on the attention weights (default 0).
     pub dropout: f32,
+    /// Keras call argument `use_causal_mask` (default `False`).
     pub use_causal_mask: bool,
+    /// Keras call argument `return_attention_scores` (default `False`).
     pub return_attention_scores: bool,
 }
 

@@ -48,12 +48,15 @@ impl ScoreMode {
 /// options here (the second adds the `[batch, Tq, Tv]` attention weights as a second output).
 #[derive(Debug, Clone)]
 pub struct Attention {
+    /// Name, weights and build state shared by every layer.
     pub base: LayerBase,
     /// Learn a scalar that multiplies the scores.
     pub use_scale: bool,
+    /// Keras `score_mode` (default `"dot"`; `"concat"` is the additive form).
     pub score_mode: ScoreMode,
     /// Fraction of attention weights dropped while training.
     pub dropout: f32,
+    /// Keras `seed` of the dropout generator (`None`: drawn from the model seed).
     pub seed: Option<u64>,
     /// Call argument: position `i` attends only to positions `j <= i`.
     pub use_causal_mask: bool,
@@ -84,6 +87,7 @@ impl Attention {
             concat_score_weight: None,
         }
     }
+    /// Keras `use_scale`.
     pub fn use_scale(mut self, b: bool) -> Self {
         self.use_scale = b;
         self
@@ -93,22 +97,27 @@ impl Attention {
         self.score_mode = ScoreMode::from_name(mode)?;
         Ok(self)
     }
+    /// Keras `dropout` rate on the attention weights; errors outside `[0, 1)`.
     pub fn dropout(mut self, rate: f32) -> Result<Self> {
         self.dropout = check_rate(rate)?;
         Ok(self)
     }
+    /// Keras `seed` of the dropout generator.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
     }
+    /// Keras call argument `use_causal_mask`: position i attends only to positions ≤ i.
     pub fn use_causal_mask(mut self, b: bool) -> Self {
         self.use_causal_mask = b;
         self
     }
+    /// Keras call argument `return_attention_scores`: also output the attention weights.
     pub fn return_attention_scores(mut self, b: bool) -> Self {
         self.return_attention_scores = b;
         self
     }
+    /// Keras `name`.
     pub fn name(mut self, name: &str) -> Self {
         self.base.name = Some(name.to_string());
         self

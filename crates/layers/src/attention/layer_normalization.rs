@@ -14,6 +14,7 @@ use serde_json::{json, Value as Json};
 /// Keras `LayerNormalization(axis=-1, epsilon=1e-3, center=True, scale=True, ...)`.
 #[derive(Debug, Clone)]
 pub struct LayerNormalization {
+    /// Name, weights and build state shared by every layer.
     pub base: LayerBase,
     /// Normalised axis; kerust supports the feature axis (`-1`, or its positive index).
     pub axis: isize,
@@ -23,9 +24,13 @@ pub struct LayerNormalization {
     pub center: bool,
     /// Whether to multiply by the learned scale `gamma`.
     pub scale: bool,
+    /// Keras `beta_initializer` (default `"zeros"`).
     pub beta_initializer: Initializer,
+    /// Keras `gamma_initializer` (default `"ones"`).
     pub gamma_initializer: Initializer,
+    /// Keras `beta_regularizer` (default `None`).
     pub beta_regularizer: Option<Regularizer>,
+    /// Keras `gamma_regularizer` (default `None`).
     pub gamma_regularizer: Option<Regularizer>,
     /// Input shape without batch, when this is the first layer of a `Sequential`.
     pub input_shape: Option<Shape>,
@@ -60,42 +65,52 @@ impl LayerNormalization {
             beta: None,
         }
     }
+    /// Keras `axis` (default -1; only the last axis is supported).
     pub fn axis(mut self, axis: isize) -> Self {
         self.axis = axis;
         self
     }
+    /// Keras `epsilon` added to the variance (default 1e-3).
     pub fn epsilon(mut self, e: f32) -> Self {
         self.epsilon = e;
         self
     }
+    /// Keras `center`: learn the offset `beta` (default `True`).
     pub fn center(mut self, c: bool) -> Self {
         self.center = c;
         self
     }
+    /// Keras `scale`: learn the factor `gamma` (default `True`).
     pub fn scale(mut self, s: bool) -> Self {
         self.scale = s;
         self
     }
+    /// Keras `beta_initializer`.
     pub fn beta_initializer(mut self, i: impl Into<Initializer>) -> Self {
         self.beta_initializer = i.into();
         self
     }
+    /// Keras `gamma_initializer`.
     pub fn gamma_initializer(mut self, i: impl Into<Initializer>) -> Self {
         self.gamma_initializer = i.into();
         self
     }
+    /// Keras `beta_regularizer`.
     pub fn beta_regularizer(mut self, r: Regularizer) -> Self {
         self.beta_regularizer = Some(r);
         self
     }
+    /// Keras `gamma_regularizer`.
     pub fn gamma_regularizer(mut self, r: Regularizer) -> Self {
         self.gamma_regularizer = Some(r);
         self
     }
+    /// Keras `name`.
     pub fn name(mut self, name: &str) -> Self {
         self.base.name = Some(name.to_string());
         self
     }
+    /// Keras `input_shape` (without the batch axis), for the first layer of a `Sequential`.
     pub fn input_shape(mut self, shape: &[usize]) -> Self {
         self.input_shape = Some(shape.iter().map(|&d| Some(d)).collect());
         self

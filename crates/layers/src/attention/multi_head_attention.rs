@@ -26,7 +26,9 @@ pub const PROJECTIONS: [&str; 4] = ["query", "key", "value", "attention_output"]
 /// builder options (the second adds the `[batch, heads, Tq, Tv]` weights as a second output).
 #[derive(Debug, Clone)]
 pub struct MultiHeadAttention {
+    /// Name, weights and build state shared by every layer.
     pub base: LayerBase,
+    /// Keras `num_heads`: the number of attention heads.
     pub num_heads: usize,
     /// Size of each head for query and key.
     pub key_dim: usize,
@@ -34,15 +36,21 @@ pub struct MultiHeadAttention {
     pub value_dim: usize,
     /// Fraction of attention weights dropped while training.
     pub dropout: f32,
+    /// Keras `use_bias` (default `True`).
     pub use_bias: bool,
     /// Output feature size (Keras `output_shape`); the query's feature size when `None`.
     pub output_shape: Option<usize>,
     /// Keras `attention_axes`: only the time axis (`[1]` or `[-2]`) of rank-3 inputs is supported.
     pub attention_axes: Option<Vec<isize>>,
+    /// Keras `kernel_initializer` (default `"glorot_uniform"`).
     pub kernel_initializer: Initializer,
+    /// Keras `bias_initializer` (default `"zeros"`).
     pub bias_initializer: Initializer,
+    /// Keras `kernel_regularizer` (default `None`).
     pub kernel_regularizer: Option<Regularizer>,
+    /// Keras `bias_regularizer` (default `None`).
     pub bias_regularizer: Option<Regularizer>,
+    /// Keras `seed` of the dropout generator (`None`: drawn from the model seed).
     pub seed: Option<u64>,
     /// Call argument: position `i` attends only to positions `j <= i`.
     pub use_causal_mask: bool,
@@ -74,54 +82,67 @@ impl MultiHeadAttention {
             weights: Vec::new(),
         }
     }
+    /// Keras `value_dim` (default: `key_dim`).
     pub fn value_dim(mut self, d: usize) -> Self {
         self.value_dim = d;
         self
     }
+    /// Keras `dropout` rate on the attention weights; errors outside `[0, 1)`.
     pub fn dropout(mut self, rate: f32) -> Result<Self> {
         self.dropout = check_rate(rate)?;
         Ok(self)
     }
+    /// Keras `use_bias`.
     pub fn use_bias(mut self, b: bool) -> Self {
         self.use_bias = b;
         self
     }
+    /// Keras `output_shape`: the last axis of the output (default: the query's).
     pub fn output_shape(mut self, units: usize) -> Self {
         self.output_shape = Some(units);
         self
     }
+    /// Keras `attention_axes` (default `None`: the sequence axis).
     pub fn attention_axes(mut self, axes: &[isize]) -> Self {
         self.attention_axes = Some(axes.to_vec());
         self
     }
+    /// Keras `kernel_initializer`.
     pub fn kernel_initializer(mut self, i: impl Into<Initializer>) -> Self {
         self.kernel_initializer = i.into();
         self
     }
+    /// Keras `bias_initializer`.
     pub fn bias_initializer(mut self, i: impl Into<Initializer>) -> Self {
         self.bias_initializer = i.into();
         self
     }
+    /// Keras `kernel_regularizer`.
     pub fn kernel_regularizer(mut self, r: Regularizer) -> Self {
         self.kernel_regularizer = Some(r);
         self
     }
+    /// Keras `bias_regularizer`.
     pub fn bias_regularizer(mut self, r: Regularizer) -> Self {
         self.bias_regularizer = Some(r);
         self
     }
+    /// Keras `seed` of the dropout generator.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
     }
+    /// Keras call argument `use_causal_mask`: position i attends only to positions ≤ i.
     pub fn use_causal_mask(mut self, b: bool) -> Self {
         self.use_causal_mask = b;
         self
     }
+    /// Keras call argument `return_attention_scores`: also output the attention weights.
     pub fn return_attention_scores(mut self, b: bool) -> Self {
         self.return_attention_scores = b;
         self
     }
+    /// Keras `name`.
     pub fn name(mut self, name: &str) -> Self {
         self.base.name = Some(name.to_string());
         self
