@@ -46,8 +46,8 @@ pub mod prelude {
     };
     // Models and training.
     pub use kerust_layers::{
-        set_random_seed, Data, FitArgs, Inputs, KerasTensor, LayerError, LayerHandle, Logs, Model,
-        ModelCore, Sequential,
+        set_random_seed, Data, EvaluateArgs, FitArgs, Inputs, KerasTensor, LayerError, LayerHandle,
+        Logs, Model, ModelCore, Sequential,
     };
     // Losses, optimizers, regularizers, initializers.
     pub use kerust_layers::{

@@ -35,6 +35,26 @@ pub enum LayerError {
     /// Data handed to fit/evaluate/predict that does not match the model.
     #[error("{0}")]
     Data(String),
+    /// A `sample_weight` whose shape does not fit the data or the model's outputs.
+    #[error("{what}: sample_weight should have shape {expected}, got {got:?}; pass one weight per sample, in the order of x")]
+    SampleWeightShape {
+        /// Where the weights were used (`fit`, `evaluate`, a loss).
+        what: String,
+        /// The shapes that would fit.
+        expected: String,
+        /// The shape given.
+        got: Vec<usize>,
+    },
+    /// A target label that `class_weight` has no entry for.
+    #[error("class_weight has no weight for label {label} (found in y at sample {sample}); its keys are {keys:?}: add an entry for every class that occurs in y")]
+    ClassWeightMissing {
+        /// The label (rounded like Keras; the argmax of a one-hot row).
+        label: i64,
+        /// The first sample carrying it.
+        sample: usize,
+        /// The classes `class_weight` has weights for.
+        keys: Vec<usize>,
+    },
     /// A file could not be read or written.
     #[error("{path}: {message}")]
     Io {

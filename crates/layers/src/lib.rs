@@ -55,8 +55,8 @@ pub use layer::{InputKind, Layer, LayerBase, Shape};
 pub use losses::Loss;
 pub use merge::{add::Add, concatenate::Concatenate, dot::Dot, multiply::Multiply};
 pub use model::{
-    clone_model, model_from_config, model_from_config_limited, AnyModel, FitArgs, KerasTensor,
-    LayerHandle, Logs, Model, ModelCore, Sequential, SymbolicCall,
+    clone_model, model_from_config, model_from_config_limited, AnyModel, EvaluateArgs, FitArgs,
+    KerasTensor, LayerHandle, Logs, Model, ModelCore, Sequential, SymbolicCall,
 };
 pub use optimizers::{Adagrad, Adam, Optimizer, RMSprop, SGD};
 pub use param::Param;

@@ -1,4 +1,6 @@
-//! Keras losses by name: each reduces to the mean over samples (`sum_over_batch_size`).
+//! Keras losses by name: each reduces to the mean over samples (`sum_over_batch_size`), with
+//! optional per-sample weights scaling each sample's loss before the sum (Keras 3
+//! `reduce_weighted_values`: weighted sum divided by the number of per-sample loss values).
 use crate::error::{LayerError, Result};
 use kerust_autograd::{LogitsOf, Var};
 use kerust_tensor::Tensor;
@@ -74,6 +76,19 @@ impl Loss {
 
     /// Mean loss of predictions `y_pred` against targets `y_true` (per-sample losses averaged).
     pub fn compute(&self, y_pred: &Var, y_true: &Tensor) -> Result<Var> {
+        self.compute_weighted(y_pred, y_true, None)
+    }
+
+    /// Keras `loss(y_true, y_pred, sample_weight)`: each per-sample loss is scaled by its weight and
+    /// the sum is divided by the number of per-sample losses (`sum_over_batch_size`, not by the
+    /// sum of the weights). `sample_weight` has shape `[batch]` (or `[batch, time]` for sequence
+    /// outputs, Keras's temporal weights); trailing axes of size 1 are ignored as Keras squeezes them.
+    pub fn compute_weighted(
+        &self,
+        y_pred: &Var,
+        y_true: &Tensor,
+        sample_weight: Option<&Tensor>,
+    ) -> Result<Var> {
         let tape = y_pred.tape();
         let pshape = y_pred.shape().to_vec();
         // Targets of shape [B] against predictions [B, 1] are broadcast like Keras squeezes them.
@@ -92,6 +107,18 @@ impl Loss {
             y_true.clone()
         };
         let t = tape.constant(y_true.clone());
+        // Per-element weights: each sample's weight repeated over the axes its loss averages, so
+        // mean_all(elementwise * w) = sum_i w_i * loss_i / n_losses, Keras's weighted reduction.
+        let weights = match sample_weight {
+            Some(w) => Some(tape.constant(expand_weights(self.name(), w, &pshape)?)),
+            None => None,
+        };
+        let weigh = |v: Var| -> Result<Var> {
+            Ok(match &weights {
+                Some(w) => v.mul(w)?,
+                None => v,
+            })
+        };
         // Like Keras: probabilities straight out of a sigmoid / last-axis softmax are scored from
         // their logits (`output._keras_logits`), which stays exact where the probabilities
         // saturate (e.g. raw 0-255 pixels into a softmax) instead of clipping to 1e-7.
@@ -100,14 +127,11 @@ impl Loss {
             _ => None,
         };
         let out = match *self {
-            Loss::MeanSquaredError => y_pred.sub(&t)?.square()?.mean_all()?,
-            Loss::MeanAbsoluteError => y_pred.sub(&t)?.abs()?.mean_all()?,
+            Loss::MeanSquaredError => weigh(y_pred.sub(&t)?.square()?)?.mean_all()?,
+            Loss::MeanAbsoluteError => weigh(y_pred.sub(&t)?.abs()?)?.mean_all()?,
             Loss::MeanAbsolutePercentageError => {
                 let denom = y_true.abs()?.map("mape", |v| v.max(EPS))?;
-                y_pred
-                    .sub(&t)?
-                    .abs()?
-                    .div(&tape.constant(denom))?
+                weigh(y_pred.sub(&t)?.abs()?.div(&tape.constant(denom))?)?
                     .mean_all()?
                     .mul_scalar(100.0)?
             }
@@ -116,10 +140,12 @@ impl Loss {
                 let a = e.abs()?;
                 let quad = a.clip(0.0, delta)?;
                 let lin = a.sub(&quad)?;
-                quad.square()?
-                    .mul_scalar(0.5)?
-                    .add(&lin.mul_scalar(delta)?)?
-                    .mean_all()?
+                weigh(
+                    quad.square()?
+                        .mul_scalar(0.5)?
+                        .add(&lin.mul_scalar(delta)?)?,
+                )?
+                .mean_all()?
             }
             Loss::BinaryCrossentropy { from_logits } => {
                 let cached = if from_logits {
@@ -130,16 +156,18 @@ impl Loss {
                 if from_logits || cached.is_some() {
                     // max(x,0) - x*y + log(1 + e^-|x|)
                     let x = cached.as_ref().unwrap_or(y_pred);
-                    x.relu()?
-                        .sub(&x.mul(&t)?)?
-                        .add(&x.abs()?.neg()?.exp()?.add_scalar(1.0)?.log()?)?
-                        .mean_all()?
+                    weigh(
+                        x.relu()?
+                            .sub(&x.mul(&t)?)?
+                            .add(&x.abs()?.neg()?.exp()?.add_scalar(1.0)?.log()?)?,
+                    )?
+                    .mean_all()?
                 } else {
                     let p = y_pred.clip(EPS, 1.0 - EPS)?;
                     let one_minus_t = tape.constant(y_true.mul_scalar(-1.0)?.add_scalar(1.0)?);
                     let pos = t.mul(&p.log()?)?;
                     let neg = one_minus_t.mul(&p.rsub_scalar(1.0)?.log()?)?;
-                    pos.add(&neg)?.mean_all()?.neg()?
+                    weigh(pos.add(&neg)?)?.mean_all()?.neg()?
                 }
             }
             Loss::CategoricalCrossentropy { from_logits } => {
@@ -161,7 +189,7 @@ impl Loss {
                 };
                 let rows =
                     (y_pred.value().numel() / pshape.last().copied().unwrap_or(1).max(1)) as f32;
-                t.mul(&logp)?.sum_all()?.mul_scalar(-1.0 / rows)?
+                weigh(t.mul(&logp)?)?.sum_all()?.mul_scalar(-1.0 / rows)?
             }
             Loss::SparseCategoricalCrossentropy { from_logits } => {
                 let classes = *pshape.last().unwrap_or(&1);
@@ -183,11 +211,48 @@ impl Loss {
                     onehot[r * classes + l as usize] = 1.0;
                 }
                 let onehot = Tensor::from_vec(onehot, &pshape)?;
-                return Loss::CategoricalCrossentropy { from_logits }.compute(y_pred, &onehot);
+                return Loss::CategoricalCrossentropy { from_logits }.compute_weighted(
+                    y_pred,
+                    &onehot,
+                    sample_weight,
+                );
             }
         };
         Ok(out)
     }
+}
+
+/// Repeat each sample weight over the axes its sample's loss averages, giving a tensor of the
+/// predictions' shape; a weight tensor that is not a leading part of that shape is an error.
+fn expand_weights(loss: &str, w: &Tensor, pshape: &[usize]) -> Result<Tensor> {
+    let mut ws: Vec<usize> = w.shape().to_vec();
+    while ws.len() > 1 && ws.last() == Some(&1) {
+        ws.pop();
+    }
+    // The per-sample losses have the predictions' shape less the last axis (at least [batch]).
+    let loss_rank = pshape.len().saturating_sub(1).max(1);
+    if ws.is_empty() || ws.len() > loss_rank || ws[..] != pshape[..ws.len()] {
+        return Err(LayerError::SampleWeightShape {
+            what: format!("loss {loss}"),
+            expected: format!(
+                "[{}] (one weight per sample){}",
+                pshape.first().copied().unwrap_or(0),
+                if loss_rank > 1 {
+                    format!(" or {:?} (one per time step)", &pshape[..loss_rank])
+                } else {
+                    String::new()
+                }
+            ),
+            got: w.shape().to_vec(),
+        });
+    }
+    let inner: usize = pshape[ws.len()..].iter().product();
+    let vals = w.to_vec()?;
+    let mut out = Vec::with_capacity(vals.len() * inner);
+    for v in vals {
+        out.extend(std::iter::repeat_n(v, inner));
+    }
+    Ok(Tensor::from_vec(out, pshape)?)
 }
 
 impl From<&str> for Loss {

@@ -6,6 +6,8 @@ use super::progress::EpochProgress;
 use crate::callbacks::{Callback, History};
 use crate::error::{LayerError, Result};
 use crate::flow::{Data, Inputs};
+use kerust_tensor::Tensor;
+use std::collections::BTreeMap;
 
 /// Keras `fit` keyword arguments.
 pub struct FitArgs {
@@ -25,6 +27,12 @@ pub struct FitArgs {
     pub initial_epoch: usize,
     /// Callbacks called during training.
     pub callbacks: Vec<Box<dyn Callback>>,
+    /// Keras `class_weight=`: a loss weight per class index, for the training samples.
+    pub class_weight: Option<BTreeMap<usize, f32>>,
+    /// Keras `sample_weight=`: one loss weight per training sample, shape `[n]`.
+    pub sample_weight: Option<Tensor>,
+    /// The third element of Keras's `validation_data=(x, y, sample_weight)`.
+    pub validation_sample_weight: Option<Tensor>,
 }
 
 impl Default for FitArgs {
@@ -38,6 +46,9 @@ impl Default for FitArgs {
             shuffle: true,
             initial_epoch: 0,
             callbacks: Vec::new(),
+            class_weight: None,
+            sample_weight: None,
+            validation_sample_weight: None,
         }
     }
 }
@@ -88,11 +99,139 @@ impl FitArgs {
         self.callbacks = c;
         self
     }
+    /// Keras `class_weight=`: `[(class, weight), ...]` scaling the loss of each training sample by the
+    /// weight of its class (the label, or the argmax of a one-hot row). Every label in `y` needs an
+    /// entry (Keras would silently use 1.0; here a missing one is an error naming it). Cannot be
+    /// combined with `sample_weight`, and needs a single-output model, as in Keras.
+    pub fn class_weight(mut self, weights: impl IntoIterator<Item = (usize, f32)>) -> Self {
+        self.class_weight = Some(weights.into_iter().collect());
+        self
+    }
+    /// Keras `sample_weight=`: one weight per sample (shape `[n]`; `[n, time]` for sequence
+    /// outputs), scaling that sample's loss; `validation_split` slices it with `x` and `y`.
+    pub fn sample_weight(mut self, w: Tensor) -> Self {
+        self.sample_weight = Some(w);
+        self
+    }
+    /// Keras `validation_data=(x, y, sample_weight)`: scored at the end of every epoch, with each
+    /// validation sample's loss scaled by its weight.
+    pub fn validation_data_weighted(
+        mut self,
+        x: impl Into<Inputs>,
+        y: impl Into<Inputs>,
+        sample_weight: Tensor,
+    ) -> Self {
+        self.validation_data = Some((x.into(), y.into()));
+        self.validation_sample_weight = Some(sample_weight);
+        self
+    }
     /// Add one callback.
     pub fn callback(mut self, c: impl Callback + 'static) -> Self {
         self.callbacks.push(Box::new(c));
         self
     }
+}
+
+/// Keras `evaluate` keyword arguments.
+#[derive(Clone)]
+pub struct EvaluateArgs {
+    /// Samples per batch (default 32).
+    pub batch_size: usize,
+    /// One loss weight per sample (shape `[n]`), or none.
+    pub sample_weight: Option<Tensor>,
+}
+
+impl Default for EvaluateArgs {
+    fn default() -> Self {
+        Self {
+            batch_size: 32,
+            sample_weight: None,
+        }
+    }
+}
+
+impl EvaluateArgs {
+    /// Keras's defaults: batch size 32, unweighted.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Keras `batch_size=`: samples per batch (default 32).
+    pub fn batch_size(mut self, b: usize) -> Self {
+        self.batch_size = b;
+        self
+    }
+    /// Keras `sample_weight=`: one weight per sample scaling its loss (shape `[n]`).
+    pub fn sample_weight(mut self, w: Tensor) -> Self {
+        self.sample_weight = Some(w);
+        self
+    }
+}
+
+/// Keras `class_weight_to_sample_weights`: each sample's weight is that of its label, which is the
+/// rounded target (`[n]` or `[n, 1]`) or the argmax of a one-hot row (`[n, classes]`).
+pub fn class_weight_to_sample_weights(
+    y: &Data,
+    class_weight: &BTreeMap<usize, f32>,
+) -> Result<Tensor> {
+    let t = y.to_float()?;
+    let shape = t.shape().to_vec();
+    let n = shape.first().copied().unwrap_or(0);
+    let width: usize = shape[1.min(shape.len())..].iter().product();
+    if shape.len() > 2 {
+        return Err(LayerError::config(
+            "fit",
+            format!(
+                "class_weight needs one label per sample (y of shape [n], [n, 1] or one-hot [n, classes]), got y of shape {shape:?}; pass sample_weight instead"
+            ),
+        ));
+    }
+    let vals = t.to_vec()?;
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let row = &vals[i * width..(i + 1) * width];
+        let label = if width > 1 {
+            // np.argmax: the first maximum.
+            let mut best = 0;
+            for (j, v) in row.iter().enumerate() {
+                if *v > row[best] {
+                    best = j;
+                }
+            }
+            best as i64
+        } else {
+            // np.round rounds half to even.
+            row[0].round_ties_even() as i64
+        };
+        let w = usize::try_from(label)
+            .ok()
+            .and_then(|l| class_weight.get(&l))
+            .ok_or_else(|| LayerError::ClassWeightMissing {
+                label,
+                sample: i,
+                keys: class_weight.keys().copied().collect(),
+            })?;
+        out.push(*w);
+    }
+    Ok(Tensor::from_vec(out, &[n])?)
+}
+
+/// Check that `w` holds one weight per sample (its first axis is `n`).
+pub(crate) fn check_sample_weight(w: &Tensor, n: usize, what: &str) -> Result<()> {
+    if w.shape().first() != Some(&n) {
+        return Err(LayerError::SampleWeightShape {
+            what: what.to_string(),
+            expected: format!("[{n}] (one weight per sample)"),
+            got: w.shape().to_vec(),
+        });
+    }
+    Ok(())
+}
+
+/// Keras's `validation_split` point, `floor(n * (1 - split))`, computed from the decimal the user
+/// wrote (0.2, not the f32 0.2000000029) so the split lands where Keras's float64 one does.
+fn split_at(n: usize, split: f32) -> usize {
+    let split: f64 = split.to_string().parse().unwrap_or(split as f64);
+    (n as f64 * (1.0 - split)).floor() as usize
 }
 
 fn split_tail(d: &[Data], n_train: usize, n: usize) -> Result<(Vec<Data>, Vec<Data>)> {
@@ -135,15 +274,61 @@ impl ModelCore {
                 "fit needs at least one sample; x is empty".into(),
             ));
         }
-        let mut val = args.validation_data.take().map(|(a, b)| (a.0, b.0));
+        let mut sample_weight = args.sample_weight.take();
+        if let Some(w) = &sample_weight {
+            check_sample_weight(w, n, "fit")?;
+            if args.class_weight.is_some() {
+                return Err(LayerError::config(
+                    "fit",
+                    "you cannot pass class_weight and sample_weight at the same time; fold the class weights into sample_weight",
+                ));
+            }
+        }
+        if args.class_weight.is_some() && y.len() != 1 {
+            return Err(LayerError::config(
+                "fit",
+                format!(
+                    "class_weight is only supported for models with a single output; this one has {} targets. Pass sample_weight instead",
+                    y.len()
+                ),
+            ));
+        }
+        let mut val = args
+            .validation_data
+            .take()
+            .map(|(a, b)| (a.0, b.0, args.validation_sample_weight.take()));
+        if let Some((xv, _, Some(w))) = &val {
+            check_sample_weight(w, xv.first().map(Data::len).unwrap_or(0), "validation_data")?;
+        }
         if args.validation_split > 0.0 && val.is_none() {
-            // Keras: the last `validation_split` fraction, before any shuffling.
-            let n_train = n - (n as f32 * args.validation_split) as usize;
+            // Keras: the last `validation_split` fraction, before any shuffling; the sample
+            // weights are sliced with the data.
+            let n_train = split_at(n, args.validation_split);
+            if n_train == 0 || n_train == n {
+                return Err(LayerError::Data(format!(
+                    "validation_split={} of {n} samples leaves {n_train} for training and {} for validation; both need at least one sample (use more data or another split)",
+                    args.validation_split,
+                    n - n_train
+                )));
+            }
             let (xt, xv) = split_tail(&x, n_train, n)?;
             let (yt, yv) = split_tail(&y, n_train, n)?;
+            let (wt, wv) = match sample_weight {
+                Some(w) => {
+                    let head: Vec<usize> = (0..n_train).collect();
+                    let tail: Vec<usize> = (n_train..n).collect();
+                    (Some(w.select_rows(&head)?), Some(w.select_rows(&tail)?))
+                }
+                None => (None, None),
+            };
             x = xt;
             y = yt;
-            val = Some((xv, yv));
+            sample_weight = wt;
+            val = Some((xv, yv, wv));
+        }
+        // Keras turns class_weight into sample weights of the training data only.
+        if let Some(cw) = &args.class_weight {
+            sample_weight = Some(class_weight_to_sample_weights(&y[0], cw)?);
         }
         let n = x.first().map(Data::len).unwrap_or(0);
         let batch_size = crate::param::checked_positive("fit", "batch_size", args.batch_size)?;
@@ -171,7 +356,7 @@ impl ModelCore {
                 for cb in callbacks.iter_mut() {
                     cb.on_train_batch_begin(self, step, &state.logs)?;
                 }
-                self.step_on(&mut state, &x, &y, chunk)?;
+                self.step_on(&mut state, &x, &y, sample_weight.as_ref(), chunk)?;
                 progress.update(step, &state.logs);
                 for cb in callbacks.iter_mut() {
                     cb.on_train_batch_end(self, step, &state.logs)?;
@@ -181,9 +366,17 @@ impl ModelCore {
                 }
             }
             let mut logs = state.logs;
-            if let Some((xv, yv)) = &val {
+            if let Some((xv, yv, wv)) = &val {
                 if xv.first().is_some_and(|d| !d.is_empty()) {
-                    let v = self.run_epoch(xv, yv, batch_size, None, false, &mut |_, _| Ok(()))?;
+                    let v = self.run_epoch(
+                        xv,
+                        yv,
+                        wv.as_ref(),
+                        batch_size,
+                        None,
+                        false,
+                        &mut |_, _| Ok(()),
+                    )?;
                     for (k, value) in v.iter() {
                         logs.insert(&format!("val_{k}"), value);
                     }

@@ -16,7 +16,7 @@ pub mod to_config;
 
 pub use crate::callbacks::{Callback, History};
 pub use any_model::AnyModel;
-pub use fit::FitArgs;
+pub use fit::{class_weight_to_sample_weights, EvaluateArgs, FitArgs};
 pub use from_config::{model_from_config, model_from_config_limited};
 pub use functional::{clone_model, CloneModel, KerasTensor, LayerHandle, Model, SymbolicCall};
 pub use graph::Graph;

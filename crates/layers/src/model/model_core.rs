@@ -287,17 +287,41 @@ impl ModelCore {
         y: impl Into<Inputs>,
         batch_size: usize,
     ) -> Result<Logs> {
+        self.evaluate_with(x, y, super::fit::EvaluateArgs::new().batch_size(batch_size))
+    }
+
+    /// Keras `evaluate(x, y, batch_size=, sample_weight=)`: the loss weights each sample's loss
+    /// (weighted sum over the batch size); compiled metrics stay unweighted, as in Keras 3.
+    pub fn evaluate_with(
+        &mut self,
+        x: impl Into<Inputs>,
+        y: impl Into<Inputs>,
+        args: super::fit::EvaluateArgs,
+    ) -> Result<Logs> {
         let (x, y) = (x.into().0, y.into().0);
         self.ensure_built(&x)?;
-        self.run_epoch(&x, &y, batch_size, None, false, &mut |_, _| Ok(()))
+        if let Some(w) = &args.sample_weight {
+            super::fit::check_sample_weight(w, x.first().map(Data::len).unwrap_or(0), "evaluate")?;
+        }
+        self.run_epoch(
+            &x,
+            &y,
+            args.sample_weight.as_ref(),
+            args.batch_size,
+            None,
+            false,
+            &mut |_, _| Ok(()),
+        )
     }
 
     /// One pass over the data: training (with an optimizer step per batch) or evaluation.
     /// Returns the sample-weighted mean loss and metric results.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn run_epoch(
         &mut self,
         x: &[Data],
         y: &[Data],
+        sample_weight: Option<&Tensor>,
         batch_size: usize,
         order: Option<&[usize]>,
         training: bool,
@@ -307,7 +331,7 @@ impl ModelCore {
         let all: Vec<usize> = (0..state.samples).collect();
         let order = order.unwrap_or(&all);
         for (step, chunk) in order.chunks(batch_size.max(1)).enumerate() {
-            self.step_on(&mut state, x, y, chunk)?;
+            self.step_on(&mut state, x, y, sample_weight, chunk)?;
             on_batch(step, &state.logs)?;
         }
         Ok(state.logs)
@@ -353,12 +377,13 @@ impl ModelCore {
         })
     }
 
-    /// Select the samples `chunk` of `x`/`y` and run one step on them.
+    /// Select the samples `chunk` of `x`/`y` (and of the sample weights) and run one step on them.
     pub(crate) fn step_on(
         &mut self,
         state: &mut EpochState,
         x: &[Data],
         y: &[Data],
+        sample_weight: Option<&Tensor>,
         chunk: &[usize],
     ) -> Result<()> {
         let bx: Vec<Data> = x.iter().map(|d| d.select(chunk)).collect::<Result<_>>()?;
@@ -366,16 +391,20 @@ impl ModelCore {
             .iter()
             .map(|d| d.select(chunk)?.to_float())
             .collect::<Result<_>>()?;
-        on_pool(|| self.step(state, &bx, &by))
+        let bw = sample_weight.map(|w| w.select_rows(chunk)).transpose()?;
+        on_pool(|| self.step(state, &bx, &by, bw.as_ref()))
     }
 
     /// One batch (Keras `train_step` / `test_step`): forward, loss, and when training backward and
-    /// an optimizer update; then the running loss and metrics in `state.logs`.
+    /// an optimizer update; then the running loss and metrics in `state.logs`. `sw` weights each
+    /// sample's loss in every output (Keras repeats one sample_weight over the outputs); the
+    /// compiled metrics ignore it, as Keras 3's `metrics=` do.
     pub(crate) fn step(
         &mut self,
         state: &mut EpochState,
         bx: &[Data],
         by: &[Tensor],
+        sw: Option<&Tensor>,
     ) -> Result<()> {
         let training = state.training;
         let batch = by.first().map(|t| t.shape()[0]).unwrap_or(0);
@@ -395,7 +424,7 @@ impl ModelCore {
                 .get(i)
                 .copied()
                 .unwrap_or(compiled.losses[0])
-                .compute(p, &by[i])?;
+                .compute_weighted(p, &by[i], sw)?;
             loss = Some(match loss {
                 Some(t) => t.add(&l)?,
                 None => l,
