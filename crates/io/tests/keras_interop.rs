@@ -208,7 +208,9 @@ fn recurrent_conv_and_merge_models_load_in_keras_and_predict_the_same() {
 
 #[test]
 fn attention_models_load_in_keras3_and_predict_the_same() {
-    let Some(py) = python() else { return };
+    let Some(py) = python("attention_models_load_in_keras3_and_predict_the_same") else {
+        return;
+    };
     // tf.keras 2 builds MultiHeadAttention from another config layout; Keras 3 only.
     let (mut m, x) = attention_model();
     check_flavours(&py, &mut m, &x, "attention", false);

@@ -67,24 +67,42 @@ pub const MAX_WEIGHT_NUMEL: usize = 1 << 32;
 pub enum WeightSizeError {
     /// A dimension is zero: Keras refuses `units=0`, `filters=0`, `input_dim=0`.
     #[error("weight '{weight}' would have shape {shape:?}: every size must be a positive integer (check units / filters / input_dim / output_dim and the input's last dimension)")]
-    Zero { weight: String, shape: Vec<usize> },
+    Zero {
+        /// The weight's name (`kernel`, `embeddings`, ...).
+        weight: String,
+        /// The shape that was asked for.
+        shape: Vec<usize>,
+    },
     /// The product of the dimensions overflows, or its bytes exceed `isize::MAX`.
     #[error("weight '{weight}' would have shape {shape:?}: its size overflows the address space; use sizes that fit in memory")]
-    Overflow { weight: String, shape: Vec<usize> },
+    Overflow {
+        /// The weight's name (`kernel`, `embeddings`, ...).
+        weight: String,
+        /// The shape that was asked for.
+        shape: Vec<usize>,
+    },
     /// More scalars than [`MAX_WEIGHT_NUMEL`].
     #[error("weight '{weight}' would have shape {shape:?} = {numel} values ({bytes} bytes of f32), over the limit of {limit} values; lower the layer's sizes")]
     TooLarge {
+        /// The weight's name (`kernel`, `embeddings`, ...).
         weight: String,
+        /// The shape that was asked for.
         shape: Vec<usize>,
+        /// Scalars in that shape.
         numel: u128,
+        /// Bytes those scalars take as f32.
         bytes: u128,
+        /// The largest number of scalars a weight may have.
         limit: usize,
     },
     /// The allocator refused the memory (fallible reservation, so no abort).
     #[error("weight '{weight}' would have shape {shape:?} = {bytes} bytes of f32, which this machine cannot allocate; lower the layer's sizes")]
     OutOfMemory {
+        /// The weight's name (`kernel`, `embeddings`, ...).
         weight: String,
+        /// The shape that was asked for.
         shape: Vec<usize>,
+        /// Bytes the allocator refused.
         bytes: u128,
     },
 }
