@@ -189,5 +189,16 @@ mod tests {
             .unwrap();
         let err = crate::testing::forward(&l, Tensor::zeros(&[2, 3, 4]).unwrap()).unwrap_err();
         assert!(err.to_string().contains("[batch, time >= 1, 3]"), "{err}");
+        // Absurd sizes (from a hostile config) are refused before anything is allocated.
+        for units in [usize::MAX / 2, 1 << 40] {
+            let mut l = LSTM::new(units);
+            let err = l
+                .build(&[vec![None, None, Some(3)]], &mut Rng::seed(0))
+                .unwrap_err();
+            assert!(
+                err.to_string().contains("units") || err.to_string().contains("kernel"),
+                "{err}"
+            );
+        }
     }
 }

@@ -388,7 +388,16 @@ impl<C: CellKind> Layer for Recurrent<C> {
             ));
         }
         c.check_dropout(&name)?;
-        let (u, g) = (c.units, cell.gates() * c.units);
+        let u = c.units;
+        // Sizes come from user or file configs: refuse absurd ones before any allocation.
+        let g = cell.gates().checked_mul(u).ok_or_else(|| {
+            LayerError::config(
+                format!("{} '{name}'", C::CLASS),
+                format!("units={u} overflows the kernel size; use a smaller units"),
+            )
+        })?;
+        crate::param::checked_weight_numel(&name, "kernel", &[d, g])?;
+        crate::param::checked_weight_numel(&name, "recurrent_kernel", &[u, g])?;
         self.kernel = Some(
             Param::new("kernel", c.kernel_initializer.init(&[d, g], rng)?)
                 .with_regularizer(c.kernel_regularizer),
