@@ -113,12 +113,17 @@ fn ran_or_skipped(run: &Run, name: &str) -> Option<Value> {
                 "{name} wrote no report and printed no skip reason:\n{}",
                 run.stdout
             );
-            let reason = run
+            // The examples' "no data folder" line is the unset KERUST_DATA; group it with the rest.
+            let line = run
                 .stdout
                 .lines()
                 .find(|l| l.contains("SKIP"))
-                .unwrap_or("SKIP")
-                .trim();
+                .unwrap_or("SKIP");
+            let reason = if line.contains("no data folder") {
+                "KERUST_DATA unset"
+            } else {
+                line.trim()
+            };
             kerust_test_support::skip(name, reason);
             None
         }
