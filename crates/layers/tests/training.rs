@@ -199,6 +199,13 @@ fn bad_input_is_an_error() {
     m.compile("sgd", "mse", &[]).unwrap();
     let err = m.fit(&x, &y, FitArgs::new().verbose(0)).unwrap_err();
     assert!(err.to_string().contains("expects shape (None, 2)"), "{err}");
+    // A 1-D x of 100 values is reported with its own shape, not a batch slice's ([32]).
+    let x1 = Tensor::zeros(&[100]).unwrap();
+    let err = m.predict(&x1).unwrap_err();
+    assert!(err.to_string().contains("[100]"), "{err}");
+    let y100 = Tensor::zeros(&[100, 1]).unwrap();
+    let err = m.fit(&x1, &y100, FitArgs::new().verbose(0)).unwrap_err();
+    assert!(err.to_string().contains("[100]"), "{err}");
     let y_short = Tensor::zeros(&[3, 1]).unwrap();
     assert!(m
         .fit(

@@ -39,8 +39,17 @@ impl Graph {
         self.layers[node.layer].as_any().downcast_ref::<Input>()
     }
 
-    /// Turn user data for input `i` into a forward value, checking kind and per-sample shape.
-    fn feed(&self, i: usize, data: &Data, ctx: &mut Ctx) -> Result<Flow> {
+    /// Checks every input's per-sample shape on the whole data, before it is cut into batches,
+    /// so an error names the shape the user passed (a batch slice's would mislead).
+    pub fn check_input_shapes(&self, x: &[Data]) -> Result<()> {
+        for (i, d) in x.iter().enumerate() {
+            self.check_shape(i, d)?;
+        }
+        Ok(())
+    }
+
+    /// Input `i`'s layer, after checking that `data` has its per-sample shape.
+    fn check_shape(&self, i: usize, data: &Data) -> Result<&Input> {
         let input = self
             .input_layer(i)
             .ok_or_else(|| LayerError::NotBuilt("model input missing".into()))?;
@@ -61,6 +70,12 @@ impl Graph {
                 got
             )));
         }
+        Ok(input)
+    }
+
+    /// Turn user data for input `i` into a forward value, checking kind and per-sample shape.
+    fn feed(&self, i: usize, data: &Data, ctx: &mut Ctx) -> Result<Flow> {
+        let input = self.check_shape(i, data)?;
         let value = match (input.kind(), data) {
             (InputKind::Text, Data::Text(v)) => Value::Text(v.clone()),
             (InputKind::Int, Data::Int(t)) => Value::Int(t.clone()),
