@@ -47,7 +47,7 @@ pub mod prelude {
     // Models and training.
     pub use kerust_layers::{
         set_random_seed, Data, EvaluateArgs, FitArgs, Inputs, KerasTensor, LayerError, LayerHandle,
-        Logs, Model, ModelCore, Sequential,
+        Logs, Model, ModelCore, OnBatchArgs, Sequential,
     };
     // Losses, optimizers, regularizers, initializers.
     pub use kerust_layers::{

@@ -51,7 +51,7 @@ pub use losses::Loss;
 pub use merge::{add::Add, concatenate::Concatenate, dot::Dot, multiply::Multiply};
 pub use model::{
     clone_model, model_from_config, model_from_config_limited, AnyModel, EvaluateArgs, FitArgs,
-    KerasTensor, LayerHandle, Logs, Model, ModelCore, Sequential, SymbolicCall,
+    KerasTensor, LayerHandle, Logs, Model, ModelCore, OnBatchArgs, Sequential, SymbolicCall,
 };
 pub use optimizers::{Adagrad, Adam, Optimizer, RMSprop, SGD};
 pub use param::Param;
