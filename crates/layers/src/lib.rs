@@ -26,7 +26,7 @@ pub mod testing;
 
 pub use crate::core::{
     activation::Activation, dense::Dense, dropout::Dropout, embedding::Embedding, flatten::Flatten,
-    input::Input, reshape::Reshape,
+    input::Input, repeat_vector::RepeatVector, reshape::Reshape, time_distributed::TimeDistributed,
 };
 pub use callbacks::{
     CSVLogger, Callback, EarlyStopping, History, LambdaCallback, LearningRateScheduler,
