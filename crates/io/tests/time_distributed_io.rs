@@ -81,27 +81,35 @@ fn kerust_files_with_time_distributed_round_trip_and_load_in_keras() {
         };
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../../tools/keras_reference/io_load_check.py");
-        let prefix = dir.join(format!("{file}_pred"));
-        let out = Command::new(py)
-            .arg(script)
-            .args([
-                "keras3",
-                p.to_str().unwrap(),
-                xin.to_str().unwrap(),
-                prefix.to_str().unwrap(),
-            ])
-            .output()
-            .expect("run python");
-        assert!(
-            out.status.success(),
-            "Keras could not load kerust's {file}:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let got = match read_npy(format!("{}0.npy", prefix.display())).unwrap().data {
-            NpyData::Float(v) => v,
-            NpyData::Int(_) => panic!("float predictions expected"),
+        // Keras 3 reads both; tf.keras 2 (tf_keras) reads the legacy .h5.
+        let flavours: &[&str] = if file.ends_with(".h5") {
+            &["keras3", "tf2"]
+        } else {
+            &["keras3"]
         };
-        assert_close(&format!("keras on kerust's {file}"), &got, &want);
+        for flavour in flavours {
+            let prefix = dir.join(format!("{file}_{flavour}_pred"));
+            let out = Command::new(&py)
+                .arg(&script)
+                .args([
+                    flavour,
+                    p.to_str().unwrap(),
+                    xin.to_str().unwrap(),
+                    prefix.to_str().unwrap(),
+                ])
+                .output()
+                .expect("run python");
+            assert!(
+                out.status.success(),
+                "{flavour} could not load kerust's {file}:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let got = match read_npy(format!("{}0.npy", prefix.display())).unwrap().data {
+                NpyData::Float(v) => v,
+                NpyData::Int(_) => panic!("float predictions expected"),
+            };
+            assert_close(&format!("{flavour} on kerust's {file}"), &got, &want);
+        }
     }
-    let _ = m.predict(&x);
+    assert_close("loaded model", &predict(&mut m, &x), &want);
 }
