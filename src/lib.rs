@@ -42,12 +42,13 @@ pub mod prelude {
         Activation, Add, AveragePooling1D, AveragePooling2D, Bidirectional, Concatenate, Conv1D,
         Conv2D, Dense, Dot, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPool1D,
         GlobalMaxPooling1D, Input, Layer, Masking, MaxPool2D, MaxPooling1D, MaxPooling2D, Multiply,
-        Reshape, SimpleRNN, SymbolicCall, TextVectorization, GRU, LSTM,
+        RepeatVector, Reshape, SimpleRNN, SymbolicCall, TextVectorization, TimeDistributed, GRU,
+        LSTM,
     };
     // Models and training.
     pub use kerust_layers::{
         set_random_seed, Data, EvaluateArgs, FitArgs, Inputs, KerasTensor, LayerError, LayerHandle,
-        Logs, Model, ModelCore, Sequential,
+        Logs, Model, ModelCore, OnBatchArgs, Sequential,
     };
     // Losses, optimizers, regularizers, initializers.
     pub use kerust_layers::{

@@ -160,6 +160,26 @@ fn quickstart_runs_without_data() {
 }
 
 #[test]
+fn seq2seq_reverse_runs_without_data() {
+    let run = run_example("seq2seq_reverse", &[]);
+    let r = run.report.as_ref().expect("seq2seq_reverse always reports");
+    for key in ["test_digit_accuracy", "test_string_accuracy"] {
+        let acc = num(r, key);
+        assert!((0.0..=1.0).contains(&acc), "{key} {acc}");
+    }
+    // Two LSTM(64) (on 10 one-hot digits, then on the repeated 64-d code) and Dense(10) per step.
+    assert_eq!(
+        num(r, "params"),
+        (4 * (10 + 64 + 1) * 64 + 4 * (64 + 64 + 1) * 64 + 650) as f64
+    );
+    assert!(
+        run.stdout.contains("repeat_vector (RepeatVecto"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn lecture18_fortune500_reproduces_the_deterministic_figures() {
     let run = run_example("lecture18_fortune500", &[]);
     let Some(r) = ran_or_skipped(&run, "lecture18_fortune500") else {

@@ -91,6 +91,26 @@ cases["class_weight_binary"] = {
     "history": logs(h),
 }
 
+# 5. Temporal sample weights [n, time] on a TimeDistributed sequence output.
+xt = rng.normal(size=(N, 3, D)).astype("float32")
+yt = rng.integers(0, 3, size=(N, 3)).astype("int64")
+swt = rng.uniform(0.0, 2.0, size=(N, 3)).astype("float32")
+m = keras.Sequential(
+    [keras.Input((3, D)), keras.layers.TimeDistributed(keras.layers.Dense(3, activation="softmax"))]
+)
+init = [rng.normal(scale=0.5, size=w.shape).astype("float32") for w in m.get_weights()]
+m.set_weights(init)
+m.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+h = m.fit(xt, yt, batch_size=4, epochs=1, shuffle=False, verbose=0, sample_weight=swt)
+cases["temporal_sample_weight"] = {
+    "initial": flat(init),
+    "x": xt.reshape(-1).tolist(),
+    "y": yt.reshape(-1).tolist(),
+    "sample_weight": swt.reshape(-1).tolist(),
+    "after": flat(m.get_weights()),
+    "history": logs(h),
+}
+
 out = {
     "keras_version": keras.__version__,
     "x": x.reshape(-1).tolist(),

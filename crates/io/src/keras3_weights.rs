@@ -1,6 +1,6 @@
 //! Keras 3's weight layout (`model.weights.h5` inside `.keras`, and `*.weights.h5`):
 //! `layers/<layer>/vars/<i>`, recurrent layers under `cell/`, `Bidirectional` under
-//! `forward_layer/` and `backward_layer/`.
+//! `forward_layer/` and `backward_layer/`, `TimeDistributed` under `layer/`.
 use crate::error::{IoError, Result};
 use crate::weights::{assign, layer_values, StoredWeight};
 use kerust_hdf5::Group;
@@ -68,6 +68,13 @@ fn write_layer(layer: &dyn Layer, g: &mut Group) -> Result<()> {
                 .collect();
             write_vars(g.require_group(group)?, prefix, &part)?;
         }
+    } else if class == "TimeDistributed" {
+        // Keras 3 keeps the wrapped layer's variables under `layer/`, the wrapper's own `vars`
+        // empty.
+        write_vars(g, layer.name(), &[])?;
+        let cfg = layer.get_config();
+        let inner = cfg["layer"]["config"]["name"].as_str().unwrap_or("layer");
+        write_vars(g.require_group("layer")?, inner, &values)?;
     } else {
         write_vars(g, layer.name(), &values)?;
     }

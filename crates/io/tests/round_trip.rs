@@ -108,6 +108,7 @@ fn every_layer_type_round_trips_in_every_format() {
         ("conv1d", conv1d_model()),
         ("float_seq", float_seq_model()),
         ("conv2d", conv2d_model()),
+        ("seq2seq", seq2seq_model()),
     ];
     for (tag, (m, x)) in seqs.iter_mut() {
         check_all_formats(m, x, tag);

@@ -27,7 +27,7 @@ pub mod testing;
 
 pub use crate::core::{
     activation::Activation, dense::Dense, dropout::Dropout, embedding::Embedding, flatten::Flatten,
-    input::Input, reshape::Reshape,
+    input::Input, repeat_vector::RepeatVector, reshape::Reshape, time_distributed::TimeDistributed,
 };
 pub use attention::{
     additive_attention::AdditiveAttention, dot_product_attention::Attention,
@@ -56,7 +56,7 @@ pub use losses::Loss;
 pub use merge::{add::Add, concatenate::Concatenate, dot::Dot, multiply::Multiply};
 pub use model::{
     clone_model, model_from_config, model_from_config_limited, AnyModel, EvaluateArgs, FitArgs,
-    KerasTensor, LayerHandle, Logs, Model, ModelCore, Sequential, SymbolicCall,
+    KerasTensor, LayerHandle, Logs, Model, ModelCore, OnBatchArgs, Sequential, SymbolicCall,
 };
 pub use optimizers::{Adagrad, Adam, Optimizer, RMSprop, SGD};
 pub use param::Param;

@@ -11,6 +11,8 @@ pub const REGISTERED: &[&str] = &[
     "Dropout",
     "Flatten",
     "Reshape",
+    "RepeatVector",
+    "TimeDistributed",
     "Activation",
     "SimpleRNN",
     "LSTM",
@@ -65,6 +67,12 @@ pub fn layer_from_config(class_name: &str, config: &Json) -> Result<Box<dyn Laye
         "Dropout" => Box::new(crate::core::dropout::Dropout::from_config(config)?),
         "Flatten" => Box::new(crate::core::flatten::Flatten::from_config(config)?),
         "Reshape" => Box::new(crate::core::reshape::Reshape::from_config(config)?),
+        "RepeatVector" => Box::new(crate::core::repeat_vector::RepeatVector::from_config(
+            config,
+        )?),
+        "TimeDistributed" => Box::new(crate::core::time_distributed::TimeDistributed::from_config(
+            config,
+        )?),
         "Activation" => Box::new(crate::core::activation::Activation::from_config(config)?),
         "SimpleRNN" => Box::new(crate::rnn::simple_rnn::SimpleRNN::from_config(config)?),
         "LSTM" => Box::new(crate::rnn::lstm::LSTM::from_config(config)?),
@@ -170,6 +178,19 @@ pub fn estimate_params(
                     .saturating_mul(4)
                     .saturating_add(o)
             }
+            "TimeDistributed" => {
+                let inner = config.get("layer")?;
+                let c = inner.get("class_name").and_then(Json::as_str)?;
+                let per_step: Vec<Vec<Option<usize>>> = input_shapes
+                    .iter()
+                    .map(|s| {
+                        std::iter::once(None)
+                            .chain(s.iter().skip(2).copied())
+                            .collect()
+                    })
+                    .collect();
+                estimate_params(c, inner.get("config")?, &per_step)?
+            }
             "Bidirectional" => {
                 let inner = config.get("layer")?;
                 let c = inner.get("class_name").and_then(Json::as_str)?;
@@ -180,6 +201,7 @@ pub fn estimate_params(
             | "Dropout"
             | "Flatten"
             | "Reshape"
+            | "RepeatVector"
             | "Activation"
             | "Masking"
             | "MaxPooling1D"
@@ -219,6 +241,11 @@ mod tests {
             "Dropout" => (json!({"rate": 0.5}), f(&[3])),
             "Flatten" => (json!({}), f(&[2, 3])),
             "Reshape" => (json!({"target_shape": [3, 2]}), f(&[6])),
+            "RepeatVector" => (json!({"n": 3}), f(&[4])),
+            "TimeDistributed" => (
+                json!({"layer": {"class_name": "Dense", "config": {"units": 2}}}),
+                f(&[4, 3]),
+            ),
             "Activation" => (json!({"activation": "tanh"}), f(&[3])),
             "SimpleRNN" => (json!({"units": 2}), f(&[4, 3])),
             "LSTM" => (json!({"units": 2, "return_sequences": true}), f(&[4, 3])),

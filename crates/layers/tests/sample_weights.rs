@@ -178,6 +178,47 @@ fn evaluate_weights_the_loss_but_not_the_metrics() {
 }
 
 #[test]
+fn temporal_sample_weight_on_a_sequence_output_matches_keras() {
+    let f = fixture();
+    let case = &f["cases"]["temporal_sample_weight"];
+    let x = Tensor::from_vec(floats(&case["x"]), &[10, 3, 4]).unwrap();
+    let y = Tensor::from_vec(floats(&case["y"]), &[10, 3]).unwrap();
+    let w = Tensor::from_vec(floats(&case["sample_weight"]), &[10, 3]).unwrap();
+    let mut m = Sequential::new();
+    m.add(Input::new(&[3, 4])).unwrap();
+    m.add(TimeDistributed::new(Dense::new(3).activation("softmax")))
+        .unwrap();
+    let init: Vec<Tensor> = case["initial"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip([vec![4, 3], vec![3]])
+        .map(|(v, s)| Tensor::from_vec(floats(v), &s).unwrap())
+        .collect();
+    m.set_weights(&init).unwrap();
+    m.compile(
+        SGD::new().learning_rate(0.1),
+        "sparse_categorical_crossentropy",
+        &[],
+    )
+    .unwrap();
+    let args = FitArgs::new()
+        .batch_size(4)
+        .shuffle(false)
+        .verbose(0)
+        .sample_weight(w);
+    let h = m.fit(&x, &y, args).unwrap();
+    check_weights(&m, case);
+    check_history(&h, case);
+    // Weights of shape [n, 2] fit neither [n] nor [n, time]: a typed error.
+    let bad = Tensor::from_vec(vec![1.0; 20], &[10, 2]).unwrap();
+    let err = m
+        .fit(&x, &y, FitArgs::new().verbose(0).sample_weight(bad))
+        .unwrap_err();
+    assert!(matches!(err, LayerError::SampleWeightShape { .. }), "{err}");
+}
+
+#[test]
 fn bad_weights_are_typed_errors() {
     let f = fixture();
     let case = &f["cases"]["class_weight_sparse"];

@@ -4,7 +4,8 @@ use kerust_layers::{
     Add, AdditiveAttention, Attention, AveragePooling1D, AveragePooling2D, Bidirectional,
     Concatenate, Conv1D, Conv2D, Data, Dense, Dot, Embedding, Flatten, GlobalAveragePooling1D,
     GlobalMaxPooling1D, Input, LayerNormalization, Masking, MaxPooling1D, MaxPooling2D, Model,
-    MultiHeadAttention, Multiply, Sequential, SymbolicCall, TextVectorization, GRU, LSTM,
+    MultiHeadAttention, Multiply, RepeatVector, Sequential, SymbolicCall, TextVectorization,
+    TimeDistributed, GRU, LSTM,
 };
 use kerust_tensor::{IntTensor, Rng, Tensor};
 
@@ -65,6 +66,19 @@ pub fn float_seq_model() -> (Sequential, Vec<Data>) {
     m.add(GlobalAveragePooling1D::new()).unwrap();
     m.add(Dense::new(2)).unwrap();
     let x = Tensor::rand_uniform(&[3, 8, 3], -1.0, 1.0, &mut Rng::seed(6)).unwrap();
+    (m, vec![Data::Float(x)])
+}
+
+/// An encoder → RepeatVector → decoder → TimeDistributed(Dense) seq2seq model.
+pub fn seq2seq_model() -> (Sequential, Vec<Data>) {
+    let mut m = Sequential::new();
+    m.add(Input::new(&[5])).unwrap();
+    m.add(Dense::new(3).activation("tanh")).unwrap();
+    m.add(RepeatVector::new(4)).unwrap();
+    m.add(LSTM::new(3).return_sequences(true)).unwrap();
+    m.add(TimeDistributed::new(Dense::new(2).activation("softmax")))
+        .unwrap();
+    let x = Tensor::rand_uniform(&[3, 5], -1.0, 1.0, &mut Rng::seed(7)).unwrap();
     (m, vec![Data::Float(x)])
 }
 

@@ -8,6 +8,7 @@ pub mod graph;
 mod inbound_nodes;
 pub mod logs;
 pub mod model_core;
+pub mod on_batch;
 pub mod progress;
 pub mod sequential;
 mod step_pool;
@@ -22,4 +23,5 @@ pub use functional::{clone_model, CloneModel, KerasTensor, LayerHandle, Model, S
 pub use graph::Graph;
 pub use logs::Logs;
 pub use model_core::ModelCore;
+pub use on_batch::OnBatchArgs;
 pub use sequential::Sequential;
