@@ -274,6 +274,16 @@ impl ModelCore {
                 "fit needs at least one sample; x is empty".into(),
             ));
         }
+        // NaN/Inf in the data make every loss after the first batch that reads them NaN, with no
+        // hint why; say once where the first one is, before the first step.
+        for (what, data) in [("x", &x), ("y", &y)] {
+            if let Some((input, row)) = first_non_finite_row(data)? {
+                eprintln!(
+                    "warning: fit: {what}[{input}] holds NaN or Inf in row {row}; the loss will turn NaN once a batch reads it. Clean or impute the data first"
+                );
+                break;
+            }
+        }
         let mut sample_weight = args.sample_weight.take();
         if let Some(w) = &sample_weight {
             check_sample_weight(w, n, "fit")?;
@@ -398,5 +408,42 @@ impl ModelCore {
             cb.on_train_end(self, &last)?;
         }
         Ok(history)
+    }
+}
+
+/// The first `(input index, row)` whose float data holds NaN or ±Inf, if any.
+pub(crate) fn first_non_finite_row(data: &[Data]) -> Result<Option<(usize, usize)>> {
+    for (i, d) in data.iter().enumerate() {
+        let Data::Float(t) = d else { continue };
+        let values = t.to_vec()?;
+        let per_row = (values.len() / t.shape().first().copied().unwrap_or(1).max(1)).max(1);
+        if let Some(pos) = values.iter().position(|v| !v.is_finite()) {
+            return Ok(Some((i, pos / per_row)));
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod non_finite_tests {
+    use super::*;
+    use kerust_tensor::Tensor;
+
+    #[test]
+    fn names_the_first_row_with_nan_or_inf() {
+        let clean = Data::Float(Tensor::zeros(&[4, 3]).unwrap());
+        assert_eq!(
+            first_non_finite_row(std::slice::from_ref(&clean)).unwrap(),
+            None
+        );
+        let mut v = vec![0.0f32; 12];
+        v[7] = f32::NAN; // row 2 of [4, 3]
+        v[10] = f32::INFINITY;
+        let bad = Data::Float(Tensor::from_vec(v, &[4, 3]).unwrap());
+        assert_eq!(first_non_finite_row(&[clean, bad]).unwrap(), Some((1, 2)));
+        let mut w = vec![1.0f32; 5];
+        w[4] = f32::NEG_INFINITY;
+        let col = Data::Float(Tensor::from_vec(w, &[5]).unwrap());
+        assert_eq!(first_non_finite_row(&[col]).unwrap(), Some((0, 4)));
     }
 }
