@@ -3,7 +3,9 @@
 //! `hh = act(x·W_h + b_h + (r ⊙ h)·U_h)`; then `h' = z ⊙ h + (1 − z) ⊙ hh`.
 use super::activation::{apply_act, RecurrentActivation, ScalarFn};
 use super::chunks::{chunk_views, for_each_chunk, Chunk};
-use super::sequence::{incoming_grads, input_grads, kept, sequence_outputs, Prepared, SeqLoop};
+use super::sequence::{
+    incoming_grads, input_grads, kept, sequence_outputs, Prepared, SeqLoop, SequenceRecord,
+};
 use crate::cpu::gemm::sgemm;
 use crate::cpu::packed_gemm::{sgemm_packed, PackedB};
 use crate::error::Result;
@@ -28,19 +30,13 @@ pub(super) struct Saved {
     h_d: Vec<f32>,
     /// `reset_after`: `h·U_h + b'_h`; otherwise `r ⊙ h_d` (the `U_h` operand). `[t][b][u]`.
     aux: Vec<f32>,
-    mask: Option<Vec<f32>>,
-    dmask: Option<Vec<f32>>,
-    rmask: Option<Vec<f32>>,
-    steps: Vec<usize>,
-    return_sequences: bool,
-    zero_output: bool,
     reset_after: bool,
-    has_bias: bool,
-    n_init: usize,
     /// Derivatives of `activation` and `recurrent_activation` in terms of their outputs.
     derivatives: [ScalarFn; 2],
     /// tanh / sigmoid: their derivatives are inlined in the BPTT loop.
     default_acts: bool,
+    /// Masks, processing order and options, kept alike by every cell.
+    seq: SequenceRecord,
 }
 
 /// The forward pass over the whole sequence: `[output, h]` and the state backward needs.
@@ -161,15 +157,17 @@ pub(super) fn forward(
         h_in,
         h_d,
         aux,
-        mask,
-        dmask,
-        rmask,
-        steps,
-        return_sequences: rs,
-        zero_output,
         reset_after,
-        has_bias: bias.is_some(),
-        n_init: init.len(),
+        seq: SequenceRecord {
+            mask,
+            dmask,
+            rmask,
+            steps,
+            return_sequences: rs,
+            zero_output,
+            has_bias: bias.is_some(),
+            n_init: init.len(),
+        },
         derivatives: [activation.derivative(), recurrent_activation.derivative()],
         default_acts: activation == RecurrentActivation::Tanh
             && recurrent_activation == RecurrentActivation::Sigmoid,
@@ -285,7 +283,7 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> Result<Vec<Option<Tensor>>> {
     let (b, t, d, u) = (s.b, s.t, s.d, s.u);
     let (g3, bu) = (3 * u, b * u);
     let rw = if s.reset_after { g3 } else { 2 * u };
-    let (g_out, [mut dh], mut dout) = incoming_grads(g, bu, s.return_sequences)?;
+    let (g_out, [mut dh], mut dout) = incoming_grads(g, bu, s.seq.return_sequences)?;
     let mut dxw = vec![0.0f32; b * t * g3];
     // Gradient of the recurrent projection of every step ([b, 3u] or [b, 2u]), and of the
     // U_h product (reset_after=false), kept time-major so dU is one GEMM after the loop.
@@ -348,7 +346,7 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> Result<Vec<Option<Tensor>>> {
         s.xd.as_slice()?,
         s.w.as_slice()?,
         &dxw,
-        s.dmask.as_ref(),
+        s.seq.dmask.as_ref(),
         None,
         [b, t, d, g3],
     )?;
@@ -363,7 +361,7 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> Result<Vec<Option<Tensor>>> {
         v
     };
     out.push(Some(Tensor::from_vec(du, &[u, g3])?));
-    if s.has_bias {
+    if s.seq.has_bias {
         let mut db = vec![0.0f32; g3];
         dxw.chunks(g3)
             .for_each(|row| db.iter_mut().zip(row).for_each(|(a, v)| *a += v));
@@ -374,7 +372,7 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> Result<Vec<Option<Tensor>>> {
             out.push(Some(Tensor::from_vec(db, &[g3])?));
         }
     }
-    if s.n_init == 1 {
+    if s.seq.n_init == 1 {
         out.push(Some(Tensor::from_vec(dh, &[b, u])?));
     }
     Ok(out)
@@ -440,7 +438,7 @@ fn bptt(
     // Direct path h_prev → h' (z ⊙ h_prev, or the whole gradient on a masked step).
     let mut direct = vec![0.0f32; bc * u];
     for k in (0..t).rev() {
-        let step = s.steps[k];
+        let step = s.seq.steps[k];
         let gk = &s.gates[(k * b + lo) * g3..(k * b + lo + bc) * g3];
         let hin = &s.h_in[(k * b + lo) * u..(k * b + lo + bc) * u];
         let hd = &s.h_d[(k * b + lo) * u..(k * b + lo + bc) * u];
@@ -449,9 +447,9 @@ fn bptt(
         let dphk = &mut *dph[k];
         for bi in 0..bc {
             let gb = lo + bi;
-            let keep = kept(s.mask.as_deref(), gb, t, step);
+            let keep = kept(s.seq.mask.as_deref(), gb, t, step);
             let dor = &mut dout[bi * u..(bi + 1) * u];
-            if s.return_sequences {
+            if s.seq.return_sequences {
                 if let Some(go) = g_out {
                     dor.iter_mut()
                         .zip(&go[(gb * t + k) * u..(gb * t + k + 1) * u])
@@ -466,7 +464,7 @@ fn bptt(
                 dr.fill(0.0);
                 dphr.fill(0.0);
                 dir.copy_from_slice(dhr);
-                if s.zero_output {
+                if s.seq.zero_output {
                     dor.fill(0.0);
                 }
                 continue;
@@ -496,7 +494,7 @@ fn bptt(
             // hh pre-activation = x_h + (r ⊙ h_d)·U_h.
             sgemm_packed(bc, dphk, uht, 0.0, &mut drh)?;
             for bi in 0..bc {
-                if !kept(s.mask.as_deref(), lo + bi, t, step) {
+                if !kept(s.seq.mask.as_deref(), lo + bi, t, step) {
                     continue;
                 }
                 for j in 0..u {
@@ -514,7 +512,7 @@ fn bptt(
         if !s.reset_after {
             dh.iter_mut().zip(&drh).for_each(|(v, a)| *v += a);
         }
-        if let Some(rm) = &s.rmask {
+        if let Some(rm) = &s.seq.rmask {
             dh.iter_mut().zip(&rm[lo * u..]).for_each(|(v, m)| *v *= m);
         }
         dh.iter_mut().zip(&direct).for_each(|(v, c)| *v += c);

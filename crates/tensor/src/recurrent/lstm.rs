@@ -2,7 +2,9 @@
 //! `i,f,o = σ(z)`, `g = act(z_c)`, `c' = f·c + i·g`, `h' = o·act(c')`.
 use super::activation::{apply_act, RecurrentActivation, ScalarFn};
 use super::chunks::{chunk_views, for_each_chunk, Chunk};
-use super::sequence::{incoming_grads, input_grads, kept, sequence_outputs, Prepared, SeqLoop};
+use super::sequence::{
+    incoming_grads, input_grads, kept, sequence_outputs, Prepared, SeqLoop, SequenceRecord,
+};
 use crate::cpu::gemm::sgemm;
 use crate::cpu::packed_gemm::{sgemm_packed, PackedB};
 use crate::error::Result;
@@ -28,17 +30,11 @@ pub(super) struct Saved {
     tc: Vec<f32>,
     /// State entering every step after recurrent dropout `[t][b][u]` (the `h·U` operand).
     h_prev: Vec<f32>,
-    mask: Option<Vec<f32>>,
-    dmask: Option<Vec<f32>>,
-    rmask: Option<Vec<f32>>,
-    steps: Vec<usize>,
-    return_sequences: bool,
-    zero_output: bool,
-    has_bias: bool,
-    n_init: usize,
     /// Derivatives of `activation` and `recurrent_activation` in terms of their outputs.
     derivatives: [ScalarFn; 2],
     default_acts: bool,
+    /// Masks, processing order and options, kept alike by every cell.
+    seq: SequenceRecord,
 }
 
 /// The forward pass over the whole sequence: `[output, h, c]` and the state backward needs.
@@ -140,14 +136,16 @@ pub(super) fn forward(
         c_prev,
         tc,
         h_prev,
-        mask,
-        dmask,
-        rmask,
-        steps,
-        return_sequences: rs,
-        zero_output,
-        has_bias: bias.is_some(),
-        n_init: init.len(),
+        seq: SequenceRecord {
+            mask,
+            dmask,
+            rmask,
+            steps,
+            return_sequences: rs,
+            zero_output,
+            has_bias: bias.is_some(),
+            n_init: init.len(),
+        },
         derivatives: [activation.derivative(), recurrent_activation.derivative()],
         default_acts: activation == RecurrentActivation::Tanh
             && recurrent_activation == RecurrentActivation::Sigmoid,
@@ -233,7 +231,7 @@ impl Saved {
         let s = self;
         let (b, t, d, u) = (s.b, s.t, s.d, s.u);
         let g4 = 4 * u;
-        let (g_out, [mut dh, mut dc], mut dout) = incoming_grads(g, b * u, s.return_sequences)?;
+        let (g_out, [mut dh, mut dc], mut dout) = incoming_grads(g, b * u, s.seq.return_sequences)?;
         // Gate gradients of every step, time-major, so dU is one GEMM after the loop.
         let mut dz_all = vec![0.0f32; t * b * g4];
         let mut du = vec![0.0f32; u * g4];
@@ -267,19 +265,19 @@ impl Saved {
             &s.xt,
             s.w.as_slice()?,
             &dz_all,
-            s.dmask.as_ref(),
-            Some(&s.steps),
+            s.seq.dmask.as_ref(),
+            Some(&s.seq.steps),
             [b, t, d, g4],
         )?;
         out.push(Some(Tensor::from_vec(du, &[u, g4])?));
-        if s.has_bias {
+        if s.seq.has_bias {
             let mut db = vec![0.0f32; g4];
             dz_all
                 .chunks(g4)
                 .for_each(|row| db.iter_mut().zip(row).for_each(|(a, v)| *a += v));
             out.push(Some(Tensor::from_vec(db, &[g4])?));
         }
-        if s.n_init == 2 {
+        if s.seq.n_init == 2 {
             out.push(Some(Tensor::from_vec(dh, &[b, u])?));
             out.push(Some(Tensor::from_vec(dc, &[b, u])?));
         }
@@ -340,15 +338,15 @@ fn bptt(
     let g4 = 4 * u;
     let bc = dh.len() / u.max(1);
     for k in (0..t).rev() {
-        let step = s.steps[k];
+        let step = s.seq.steps[k];
         let gk = &s.gates[(k * b + lo) * g4..(k * b + lo + bc) * g4];
         let cpk = &s.c_prev[(k * b + lo) * u..(k * b + lo + bc) * u];
         let tck = &s.tc[(k * b + lo) * u..(k * b + lo + bc) * u];
         let dzk = &mut *dz[k];
         for bi in 0..bc {
-            let keep = kept(s.mask.as_deref(), lo + bi, t, step);
+            let keep = kept(s.seq.mask.as_deref(), lo + bi, t, step);
             let dor = &mut dout[bi * u..(bi + 1) * u];
-            if s.return_sequences {
+            if s.seq.return_sequences {
                 if let Some(go) = g_out {
                     let gb = lo + bi;
                     dor.iter_mut()
@@ -362,7 +360,7 @@ fn bptt(
             if !keep {
                 dzr.fill(0.0);
                 car.copy_from_slice(dhr);
-                if s.zero_output {
+                if s.seq.zero_output {
                     dor.fill(0.0);
                 }
                 continue;
@@ -385,7 +383,7 @@ fn bptt(
         }
         // dh_prev = (dz·Uᵀ) ⊙ recurrent mask + carry of masked rows.
         sgemm_packed(bc, dzk, ut, 0.0, dh)?;
-        if let Some(rm) = &s.rmask {
+        if let Some(rm) = &s.seq.rmask {
             dh.iter_mut().zip(&rm[lo * u..]).for_each(|(v, m)| *v *= m);
         }
         dh.iter_mut().zip(&*carry).for_each(|(v, c)| *v += c);

@@ -391,3 +391,24 @@ pub(super) fn input_grads(
         Some(Tensor::from_vec(dw, &[d, n])?),
     ])
 }
+
+/// The part of a forward's saved state that every cell keeps alike: the masks, the processing
+/// order and the call's options — what the backward needs besides the cell's own activations.
+pub(super) struct SequenceRecord {
+    /// Step keep flags `[b][t]`, when the call had a mask.
+    pub mask: Option<Vec<f32>>,
+    /// Scaled input-dropout mask `[b][d]`.
+    pub dmask: Option<Vec<f32>>,
+    /// Scaled recurrent-dropout mask `[b][u]`.
+    pub rmask: Option<Vec<f32>>,
+    /// Time index of each processing step (reversed for `go_backwards`).
+    pub steps: Vec<usize>,
+    /// Whether the output held every step.
+    pub return_sequences: bool,
+    /// Whether masked steps output zeros.
+    pub zero_output: bool,
+    /// Whether the call had a bias (its gradient is returned only then).
+    pub has_bias: bool,
+    /// How many initial states the call was given (their gradients are returned only then).
+    pub n_init: usize,
+}

@@ -1,7 +1,9 @@
 //! The SimpleRNN cell on the CPU: `h_t = activation(x_t·W + h_{t-1}·U + b)`.
 use super::activation::{apply_act, RecurrentActivation, ScalarFn};
 use super::chunks::{chunk_views, for_each_chunk, Chunk};
-use super::sequence::{incoming_grads, input_grads, kept, sequence_outputs, Prepared, SeqLoop};
+use super::sequence::{
+    incoming_grads, input_grads, kept, sequence_outputs, Prepared, SeqLoop, SequenceRecord,
+};
 use crate::cpu::gemm::sgemm;
 use crate::cpu::packed_gemm::{sgemm_packed, PackedB};
 use crate::error::Result;
@@ -20,16 +22,9 @@ pub(super) struct Saved {
     y: Vec<f32>,
     /// State entering every step after recurrent dropout `[t][b][h]`.
     h_prev: Vec<f32>,
-    mask: Option<Vec<f32>>,
-    dmask: Option<Vec<f32>>,
-    rmask: Option<Vec<f32>>,
-    /// Reading order of time steps (reversed for go_backwards).
-    steps: Vec<usize>,
-    return_sequences: bool,
-    zero_output: bool,
-    has_bias: bool,
-    n_init: usize,
     df: ScalarFn,
+    /// Masks, processing order and options, kept alike by every cell.
+    seq: SequenceRecord,
 }
 
 /// The forward pass over the whole sequence: `[output, h]` and the state backward needs.
@@ -115,14 +110,16 @@ pub(super) fn forward(
         u,
         y,
         h_prev,
-        mask,
-        dmask,
-        rmask,
-        steps,
-        return_sequences: rs,
-        zero_output,
-        has_bias: bias.is_some(),
-        n_init: init.len(),
+        seq: SequenceRecord {
+            mask,
+            dmask,
+            rmask,
+            steps,
+            return_sequences: rs,
+            zero_output,
+            has_bias: bias.is_some(),
+            n_init: init.len(),
+        },
         df,
     };
     let outs = sequence_outputs((b, t, h), rs, seq_out, prev_out, vec![hcur])?;
@@ -190,7 +187,7 @@ impl Saved {
 /// and input gradients as whole-sequence GEMMs.
 fn backward(s: &Saved, g: &[Option<Tensor>]) -> Result<Vec<Option<Tensor>>> {
     let (b, t, d, h) = (s.b, s.t, s.d, s.h);
-    let (g_out, [mut dh], mut dout) = incoming_grads(g, b * h, s.return_sequences)?;
+    let (g_out, [mut dh], mut dout) = incoming_grads(g, b * h, s.seq.return_sequences)?;
     let mut dxw = vec![0.0f32; b * t * h];
     let mut du = vec![0.0f32; h * h];
     // Per-step gradients kept time-major so dU is one GEMM after the loop.
@@ -228,18 +225,18 @@ fn backward(s: &Saved, g: &[Option<Tensor>]) -> Result<Vec<Option<Tensor>>> {
         s.xd.as_slice()?,
         s.w.as_slice()?,
         &dxw,
-        s.dmask.as_ref(),
+        s.seq.dmask.as_ref(),
         None,
         [b, t, d, h],
     )?;
     out.push(Some(Tensor::from_vec(du, &[h, h])?));
-    if s.has_bias {
+    if s.seq.has_bias {
         let mut db = vec![0.0f32; h];
         dxw.chunks(h)
             .for_each(|row| db.iter_mut().zip(row).for_each(|(a, v)| *a += v));
         out.push(Some(Tensor::from_vec(db, &[h])?));
     }
-    if s.n_init == 1 {
+    if s.seq.n_init == 1 {
         out.push(Some(Tensor::from_vec(dh, &[b, h])?));
     }
     Ok(out)
@@ -260,13 +257,13 @@ fn bptt(s: &Saved, rows: BackwardRows, g_out: Option<&[f32]>, ut: &PackedB) -> R
     let (b, t, h) = (s.b, s.t, s.h);
     let bc = dh.len() / h.max(1);
     for k in (0..t).rev() {
-        let step = s.steps[k];
+        let step = s.seq.steps[k];
         let yk = &s.y[(k * b + lo) * h..(k * b + lo + bc) * h];
         let dpk = &mut *dpre[k];
         for bi in 0..bc {
             let gb = lo + bi;
             let dor = &mut dout[bi * h..(bi + 1) * h];
-            if s.return_sequences {
+            if s.seq.return_sequences {
                 if let Some(go) = g_out {
                     dor.iter_mut()
                         .zip(&go[(gb * t + k) * h..(gb * t + k + 1) * h])
@@ -274,7 +271,7 @@ fn bptt(s: &Saved, rows: BackwardRows, g_out: Option<&[f32]>, ut: &PackedB) -> R
                 }
             }
             let r = bi * h..(bi + 1) * h;
-            if kept(s.mask.as_deref(), gb, t, step) {
+            if kept(s.seq.mask.as_deref(), gb, t, step) {
                 for j in r.clone() {
                     dpk[j] = (dh[j] + dor[j - bi * h]) * (s.df)(yk[j]);
                     carry[j] = 0.0;
@@ -283,7 +280,7 @@ fn bptt(s: &Saved, rows: BackwardRows, g_out: Option<&[f32]>, ut: &PackedB) -> R
             } else {
                 dpk[r.clone()].fill(0.0);
                 carry[r.clone()].copy_from_slice(&dh[r]);
-                if s.zero_output {
+                if s.seq.zero_output {
                     dor.fill(0.0);
                 }
             }
@@ -292,7 +289,7 @@ fn bptt(s: &Saved, rows: BackwardRows, g_out: Option<&[f32]>, ut: &PackedB) -> R
         }
         // dh_prev = (dpre·Uᵀ) ⊙ recurrent mask + carry of masked rows.
         sgemm_packed(bc, dpk, ut, 0.0, dh)?;
-        if let Some(rm) = &s.rmask {
+        if let Some(rm) = &s.seq.rmask {
             dh.iter_mut().zip(&rm[lo * h..]).for_each(|(v, m)| *v *= m);
         }
         dh.iter_mut().zip(&*carry).for_each(|(v, c)| *v += c);
