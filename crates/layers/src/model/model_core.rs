@@ -233,8 +233,7 @@ impl ModelCore {
                     .map(|o| Ok(o.var("output")?.value().clone()))
                     .collect()
             })
-            .collect::<Result<Vec<_>>>()
-            .map_err(|e| with_whole_input_shapes(e, &x))?;
+            .collect::<Result<Vec<_>>>()?;
         let mut parts: Vec<Vec<Tensor>> = vec![Vec::new(); self.graph.outputs.len()];
         for outs in per_batch {
             for (i, o) in outs.into_iter().enumerate() {
@@ -394,7 +393,6 @@ impl ModelCore {
             .collect::<Result<_>>()?;
         let bw = sample_weight.map(|w| w.select_rows(chunk)).transpose()?;
         on_pool(|| self.step(state, &bx, &by, bw.as_ref()))
-            .map_err(|e| with_whole_input_shapes(e, x))
     }
 
     /// One batch (Keras `train_step` / `test_step`): forward, loss, and when training backward and
@@ -616,28 +614,4 @@ fn check_same_length(d: &[Data], what: &str) -> Result<usize> {
         )));
     }
     Ok(n)
-}
-
-/// A layer's shape error raised on a batch slice, restated with the shapes of the whole inputs:
-/// the slice alone (`[32]` for a 1-D `x` of 100 values) misleads. Other errors pass unchanged.
-pub(crate) fn with_whole_input_shapes(e: LayerError, x: &[Data]) -> LayerError {
-    match e {
-        LayerError::Input {
-            layer,
-            expected,
-            got,
-        } => {
-            let shapes: Vec<Vec<usize>> = x.iter().map(|d| d.shape().to_vec()).collect();
-            let whole = match shapes.as_slice() {
-                [one] => format!("x of shape {one:?}"),
-                many => format!("inputs of shapes {many:?}"),
-            };
-            LayerError::Input {
-                layer,
-                expected,
-                got: format!("{got} (a batch of {whole})"),
-            }
-        }
-        other => other,
-    }
 }
