@@ -415,7 +415,15 @@ impl ModelCore {
 pub(crate) fn first_non_finite_row(data: &[Data]) -> Result<Option<(usize, usize)>> {
     for (i, d) in data.iter().enumerate() {
         let Data::Float(t) = d else { continue };
-        let values = t.to_vec()?;
+        // Host data is scanned in place; only device data is copied (the scan runs on the host).
+        let copied;
+        let values = match t.as_slice() {
+            Ok(v) => v,
+            Err(_) => {
+                copied = t.to_vec()?;
+                &copied[..]
+            }
+        };
         let per_row = (values.len() / t.shape().first().copied().unwrap_or(1).max(1)).max(1);
         if let Some(pos) = values.iter().position(|v| !v.is_finite()) {
             return Ok(Some((i, pos / per_row)));
