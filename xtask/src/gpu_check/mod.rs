@@ -12,6 +12,7 @@ mod recurrent;
 mod report;
 mod timing;
 
+use clap::Parser;
 use report::Report;
 use std::path::PathBuf;
 use std::process::Command;
@@ -19,44 +20,34 @@ use std::process::Command;
 /// Set in the child that runs with the `cuda` feature, so it never re-spawns itself.
 const CHILD_ENV: &str = "KERUST_GPU_CHECK_CHILD";
 
-/// Parsed command line.
-#[derive(Debug, Default)]
+/// Command line of `cargo xtask gpu-check`.
+#[derive(Parser, Debug)]
+#[command(
+    name = "cargo xtask gpu-check",
+    about = "CPU-vs-CUDA parity of every tensor op and recurrent cell (forward 1e-5, gradients \
+             1e-4), fused LSTM/GRU timings, PyTorch cuDNN side by side with --torch. Prints \
+             `no CUDA device` and exits 0 without a GPU."
+)]
 struct Options {
+    /// Python interpreter with a CUDA build of PyTorch, for the cuDNN side.
+    #[arg(long, value_name = "PYTHON")]
     torch: Option<String>,
+    /// Also write the results as JSON here.
+    #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
 }
 
-fn parse(args: &[String]) -> Result<Option<Options>, String> {
-    let mut o = Options::default();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = |flag: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
-        match a.as_str() {
-            "--torch" => o.torch = Some(value("--torch")?),
-            "--json" => o.json = Some(PathBuf::from(value("--json")?)),
-            "-h" | "--help" => {
-                println!(
-                    "cargo xtask gpu-check [--torch PYTHON] [--json FILE]\n\
-                     CPU-vs-CUDA parity of every tensor op and recurrent cell (forward 1e-5, \
-                     gradients 1e-4), fused LSTM/GRU timings, PyTorch cuDNN side by side with \
-                     --torch. Prints `no CUDA device` and exits 0 without a GPU."
-                );
-                return Ok(None);
-            }
-            other => return Err(format!("unknown argument '{other}'; see --help")),
-        }
-    }
-    Ok(Some(o))
+fn parse(args: &[String]) -> Result<Options, clap::Error> {
+    Options::try_parse_from(std::iter::once("gpu-check".to_string()).chain(args.iter().cloned()))
 }
 
 /// Runs the subcommand; `args` are the words after `gpu-check`.
 pub fn run(args: &[String]) -> Result<(), String> {
-    let Some(options) = parse(args)? else {
-        return Ok(());
+    let options = match parse(args) {
+        Ok(o) => o,
+        // --help: clap prints it to stdout and exits 0.
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => return Err(e.to_string()),
     };
     if !cfg!(feature = "cuda") && std::env::var_os(CHILD_ENV).is_none() {
         return respawn_with_cuda(args);
@@ -127,12 +118,12 @@ mod tests {
             "--json".into(),
             "x.json".into(),
         ])
-        .unwrap()
         .unwrap();
         assert_eq!(o.torch.as_deref(), Some("py"));
         assert_eq!(o.json, Some(PathBuf::from("x.json")));
         assert!(parse(&["--torch".into()]).is_err());
         assert!(parse(&["--gpu".into()]).is_err());
-        assert!(parse(&["--help".into()]).unwrap().is_none());
+        let help = parse(&["--help".into()]).unwrap_err();
+        assert!(!help.use_stderr(), "--help is not an error");
     }
 }

@@ -3,7 +3,9 @@
 //! `go_backwards` (what `Bidirectional` runs for its backward half), initial states, dropout
 //! masks and `zero_output_for_mask`.
 use super::report::{Report, FORWARD_TOL, GRADIENT_TOL};
-use kerust_tensor::recurrent::{rnn, Cell, RecurrentActivation, SequenceInputs, SequenceOptions};
+use kerust_tensor::recurrent::{
+    rnn, Cell, RecurrentActivation, SequenceBackward, SequenceInputs, SequenceOptions,
+};
 use kerust_tensor::{Device, Rng, Tensor};
 
 /// One configuration of the op.
@@ -106,14 +108,13 @@ fn data(cell: Cell, rng: &mut Rng) -> kerust_tensor::Result<Data> {
     })
 }
 
-/// Forward outputs and all input gradients of one call on `device`.
-fn run(
+/// The forward of one call on `device`: its outputs and its backward half.
+fn forward(
     cell: Cell,
     c: Case,
     d: &Data,
-    grads: &[Tensor],
     device: Device,
-) -> kerust_tensor::Result<(Vec<Tensor>, Vec<Option<Tensor>>)> {
+) -> kerust_tensor::Result<(Vec<Tensor>, SequenceBackward)> {
     let on = |t: &Tensor| t.to(device);
     let (x, k, rk, bias) = (
         on(&d.x)?,
@@ -142,13 +143,20 @@ fn run(
         go_backwards: c.go_backwards,
         zero_output_for_mask: c.zero_output_for_mask,
     };
-    let (outs, back) = rnn(cell, &inputs, options)?;
+    rnn(cell, &inputs, options)
+}
+
+/// All input gradients of a call, given host gradients for each of its outputs.
+fn backward(
+    back: &SequenceBackward,
+    grads: &[Tensor],
+    device: Device,
+) -> kerust_tensor::Result<Vec<Option<Tensor>>> {
     let g = grads
         .iter()
-        .map(|t| on(t).map(Some))
+        .map(|t| t.to(device).map(Some))
         .collect::<kerust_tensor::Result<Vec<_>>>()?;
-    let input_grads = back.backward(&g)?;
-    Ok((outs, input_grads))
+    back.backward(&g)
 }
 
 /// All cells × all cases, plus recurrent dropout on every cell.
@@ -177,17 +185,18 @@ fn check_one(
     rng: &mut Rng,
 ) -> Result<(), String> {
     let d = data(cell, rng).map_err(|e| e.to_string())?;
-    let (cpu_out, _) = run(cell, c, &d, &[], Device::Cpu).map_err(|e| format!("cpu: {e}"))?;
+    let cpu = |e: kerust_tensor::TensorError| format!("cpu: {e}");
+    let cuda = |e: kerust_tensor::TensorError| format!("cuda: {e}");
+    let (cpu_out, cpu_back) = forward(cell, c, &d, Device::Cpu).map_err(cpu)?;
     // Random gradients for every output, so each backward path is exercised.
     let grads = cpu_out
         .iter()
         .map(|o| Tensor::rand_uniform(o.shape(), -1.0, 1.0, rng))
         .collect::<kerust_tensor::Result<Vec<_>>>()
         .map_err(|e| e.to_string())?;
-    let (cpu_out, cpu_grads) =
-        run(cell, c, &d, &grads, Device::Cpu).map_err(|e| format!("cpu: {e}"))?;
-    let (gpu_out, gpu_grads) =
-        run(cell, c, &d, &grads, Device::Cuda(0)).map_err(|e| format!("cuda: {e}"))?;
+    let cpu_grads = backward(&cpu_back, &grads, Device::Cpu).map_err(cpu)?;
+    let (gpu_out, gpu_back) = forward(cell, c, &d, Device::Cuda(0)).map_err(cuda)?;
+    let gpu_grads = backward(&gpu_back, &grads, Device::Cuda(0)).map_err(cuda)?;
     if cpu_out.len() != gpu_out.len() || cpu_grads.len() != gpu_grads.len() {
         return Err(format!(
             "cpu returned {} outputs / {} gradients, cuda {} / {}",
