@@ -1,4 +1,5 @@
 //! Adagrad with Keras 3 defaults: lr 1e-3, initial accumulator 0.1, ε 1e-7.
+use super::device_update;
 use super::{optimizer_setters, Optimizer, OptimizerBase, Slots};
 use crate::error::Result;
 use crate::param::Param;
@@ -45,6 +46,27 @@ impl Adagrad {
         self.epsilon = e;
         self
     }
+    /// One step as tensor ops on the weight's device (the path for weights on a GPU; on the CPU
+    /// it gives the host loop's bits).
+    pub(crate) fn update_with_tensor_ops(
+        &mut self,
+        param: &mut Param,
+        grad: &Tensor,
+    ) -> Result<()> {
+        let g = grad.to(param.value.device())?;
+        let init = self.initial_accumulator_value;
+        let acc = self.accumulators.get_tensor(param, init)?.clone();
+        let (w, acc) = device_update::adagrad(
+            &param.value,
+            &g,
+            &acc,
+            self.base.learning_rate,
+            self.epsilon,
+        )?;
+        param.value = w;
+        self.accumulators.put_tensor(param, acc);
+        Ok(())
+    }
     /// Keras `from_config`: the optimizer from its `get_config` dictionary (missing keys take
     /// Keras's defaults).
     pub fn from_config(cfg: &Json) -> Self {
@@ -67,9 +89,14 @@ impl Optimizer for Adagrad {
         &mut self.base
     }
     fn update_one(&mut self, param: &mut Param, grad: &Tensor, _t: u64) -> Result<()> {
+        if param.value.is_cuda() {
+            return self.update_with_tensor_ops(param, grad);
+        }
         let (lr, eps) = (self.base.learning_rate, self.epsilon);
         let g = grad.as_slice()?;
-        let acc = self.accumulators.get(param, self.initial_accumulator_value);
+        let acc = self
+            .accumulators
+            .get(param, self.initial_accumulator_value)?;
         let w = param.value.as_mut_slice()?;
         for i in 0..w.len() {
             acc[i] += g[i] * g[i];

@@ -1,4 +1,5 @@
 //! Adam (Kingma & Ba) with Keras 3 defaults: lr 1e-3, β1 0.9, β2 0.999, ε 1e-7.
+use super::device_update;
 use super::kernels::{adam_dense, adam_rows, AdamCoef};
 use super::{optimizer_setters, Optimizer, OptimizerBase, Slots};
 use crate::error::Result;
@@ -77,6 +78,31 @@ impl Adam {
         a.amsgrad = cfg.get("amsgrad").and_then(Json::as_bool).unwrap_or(false);
         a
     }
+    /// One step as tensor ops on the weight's device (the path for weights on a GPU; on the CPU
+    /// it gives the fused loop's bits).
+    pub(crate) fn update_with_tensor_ops(
+        &mut self,
+        param: &mut Param,
+        grad: &Tensor,
+        t: u64,
+    ) -> Result<()> {
+        let g = grad.to(param.value.device())?;
+        let m = self.m.get_tensor(param, 0.0)?.clone();
+        let v = self.v.get_tensor(param, 0.0)?.clone();
+        let vhat = match self.amsgrad {
+            true => Some(self.vhat.get_tensor(param, 0.0)?.clone()),
+            false => None,
+        };
+        let (w, m, v, vhat) =
+            device_update::adam(&param.value, &g, &m, &v, vhat.as_ref(), self.coef(t))?;
+        param.value = w;
+        self.m.put_tensor(param, m);
+        self.v.put_tensor(param, v);
+        if let Some(vhat) = vhat {
+            self.vhat.put_tensor(param, vhat);
+        }
+        Ok(())
+    }
     /// This step's constants (Keras 3 folds the bias correction into the learning rate).
     fn coef(&self, t: u64) -> AdamCoef {
         let (b1, b2) = (self.beta_1, self.beta_2);
@@ -101,13 +127,16 @@ impl Optimizer for Adam {
         &mut self.base
     }
     fn update_one(&mut self, param: &mut Param, grad: &Tensor, t: u64) -> Result<()> {
+        if param.value.is_cuda() {
+            return self.update_with_tensor_ops(param, grad, t);
+        }
         let c = self.coef(t);
         let (b1, b2, eps, lr) = (c.beta_1, c.beta_2, c.epsilon, c.lr);
         let g = grad.as_slice()?;
-        let m = self.m.get(param, 0.0);
-        let v = self.v.get(param, 0.0);
+        let m = self.m.get(param, 0.0)?;
+        let v = self.v.get(param, 0.0)?;
         if self.amsgrad {
-            let vhat = self.vhat.get(param, 0.0);
+            let vhat = self.vhat.get(param, 0.0)?;
             let w = param.value.as_mut_slice()?;
             for i in 0..w.len() {
                 m[i] += (g[i] - m[i]) * (1.0 - b1);
@@ -122,7 +151,7 @@ impl Optimizer for Adam {
         Ok(())
     }
     fn update_rows(&mut self, param: &mut Param, grad: &RowGrad, t: u64) -> Result<()> {
-        if self.amsgrad {
+        if self.amsgrad || param.value.is_cuda() {
             let dense = grad.to_dense()?;
             return self.update_one(param, &dense, t);
         }
@@ -130,8 +159,8 @@ impl Optimizer for Adam {
         // pass over (w, m, v) that reads gradient rows only where the batch had them.
         let c = self.coef(t);
         let slots = grad.slots();
-        let m = self.m.get(param, 0.0);
-        let v = self.v.get(param, 0.0);
+        let m = self.m.get(param, 0.0)?;
+        let v = self.v.get(param, 0.0)?;
         let w = param.value.as_mut_slice()?;
         adam_rows(w, &slots, grad.rows(), grad.dim(), m, v, c);
         Ok(())

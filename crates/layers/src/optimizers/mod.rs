@@ -1,6 +1,7 @@
 //! Optimizers: SGD, Adam, RMSprop, Adagrad with Keras 3 update rules and defaults.
 pub mod adagrad;
 pub mod adam;
+mod device_update;
 mod kernels;
 pub mod rmsprop;
 pub mod sgd;
@@ -231,35 +232,62 @@ impl Clone for Box<dyn Optimizer> {
     }
 }
 
-/// Per-weight slot storage keyed by param id, zero-initialised on first use.
+/// Per-weight slot storage keyed by param id, zero-initialised on first use. A slot lives beside
+/// its weight: host vectors for weights on the CPU (the fused loops), tensors on the weight's
+/// device otherwise; a slot follows its weight when the model moves between devices.
 #[derive(Debug, Clone, Default)]
 pub struct Slots {
     map: HashMap<u64, Vec<f32>>,
+    on_device: HashMap<u64, Tensor>,
 }
 
 impl Slots {
-    /// The slot for `param`, created as zeros (or `init`) of its size.
-    pub fn get(&mut self, param: &Param, init: f32) -> &mut Vec<f32> {
-        self.map
-            .entry(param.id())
-            .or_insert_with(|| vec![init; param.numel()])
-    }
-    /// All slots as tensors shaped like... a flat vector (shape restored by the owner).
-    pub fn export(&self, name: &str) -> Vec<(u64, String, Tensor)> {
-        let mut v: Vec<_> = self
+    /// The host slot for `param`, created as zeros (or `init`) of its size.
+    pub fn get(&mut self, param: &Param, init: f32) -> Result<&mut Vec<f32>> {
+        if let Some(t) = self.on_device.remove(&param.id()) {
+            self.map.insert(param.id(), t.to_vec()?);
+        }
+        Ok(self
             .map
-            .iter()
-            .filter_map(|(&id, d)| {
-                Tensor::from_vec(d.clone(), &[d.len()])
-                    .ok()
-                    .map(|t| (id, name.to_string(), t))
-            })
-            .collect();
+            .entry(param.id())
+            .or_insert_with(|| vec![init; param.numel()]))
+    }
+    /// The slot for `param` as a tensor shaped like it, on its device (created as `init`).
+    pub fn get_tensor(&mut self, param: &Param, init: f32) -> Result<&mut Tensor> {
+        let (id, device, shape) = (param.id(), param.value.device(), param.value.shape());
+        let slot = match (self.on_device.remove(&id), self.map.remove(&id)) {
+            (Some(t), _) => t,
+            (None, Some(host)) => Tensor::from_vec(host, shape)?,
+            (None, None) => Tensor::full(shape, init)?,
+        };
+        let slot = slot.reshape(shape)?.to(device)?;
+        Ok(self.on_device.entry(id).or_insert(slot))
+    }
+    /// Replace the tensor slot of `param` (after a device update).
+    pub(crate) fn put_tensor(&mut self, param: &Param, value: Tensor) {
+        self.map.remove(&param.id());
+        self.on_device.insert(param.id(), value);
+    }
+    /// All slots as flat host tensors (shape restored by the owner).
+    pub fn export(&self, name: &str) -> Vec<(u64, String, Tensor)> {
+        let host = self.map.iter().filter_map(|(&id, d)| {
+            Tensor::from_vec(d.clone(), &[d.len()])
+                .ok()
+                .map(|t| (id, name.to_string(), t))
+        });
+        let device = self.on_device.iter().filter_map(|(&id, t)| {
+            t.to(kerust_tensor::Device::Cpu)
+                .and_then(|h| h.reshape(&[h.numel()]))
+                .ok()
+                .map(|t| (id, name.to_string(), t))
+        });
+        let mut v: Vec<_> = host.chain(device).collect();
         v.sort_by_key(|(id, _, _)| *id);
         v
     }
-    /// Restore a slot from a tensor.
+    /// Restore a slot from a tensor (kept on the host until its weight is updated elsewhere).
     pub fn set(&mut self, id: u64, value: &Tensor) -> Result<()> {
+        self.on_device.remove(&id);
         self.map.insert(id, value.to_vec()?);
         Ok(())
     }

@@ -1,4 +1,5 @@
 //! RMSprop with Keras 3 defaults: lr 1e-3, ρ 0.9, ε 1e-7, no momentum.
+use super::device_update;
 use super::{optimizer_setters, Optimizer, OptimizerBase, Slots};
 use crate::error::Result;
 use crate::param::Param;
@@ -64,6 +65,44 @@ impl RMSprop {
         self.centered = c;
         self
     }
+    /// One step as tensor ops on the weight's device (the path for weights on a GPU; on the CPU
+    /// it gives the host loop's bits).
+    pub(crate) fn update_with_tensor_ops(
+        &mut self,
+        param: &mut Param,
+        grad: &Tensor,
+    ) -> Result<()> {
+        let g = grad.to(param.value.device())?;
+        let velocity = self.velocity.get_tensor(param, 0.0)?.clone();
+        let average = match self.centered {
+            true => Some(self.average_gradient.get_tensor(param, 0.0)?.clone()),
+            false => None,
+        };
+        let momentum = match self.momentum > 0.0 {
+            true => Some(self.momentums.get_tensor(param, 0.0)?.clone()),
+            false => None,
+        };
+        let s = device_update::rmsprop(
+            &param.value,
+            &g,
+            &velocity,
+            average.as_ref(),
+            momentum.as_ref(),
+            self.base.learning_rate,
+            self.rho,
+            self.momentum,
+            self.epsilon,
+        )?;
+        param.value = s.w;
+        self.velocity.put_tensor(param, s.velocity);
+        if let Some(a) = s.average {
+            self.average_gradient.put_tensor(param, a);
+        }
+        if let Some(m) = s.momentum {
+            self.momentums.put_tensor(param, m);
+        }
+        Ok(())
+    }
     /// Keras `from_config`: the optimizer from its `get_config` dictionary (missing keys take
     /// Keras's defaults).
     pub fn from_config(cfg: &Json) -> Self {
@@ -88,6 +127,9 @@ impl Optimizer for RMSprop {
         &mut self.base
     }
     fn update_one(&mut self, param: &mut Param, grad: &Tensor, _t: u64) -> Result<()> {
+        if param.value.is_cuda() {
+            return self.update_with_tensor_ops(param, grad);
+        }
         let (lr, rho, eps, mom) = (
             self.base.learning_rate,
             self.rho,
@@ -95,9 +137,9 @@ impl Optimizer for RMSprop {
             self.momentum,
         );
         let g = grad.as_slice()?;
-        let v = self.velocity.get(param, 0.0);
+        let v = self.velocity.get(param, 0.0)?;
         let mut avg = if self.centered {
-            Some(self.average_gradient.get(param, 0.0))
+            Some(self.average_gradient.get(param, 0.0)?)
         } else {
             None
         };
@@ -112,7 +154,7 @@ impl Optimizer for RMSprop {
             incs[i] = lr * g[i] / (denom + eps).sqrt();
         }
         if mom > 0.0 {
-            let m = self.momentums.get(param, 0.0);
+            let m = self.momentums.get(param, 0.0)?;
             for i in 0..incs.len() {
                 m[i] = mom * m[i] + incs[i];
                 incs[i] = m[i];

@@ -1,4 +1,5 @@
 //! Stochastic gradient descent with optional (Nesterov) momentum, Keras 3 rule.
+use super::device_update;
 use super::{optimizer_setters, Optimizer, OptimizerBase, Slots};
 use crate::error::Result;
 use crate::param::Param;
@@ -44,6 +45,32 @@ impl SGD {
         self.nesterov = n;
         self
     }
+    /// One step as tensor ops on the weight's device (the path for weights on a GPU; on the CPU
+    /// it gives the host loop's bits).
+    pub(crate) fn update_with_tensor_ops(
+        &mut self,
+        param: &mut Param,
+        grad: &Tensor,
+    ) -> Result<()> {
+        let g = grad.to(param.value.device())?;
+        let velocity = match self.momentum == 0.0 {
+            true => None,
+            false => Some(self.velocity.get_tensor(param, 0.0)?.clone()),
+        };
+        let (w, velocity) = device_update::sgd(
+            &param.value,
+            &g,
+            velocity.as_ref(),
+            self.base.learning_rate,
+            self.momentum,
+            self.nesterov,
+        )?;
+        param.value = w;
+        if let Some(v) = velocity {
+            self.velocity.put_tensor(param, v);
+        }
+        Ok(())
+    }
     /// Keras `from_config`: the optimizer from its `get_config` dictionary (missing keys take
     /// Keras's defaults).
     pub fn from_config(cfg: &Json) -> Self {
@@ -65,6 +92,9 @@ impl Optimizer for SGD {
         &mut self.base
     }
     fn update_one(&mut self, param: &mut Param, grad: &Tensor, _t: u64) -> Result<()> {
+        if param.value.is_cuda() {
+            return self.update_with_tensor_ops(param, grad);
+        }
         let lr = self.base.learning_rate;
         let g = grad.as_slice()?;
         if self.momentum == 0.0 {
@@ -73,7 +103,7 @@ impl Optimizer for SGD {
             return Ok(());
         }
         let (mom, nesterov) = (self.momentum, self.nesterov);
-        let v = self.velocity.get(param, 0.0);
+        let v = self.velocity.get(param, 0.0)?;
         let w = param.value.as_mut_slice()?;
         for ((w, v), g) in w.iter_mut().zip(v.iter_mut()).zip(g) {
             *v = mom * *v - lr * g;
