@@ -239,7 +239,8 @@ impl Tape {
         let mut grads: Vec<Option<Tensor>> = vec![None; leaf.len()];
         // Leaves with a row-sparse contribution: all their contributions, in arrival order.
         let mut parts: HashMap<usize, Vec<Part>> = HashMap::new();
-        grads[loss.id] = Some(Tensor::ones(loss.value.shape())?);
+        // The seed gradient lives where the loss does, so a GPU backward never mixes devices.
+        grads[loss.id] = Some(Tensor::ones(loss.value.shape())?.to(loss.value.device())?);
         for node in nodes.into_iter().rev() {
             let out_grads: Vec<Option<Tensor>> =
                 node.outputs.iter().map(|&o| grads[o].take()).collect();
@@ -252,7 +253,11 @@ impl Tape {
                     let (Some(g), Some(&i)) = (&out_grads[0], node.inputs.first()) else {
                         continue;
                     };
-                    if sparse && leaf[i] && requires[i] && !g.is_cuda() {
+                    if sparse
+                        && leaf[i]
+                        && requires[i]
+                        && !kerust_tensor::takes_device_path(g.device())
+                    {
                         let rows = RowGrad::from_scatter(g, &ids, vocab)?;
                         let list = parts.entry(i).or_insert_with(|| {
                             grads[i].take().map(Part::Dense).into_iter().collect()

@@ -1,7 +1,7 @@
 //! The per-step call context: the tape, the training flag, the RNG, and each weight's `Var`.
 use crate::param::Param;
 use kerust_autograd::{Tape, Var};
-use kerust_tensor::Rng;
+use kerust_tensor::{Device, Rng};
 use std::collections::HashMap;
 
 /// Everything a layer's `call` needs besides its inputs.
@@ -12,6 +12,8 @@ pub struct Ctx<'a> {
     pub training: bool,
     /// Random numbers for dropout masks.
     pub rng: &'a mut Rng,
+    /// Where the model's weights live: float inputs are copied there as they enter the graph.
+    pub device: Device,
     vars: HashMap<u64, Var>,
     params: Vec<(u64, Var)>,
     /// Regularization penalties collected during the forward pass.
@@ -25,10 +27,17 @@ impl<'a> Ctx<'a> {
             tape,
             training,
             rng,
+            device: Device::Cpu,
             vars: HashMap::new(),
             params: Vec::new(),
             losses: Vec::new(),
         }
+    }
+
+    /// The same context with inputs placed on `device` (the model's weights' device).
+    pub fn on_device(mut self, device: Device) -> Self {
+        self.device = device;
+        self
     }
 
     /// The `Var` for a weight. A weight used twice (a shared layer) gets the same `Var`, so its

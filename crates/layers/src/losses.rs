@@ -3,7 +3,7 @@
 //! `reduce_weighted_values`: weighted sum divided by the number of per-sample loss values).
 use crate::error::{LayerError, Result};
 use kerust_autograd::{LogitsOf, Var};
-use kerust_tensor::Tensor;
+use kerust_tensor::{Device, Tensor};
 
 /// Keras clips probabilities to `[eps, 1-eps]` before taking logs.
 const EPS: f32 = 1e-7;
@@ -106,11 +106,14 @@ impl Loss {
         } else {
             y_true.clone()
         };
+        // Targets and weights arrive on the host; the loss runs where the predictions live.
+        let device = y_pred.value().device();
+        let y_true = y_true.to(device)?;
         let t = tape.constant(y_true.clone());
         // Per-element weights: each sample's weight repeated over the axes its loss averages, so
         // mean_all(elementwise * w) = sum_i w_i * loss_i / n_losses, Keras's weighted reduction.
         let weights = match sample_weight {
-            Some(w) => Some(tape.constant(expand_weights(self.name(), w, &pshape)?)),
+            Some(w) => Some(tape.constant(expand_weights(self.name(), w, &pshape)?.to(device)?)),
             None => None,
         };
         let weigh = |v: Var| -> Result<Var> {
@@ -130,7 +133,11 @@ impl Loss {
             Loss::MeanSquaredError => weigh(y_pred.sub(&t)?.square()?)?.mean_all()?,
             Loss::MeanAbsoluteError => weigh(y_pred.sub(&t)?.abs()?)?.mean_all()?,
             Loss::MeanAbsolutePercentageError => {
-                let denom = y_true.abs()?.map("mape", |v| v.max(EPS))?;
+                let denom = y_true
+                    .to(Device::Cpu)?
+                    .abs()?
+                    .map("mape", |v| v.max(EPS))?
+                    .to(device)?;
                 weigh(y_pred.sub(&t)?.abs()?.div(&tape.constant(denom))?)?
                     .mean_all()?
                     .mul_scalar(100.0)?

@@ -2,6 +2,7 @@
 //! (`KERUST_DEVICE`, else the first CUDA device when one is usable, else the CPU).
 use std::fmt;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::{Result, TensorError};
 
@@ -104,6 +105,30 @@ impl Device {
             }
         }
     }
+}
+
+/// Set while [`with_device_paths`] runs.
+static DEVICE_PATHS: AtomicBool = AtomicBool::new(false);
+
+/// Run `f` with every op that has a separate device path (autograd ops, optimizer updates) taking
+/// it for CPU tensors too. The device paths are written as tensor ops, so on the CPU they compute
+/// the same values as the fused host loops; this is how their arithmetic is tested on machines
+/// without a GPU. Process-wide: a test using it should be alone in its test binary.
+pub fn with_device_paths<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            DEVICE_PATHS.store(self.0, Ordering::Relaxed);
+        }
+    }
+    let _reset = Reset(DEVICE_PATHS.swap(true, Ordering::Relaxed));
+    f()
+}
+
+/// Whether an op on `device` takes its device path: the data is on a GPU, or
+/// [`with_device_paths`] is running.
+pub fn takes_device_path(device: Device) -> bool {
+    device != Device::Cpu || DEVICE_PATHS.load(Ordering::Relaxed)
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ pub mod cuda_backend;
 
 pub use cpu::gemm::sgemm;
 pub use cpu::packed_gemm::{sgemm_packed, PackedB};
-pub use device::Device;
+pub use device::{takes_device_path, with_device_paths, Device};
 pub use error::{Result, TensorError};
 pub use int::IntTensor;
 pub use ops::elementwise::sigmoid;

@@ -59,8 +59,8 @@ impl Var {
             before[ax] = start;
             let mut after = shape.clone();
             after[ax] = shape[ax] - start - len;
-            let zb = Tensor::zeros(&before)?;
-            let za = Tensor::zeros(&after)?;
+            let zb = Tensor::zeros(&before)?.to(g.device())?;
+            let za = Tensor::zeros(&after)?.to(g.device())?;
             if start > 0 {
                 parts.push(&zb);
             }

@@ -1,11 +1,22 @@
 //! Reductions and softmax: sums and means spread the gradient back, max routes it to the maxima.
 use crate::tape::Var;
-use kerust_tensor::{Result, Tensor};
+use kerust_tensor::{takes_device_path, Device, Result, Tensor};
 
 impl Var {
     /// Sum of every element (a scalar of shape `[]`).
     pub fn sum_all(&self) -> Result<Var> {
         let shape = self.shape().to_vec();
+        if takes_device_path(self.value.device()) {
+            // Stays on the device: a sum over the flattened axis, broadcast back.
+            let y = self
+                .value
+                .reshape(&[self.value.numel()])?
+                .sum_axis(0, false)?;
+            return self.tape.record1(&[self], y, move |g| {
+                let ones = vec![1; shape.len()];
+                Ok(vec![Some(g.reshape(&ones)?.broadcast_to(&shape)?)])
+            });
+        }
         let y = Tensor::scalar(self.value.sum_all()?);
         self.tape.record1(&[self], y, move |g| {
             Ok(vec![Some(Tensor::full(&shape, g.item()?)?)])
@@ -17,7 +28,7 @@ impl Var {
     /// `sum_all` it would allocate four full-size temporaries per step, which for an embedding
     /// table (Quora: 6.4 M weights) costs more than the LSTM it feeds.
     pub fn l1_l2_penalty(&self, l1: f32, l2: f32) -> Result<Var> {
-        if self.value.is_cuda() {
+        if takes_device_path(self.value.device()) {
             let l1_term = self.abs()?.sum_all()?.mul_scalar(l1)?;
             return l1_term.add(&self.square()?.sum_all()?.mul_scalar(l2)?);
         }
@@ -78,11 +89,17 @@ impl Var {
             x.max_axis(axis, false)?
         };
         self.tape.record1(&[self], y, move |g| {
-            let hit = x.zip_map(
-                &ykeep,
-                "max_axis backward",
-                |a, m| if a == m { 1.0 } else { 0.0 },
-            )?;
+            // 1 where an element equals its maximum: computed on the host for device data.
+            let hit = x
+                .to(Device::Cpu)?
+                .zip_map(&ykeep.to(Device::Cpu)?, "max_axis backward", |a, m| {
+                    if a == m {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                })?
+                .to(x.device())?;
             let count = hit.sum_axis(axis, true)?;
             let g = g.reshape(ykeep.shape())?.div(&count)?;
             Ok(vec![Some(hit.mul(&g)?)])

@@ -92,10 +92,13 @@ impl Graph {
                     t.shape(),
                 )?)
             }
-            (InputKind::Float, Data::Float(t)) => Value::Float(ctx.tape.constant(t.clone())),
-            (InputKind::Float, Data::Int(t)) => {
-                Value::Float(ctx.tape.constant(Data::Int(t.clone()).to_float()?))
+            (InputKind::Float, Data::Float(t)) => {
+                Value::Float(ctx.tape.constant(t.to(ctx.device)?))
             }
+            (InputKind::Float, Data::Int(t)) => Value::Float(
+                ctx.tape
+                    .constant(Data::Int(t.clone()).to_float()?.to(ctx.device)?),
+            ),
             (kind, _) => {
                 return Err(LayerError::Data(format!(
                     "input '{}' expects {kind:?} data, got {}",

@@ -11,7 +11,7 @@ use crate::losses::Loss;
 use crate::optimizers::{IntoOptimizer, Optimizer};
 use kerust_autograd::Tape;
 use kerust_metrics::keras::{from_name as metric_from_name, Batch, Metric};
-use kerust_tensor::{Rng, Tensor};
+use kerust_tensor::{Device, Rng, Tensor};
 use rayon::prelude::*;
 
 /// What `compile` recorded.
@@ -75,6 +75,9 @@ pub struct ModelCore {
     /// Layers of a `Sequential` waiting for an input shape.
     pub(crate) pending: Vec<Box<dyn Layer>>,
     pub(crate) is_sequential: bool,
+    /// Where the weights live: set by `to_device`, else `Device::default_device()` (the
+    /// `KERUST_DEVICE` variable, else the first GPU when built with CUDA) at the first build.
+    pub(crate) device: Option<Device>,
 }
 
 impl ModelCore {
@@ -87,7 +90,40 @@ impl ModelCore {
             stop_training: false,
             pending: Vec::new(),
             is_sequential,
+            device: None,
         }
+    }
+
+    /// Place the model on `device` (PyTorch's `model.to(device)`; TensorFlow picks the device
+    /// from `tf.device` scopes): its weights and optimizer state move now, and inputs are copied
+    /// there batch by batch. Overrides `KERUST_DEVICE`. An unusable device (no CUDA in this
+    /// build, no such GPU) is an error and leaves the model where it was.
+    pub fn to_device(&mut self, device: Device) -> Result<()> {
+        device.check_usable()?;
+        self.device = Some(device);
+        self.place_weights()?;
+        Ok(())
+    }
+
+    /// The device the model computes on (where its weights are, or will be once built).
+    pub fn device(&self) -> Result<Device> {
+        match self.device {
+            Some(d) => Ok(d),
+            None => Ok(Device::default_device()?),
+        }
+    }
+
+    /// Move every weight that is not on the model's device there (weights built or set since
+    /// the last call start on the host). Optimizer slots follow their weights on the next step.
+    pub(crate) fn place_weights(&mut self) -> Result<Device> {
+        let device = self.device()?;
+        self.device = Some(device);
+        for p in self.graph.params_mut() {
+            if p.value.device() != device {
+                p.value = p.value.to(device)?;
+            }
+        }
+        Ok(device)
     }
 
     /// Reseed this model's shuffling/dropout generator.
@@ -170,7 +206,9 @@ impl ModelCore {
                 self.build_chain(input, &mut rng)?;
             }
         }
-        self.graph.check_input_shapes(x)
+        self.graph.check_input_shapes(x)?;
+        self.place_weights()?;
+        Ok(())
     }
 
     /// Keras `compile(optimizer, loss, metrics)`.
@@ -218,22 +256,24 @@ impl ModelCore {
         // they run as rayon tasks; results come back in batch order. Each batch gets its own
         // tape and a copy of the generator, which inference leaves untouched.
         let starts: Vec<usize> = (0..n).step_by(bs).collect();
-        let (graph, rng) = (&self.graph, &self.rng);
-        let per_batch = starts
-            .par_iter()
-            .map(|&start| -> Result<Vec<Tensor>> {
-                let idx: Vec<usize> = (start..(start + bs).min(n)).collect();
-                let batch: Vec<Data> = x.iter().map(|d| d.select(&idx)).collect::<Result<_>>()?;
-                let tape = Tape::new();
-                let mut rng = rng.clone();
-                let mut ctx = Ctx::new(&tape, false, &mut rng);
-                graph
-                    .forward(&batch, &mut ctx)?
-                    .iter()
-                    .map(|o| Ok(o.var("output")?.value().clone()))
-                    .collect()
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let (graph, rng, device) = (&self.graph, &self.rng, self.device()?);
+        let run = |&start: &usize| -> Result<Vec<Tensor>> {
+            let idx: Vec<usize> = (start..(start + bs).min(n)).collect();
+            let batch: Vec<Data> = x.iter().map(|d| d.select(&idx)).collect::<Result<_>>()?;
+            let tape = Tape::new();
+            let mut rng = rng.clone();
+            let mut ctx = Ctx::new(&tape, false, &mut rng).on_device(device);
+            graph
+                .forward(&batch, &mut ctx)?
+                .iter()
+                .map(|o| Ok(o.var("output")?.value().to(Device::Cpu)?))
+                .collect()
+        };
+        // A GPU runs one batch after another on its stream; host threads would only contend.
+        let per_batch = match device {
+            Device::Cpu => starts.par_iter().map(run).collect::<Result<Vec<_>>>()?,
+            Device::Cuda(_) => starts.iter().map(run).collect::<Result<Vec<_>>>()?,
+        };
         let mut parts: Vec<Vec<Tensor>> = vec![Vec::new(); self.graph.outputs.len()];
         for outs in per_batch {
             for (i, o) in outs.into_iter().enumerate() {
@@ -413,7 +453,8 @@ impl ModelCore {
             .as_mut()
             .ok_or(LayerError::NotCompiled("fit"))?;
         let tape = Tape::new();
-        let mut ctx = Ctx::new(&tape, training, &mut self.rng);
+        let device = self.device.unwrap_or_default();
+        let mut ctx = Ctx::new(&tape, training, &mut self.rng).on_device(device);
         let outs = self.graph.forward(bx, &mut ctx)?;
         let mut loss: Option<kerust_autograd::Var> = None;
         let mut preds = Vec::with_capacity(outs.len());
@@ -507,7 +548,7 @@ impl ModelCore {
         Ok(())
     }
 
-    /// All weights in layer order (Keras `get_weights`).
+    /// All weights in layer order (Keras `get_weights`), on the device they live on.
     pub fn get_weights(&self) -> Vec<Tensor> {
         self.graph
             .params()

@@ -5,7 +5,7 @@ use super::{optimizer_setters, Optimizer, OptimizerBase, Slots};
 use crate::error::Result;
 use crate::param::Param;
 use kerust_autograd::RowGrad;
-use kerust_tensor::Tensor;
+use kerust_tensor::{takes_device_path, Tensor};
 use serde_json::{json, Value as Json};
 
 /// Keras `Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False)`.
@@ -127,7 +127,7 @@ impl Optimizer for Adam {
         &mut self.base
     }
     fn update_one(&mut self, param: &mut Param, grad: &Tensor, t: u64) -> Result<()> {
-        if param.value.is_cuda() {
+        if takes_device_path(param.value.device()) {
             return self.update_with_tensor_ops(param, grad, t);
         }
         let c = self.coef(t);
@@ -151,7 +151,7 @@ impl Optimizer for Adam {
         Ok(())
     }
     fn update_rows(&mut self, param: &mut Param, grad: &RowGrad, t: u64) -> Result<()> {
-        if self.amsgrad || param.value.is_cuda() {
+        if self.amsgrad || takes_device_path(param.value.device()) {
             let dense = grad.to_dense()?;
             return self.update_one(param, &dense, t);
         }

@@ -3,7 +3,7 @@ use super::device_update;
 use super::{optimizer_setters, Optimizer, OptimizerBase, Slots};
 use crate::error::Result;
 use crate::param::Param;
-use kerust_tensor::Tensor;
+use kerust_tensor::{takes_device_path, Tensor};
 use serde_json::{json, Value as Json};
 
 /// Keras `RMSprop(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False)`.
@@ -127,7 +127,7 @@ impl Optimizer for RMSprop {
         &mut self.base
     }
     fn update_one(&mut self, param: &mut Param, grad: &Tensor, _t: u64) -> Result<()> {
-        if param.value.is_cuda() {
+        if takes_device_path(param.value.device()) {
             return self.update_with_tensor_ops(param, grad);
         }
         let (lr, rho, eps, mom) = (
