@@ -1,6 +1,7 @@
 //! `cargo xtask gpu-check [--torch PYTHON] [--json FILE]`: the GPU half of kerust verified by one
 //! command — CPU-vs-CUDA parity of every tensor op and of the recurrent sequence op (all cells,
-//! masks, `go_backwards`, initial states, dropout masks), timings of the fused LSTM/GRU against
+//! masks, `go_backwards`, initial states, dropout masks), the tweets LSTM/GRU/BiLSTM trained on the
+//! device against the CPU (accuracy, time, predict, save there and load on the CPU), timings of the fused LSTM/GRU against
 //! the CPU loop and, given a Python with torch, against PyTorch's cuDNN LSTM.
 //!
 //! The xtask binary is normally built without CUDA; this command then rebuilds itself with
@@ -11,6 +12,7 @@ mod ops;
 mod recurrent;
 mod report;
 mod timing;
+mod training;
 
 use clap::Parser;
 use report::Report;
@@ -64,6 +66,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     println!("{count} CUDA device(s); checking cuda:0");
     ops::check_all(&mut report);
     recurrent::check_all(&mut report);
+    training::check_all(&mut report);
     timing::run(&mut report, options.torch.as_deref());
     report.print_summary();
     if let Some(path) = &options.json {

@@ -85,6 +85,19 @@ impl Report {
         self.parity.push(p);
     }
 
+    /// Record a measured difference that must stay within `tol` (an accuracy gap, say).
+    pub fn within(&mut self, name: &str, err: f32, tol: f32) {
+        let err = if err.is_finite() { err } else { f32::INFINITY };
+        let verdict = if err <= tol { "ok  " } else { "FAIL" };
+        println!("{verdict} {name}: {err:.4} (tol {tol})");
+        self.parity.push(Parity {
+            name: name.to_string(),
+            max_err: err,
+            tol,
+            error: None,
+        });
+    }
+
     /// Record a timing or other measured figure.
     pub fn figure(&mut self, name: &str, value: Json) {
         println!("{name}: {value}");
