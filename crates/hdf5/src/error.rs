@@ -63,6 +63,18 @@ pub enum Hdf5Error {
         knob: &'static str,
     },
 
+    /// The file declares more data than the budget its caller set for it in
+    /// [`crate::Outline::decode`] (a model loader sets what the model's config needs).
+    #[error("{file}: `{object}` declares {declared} bytes, over the {limit} bytes {budget}; the file does not match what it is read for (a corrupted or hostile file?)")]
+    OverBudget {
+        file: PathBuf,
+        object: String,
+        declared: u128,
+        limit: u128,
+        /// Who set the budget and why, e.g. "the model in model_config needs".
+        budget: String,
+    },
+
     /// More objects or deeper nesting than [`crate::Limits`] allow: usually a link cycle.
     #[error("{file}: `{object}`: more than {limit} {what} (a link cycle or a corrupted file; raise Limits::{knob} if the file is trusted)")]
     TooMany {

@@ -1,4 +1,5 @@
-//! Reading: decode a whole HDF5 file into the in-memory [`Group`] tree, within [`Limits`].
+//! Reading: decode a whole HDF5 file into the in-memory [`Group`] tree, within [`Limits`]
+//! (or, through [`crate::Outline`], its structure first and its values within a caller's budget).
 
 use std::ops::Deref;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -54,7 +55,7 @@ pub const MAX_NON_REGULAR_BYTES: u64 = 256 << 20;
 
 /// Read `path` whole, refusing a regular file longer than `limit` before reading and stopping a
 /// pipe or device at [`MAX_NON_REGULAR_BYTES`].
-fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
+pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
     use std::io::Read;
     let io = |action: &'static str| {
         move |source| Hdf5Error::Io {
@@ -150,6 +151,10 @@ impl File {
         File::decode(bytes, name.into(), limits)
     }
 
+    pub(crate) fn from_parts(path: PathBuf, root: Group) -> File {
+        File { path, root }
+    }
+
     /// Where the file was read from (`<memory>` for byte buffers).
     pub fn path(&self) -> &Path {
         &self.path
@@ -166,80 +171,92 @@ impl File {
     }
 
     fn decode(bytes: Vec<u8>, path: PathBuf, limits: Limits) -> Result<File> {
-        if bytes.starts_with(b"PK\x03\x04") {
-            return Err(Hdf5Error::Malformed {
-                file: path,
-                object: "/".into(),
-                detail: "this is a zip archive (a .keras file?), not HDF5; read its model.weights.h5 member and pass the bytes to File::from_bytes".into(),
-            });
-        }
-        if let Some(eof) = declared_eof(&bytes) {
-            if eof > bytes.len() as u64 {
-                return Err(Hdf5Error::Malformed {
-                    file: path,
-                    object: "/ (superblock)".into(),
-                    detail: format!(
-                        "the superblock says the file is {eof} bytes but only {} are present: it was cut short (an interrupted download or copy?)",
-                        bytes.len()
-                    ),
-                });
-            }
-        }
-        let origin = Arc::new(path.clone());
-        let file_len = bytes.len() as u64;
-        let mut budget = limits.max_total_bytes.min(
-            file_len
-                .saturating_mul(limits.max_expansion)
-                .saturating_add(1 << 20),
-        );
-        let knob = |budget: u64| {
-            if budget < limits.max_total_bytes {
-                "max_expansion"
-            } else {
-                "max_total_bytes"
-            }
-        };
-        // Attribute strings are decoded without limits downstream: bound them here first.
-        let vlen = crate::vlen_guard::vlen_payload_bound(&bytes);
-        if vlen > u128::from(budget) {
-            return Err(Hdf5Error::TooLarge {
-                file: path,
-                object: "/ (variable-length strings in the global heap)".into(),
-                declared: vlen,
-                limit: budget.into(),
-                knob: knob(budget),
-            });
-        }
-        budget -= vlen as u64;
-        // Why catch_unwind: the decoder is third-party code fed untrusted bytes; a bug there must
-        // surface as a typed error, never abort the caller. The fuzz test asserts it never fires.
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            let pure =
-                hdf5_pure::File::from_bytes(bytes).map_err(|e| malformed(&origin, "/", e))?;
-            let mut walker = Walker {
-                origin: origin.clone(),
-                limits,
-                objects: 0,
-                budget,
-            };
-            walker.group(&pure.root(), "/".to_owned(), 0)
-        }));
-        let root = match outcome {
-            Ok(r) => r?,
-            Err(panic) => {
-                let msg = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                return Err(Hdf5Error::Malformed {
-                    file: path,
-                    object: "/".into(),
-                    detail: format!("HDF5 decoder panicked: {msg}"),
-                });
-            }
-        };
+        let (pure, budget) = parse(bytes, &path, &limits)?;
+        let mut walker = Walker::new(Arc::new(path.clone()), limits, budget, true);
+        let root = guarded(&path, || walker.group(&pure.root(), "/".to_owned(), 0))?;
         Ok(File { path, root })
+    }
+}
+
+/// Run decoder code on untrusted bytes. Why catch_unwind: the decoder is third-party code; a bug
+/// there must surface as a typed error, never abort the caller. The fuzz test asserts it never fires.
+pub(crate) fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(Hdf5Error::Malformed {
+                file: path.to_path_buf(),
+                object: "/".into(),
+                detail: format!("HDF5 decoder panicked: {msg}"),
+            })
+        }
+    }
+}
+
+/// The checks every decode starts with (not a zip, not cut short, attribute strings within the
+/// budget), then the parsed but not yet walked file and the bytes of values it may still decode.
+pub(crate) fn parse(
+    bytes: Vec<u8>,
+    path: &Path,
+    limits: &Limits,
+) -> Result<(hdf5_pure::File, u64)> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(Hdf5Error::Malformed {
+            file: path.to_path_buf(),
+            object: "/".into(),
+            detail: "this is a zip archive (a .keras file?), not HDF5; read its model.weights.h5 member and pass the bytes to File::from_bytes".into(),
+        });
+    }
+    if let Some(eof) = declared_eof(&bytes) {
+        if eof > bytes.len() as u64 {
+            return Err(Hdf5Error::Malformed {
+                file: path.to_path_buf(),
+                object: "/ (superblock)".into(),
+                detail: format!(
+                    "the superblock says the file is {eof} bytes but only {} are present: it was cut short (an interrupted download or copy?)",
+                    bytes.len()
+                ),
+            });
+        }
+    }
+    let file_len = bytes.len() as u64;
+    let budget = limits.max_total_bytes.min(
+        file_len
+            .saturating_mul(limits.max_expansion)
+            .saturating_add(1 << 20),
+    );
+    // Attribute strings are decoded without limits downstream: bound them here first.
+    let vlen = crate::vlen_guard::vlen_payload_bound(&bytes);
+    if vlen > u128::from(budget) {
+        return Err(Hdf5Error::TooLarge {
+            file: path.to_path_buf(),
+            object: "/ (variable-length strings in the global heap)".into(),
+            declared: vlen,
+            limit: budget.into(),
+            knob: budget_knob(budget, limits),
+        });
+    }
+    let pure = guarded(path, || {
+        hdf5_pure::File::from_bytes(bytes).map_err(|e| Hdf5Error::Malformed {
+            file: path.to_path_buf(),
+            object: "/".into(),
+            detail: e.to_string(),
+        })
+    })?;
+    Ok((pure, budget - vlen as u64))
+}
+
+/// Which [`Limits`] field set a file's budget: the expansion bound when it is the tighter one.
+fn budget_knob(budget: u64, limits: &Limits) -> &'static str {
+    if budget < limits.max_total_bytes {
+        "max_expansion"
+    } else {
+        "max_total_bytes"
     }
 }
 
@@ -267,15 +284,56 @@ fn join(parent: &str, name: &str) -> String {
 }
 
 /// Depth-first decoder that counts objects and decoded bytes against the limits.
-struct Walker {
+pub(crate) struct Walker {
     origin: Arc<PathBuf>,
     limits: Limits,
     objects: usize,
     /// Decoded bytes still allowed for this file.
     budget: u64,
+    /// Decode dataset values (a [`File`]), or only read their headers (an [`crate::Outline`]).
+    values: bool,
+    /// The dataset headers read so far (outline walks only).
+    pub(crate) infos: Vec<DatasetInfo>,
+    /// Who set `budget` when a caller did ([`crate::Outline::decode`]): exceeding it is then
+    /// [`Hdf5Error::OverBudget`] naming them, not a [`Limits`] knob.
+    pub(crate) owner: Option<String>,
+}
+
+/// One dataset as its header declares it, before any value is decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatasetInfo {
+    /// Full path, e.g. `/model_weights/dense/dense/kernel:0`.
+    pub path: String,
+    /// Shape (`[]` for a scalar).
+    pub shape: Vec<usize>,
+    /// Element type.
+    pub dtype: crate::Dtype,
+    /// Bytes the values take once decoded: elements × element size (for variable-length
+    /// strings, their references; the string payload is charged when decoded).
+    pub bytes: u128,
+}
+
+/// What a dataset header declares, checked against the limits.
+struct Header {
+    shape: Vec<usize>,
+    dtype: DType,
+    n: usize,
+    declared: u128,
 }
 
 impl Walker {
+    pub(crate) fn new(origin: Arc<PathBuf>, limits: Limits, budget: u64, values: bool) -> Walker {
+        Walker {
+            origin,
+            limits,
+            objects: 0,
+            budget,
+            values,
+            infos: Vec::new(),
+            owner: None,
+        }
+    }
+
     fn count_object(&mut self, path: &str) -> Result<()> {
         self.objects += 1;
         if self.objects > self.limits.max_objects {
@@ -295,7 +353,12 @@ impl Walker {
         move |e| malformed(&self.origin, &object, e)
     }
 
-    fn group(&mut self, pg: &hdf5_pure::Group, path: String, depth: usize) -> Result<Group> {
+    pub(crate) fn group(
+        &mut self,
+        pg: &hdf5_pure::Group,
+        path: String,
+        depth: usize,
+    ) -> Result<Group> {
         if depth > self.limits.max_depth {
             return Err(Hdf5Error::TooMany {
                 file: self.origin.to_path_buf(),
@@ -317,6 +380,18 @@ impl Walker {
         for (name, ds) in pg.iter_datasets().map_err(self.bad(&path))? {
             let child_path = self.member_path(&path, &name, &g)?;
             self.count_object(&child_path)?;
+            if !self.values {
+                // An outline keeps the header only, and reserves a name the group cannot reuse.
+                let h = self.header(&ds, &child_path)?;
+                let dtype = self.dtype(&h.dtype, &child_path)?;
+                self.infos.push(DatasetInfo {
+                    path: child_path,
+                    shape: h.shape,
+                    dtype,
+                    bytes: h.declared,
+                });
+                continue;
+            }
             let d = self.dataset(&ds, child_path)?;
             g.datasets.insert(name, d);
         }
@@ -389,8 +464,8 @@ impl Walker {
         }
     }
 
-    /// Charge `bytes` against the per-dataset and per-file budgets before anything is allocated.
-    fn charge(&mut self, path: &str, bytes: u128) -> Result<()> {
+    /// Refuse `bytes` over the per-dataset bound or what is left of the file's budget.
+    fn fits(&self, path: &str, bytes: u128) -> Result<()> {
         if bytes > u128::from(self.limits.max_dataset_bytes) {
             return Err(self.too_large(
                 path,
@@ -400,20 +475,38 @@ impl Walker {
             ));
         }
         if bytes > u128::from(self.budget) {
-            let knob = if self.budget < self.limits.max_total_bytes {
-                "max_expansion"
-            } else {
-                "max_total_bytes"
-            };
+            if let Some(owner) = &self.owner {
+                return Err(Hdf5Error::OverBudget {
+                    file: self.origin.to_path_buf(),
+                    object: path.to_owned(),
+                    declared: bytes,
+                    limit: self.budget.into(),
+                    budget: owner.clone(),
+                });
+            }
+            let knob = budget_knob(self.budget, &self.limits);
             return Err(self.too_large(path, bytes, self.budget, knob));
         }
+        Ok(())
+    }
+
+    /// Charge `bytes` against the per-dataset and per-file budgets before anything is allocated.
+    fn charge(&mut self, path: &str, bytes: u128) -> Result<()> {
+        self.fits(path, bytes)?;
         self.budget -= bytes as u64;
         Ok(())
     }
 
     /// Chunk coordinates come from the file: each must lie inside the dataset on a chunk
     /// boundary, or the decoder's offset arithmetic overflows (found by the mutation test).
-    fn check_chunks(&self, ds: &hdf5_pure::Dataset, path: &str, dims: &[u64]) -> Result<()> {
+    fn check_chunks(
+        &self,
+        ds: &hdf5_pure::Dataset,
+        path: &str,
+        dims: &[u64],
+        elem: u64,
+        declared: u128,
+    ) -> Result<()> {
         if !ds.is_chunked() {
             return Ok(());
         }
@@ -435,6 +528,17 @@ impl Walker {
                 "chunk shape {chunk_dims:?} does not fit dataset shape {dims:?}"
             )));
         }
+        // One chunk is decoded whole before its overlap is copied out: a chunk larger than its
+        // dataset (a deflate bomb behind a tiny shape) must fit what is left of the budget too.
+        let chunk_bytes = chunk_dims
+            .iter()
+            .take(dims.len())
+            .fold(u128::from(elem), |acc, &c| {
+                acc.saturating_mul(u128::from(c))
+            });
+        if chunk_bytes > declared {
+            self.fits(&format!("{path} (one chunk)"), chunk_bytes)?;
+        }
         for c in &chunks {
             let fits = c.offset.len() == dims.len()
                 && c.offset
@@ -449,14 +553,41 @@ impl Walker {
         Ok(())
     }
 
-    fn dataset(&mut self, ds: &hdf5_pure::Dataset, path: String) -> Result<Dataset> {
-        let bad = |e| malformed(&self.origin, &path, e);
+    /// The element type as this crate names it; a type it cannot decode is refused already in
+    /// an outline, so a caller never budgets for a dataset that would fail later.
+    fn dtype(&self, d: &DType, path: &str) -> Result<crate::Dtype> {
+        use crate::Dtype as D;
+        Ok(match d {
+            DType::F32 => D::F32,
+            DType::F64 => D::F64,
+            DType::I8 => D::I8,
+            DType::I16 => D::I16,
+            DType::I32 => D::I32,
+            DType::I64 => D::I64,
+            DType::U8 => D::U8,
+            DType::U16 => D::U16,
+            DType::U32 => D::U32,
+            DType::U64 => D::U64,
+            DType::String | DType::VariableLengthString => D::Str,
+            other => {
+                return Err(Hdf5Error::Unsupported {
+                    file: self.origin.to_path_buf(),
+                    object: path.to_owned(),
+                    what: format!("datatype {other}"),
+                })
+            }
+        })
+    }
+
+    /// Read and check a dataset's header (shape, type, chunk grid), charging its declared bytes.
+    fn header(&mut self, ds: &hdf5_pure::Dataset, path: &str) -> Result<Header> {
+        let bad = |e| malformed(&self.origin, path, e);
         let shape64 = ds.shape().map_err(bad)?;
         let dtype = ds.dtype().map_err(bad)?;
         let elem = ds.element_size().map_err(bad)?;
         let count: u128 = shape64.iter().map(|&d| u128::from(d)).product();
         let declared = count.saturating_mul(u128::from(elem));
-        self.charge(&path, declared)?;
+        self.charge(path, declared)?;
         // Fits: `count` ≤ declared bytes ≤ max_dataset_bytes (elements are ≥ 1 byte), unless elem is 0.
         let shape: Vec<usize> = shape64
             .iter()
@@ -464,7 +595,7 @@ impl Walker {
             .collect::<std::result::Result<_, _>>()
             .map_err(|_| {
                 self.too_large(
-                    &path,
+                    path,
                     declared,
                     self.limits.max_dataset_bytes,
                     "max_dataset_bytes",
@@ -472,7 +603,7 @@ impl Walker {
             })?;
         let n = crate::dataset::element_count(&shape).ok_or_else(|| {
             self.too_large(
-                &path,
+                path,
                 declared,
                 self.limits.max_dataset_bytes,
                 "max_dataset_bytes",
@@ -481,11 +612,23 @@ impl Walker {
         if elem == 0 && n > 0 {
             return Err(Hdf5Error::Malformed {
                 file: self.origin.to_path_buf(),
-                object: path,
+                object: path.to_owned(),
                 detail: "datatype of size 0".into(),
             });
         }
-        self.check_chunks(ds, &path, &shape64)?;
+        self.check_chunks(ds, path, &shape64, elem, declared)?;
+        Ok(Header {
+            shape,
+            dtype,
+            n,
+            declared,
+        })
+    }
+
+    fn dataset(&mut self, ds: &hdf5_pure::Dataset, path: String) -> Result<Dataset> {
+        let Header {
+            shape, dtype, n, ..
+        } = self.header(ds, &path)?;
         let bad = |e| malformed(&self.origin, &path, e);
         let data = match dtype {
             DType::F32 => Data::F32(ds.read_f32().map_err(bad)?),

@@ -3,9 +3,10 @@
 use crate::error::{IoError, Result};
 use crate::keras3_weights::{self, cell_name};
 use crate::weights::{
-    assign_all, layer_values, param_budget, require_built, stored_values, StoredWeight,
+    assign_all, layer_values, model_file_limits, param_budget, require_built, stored_values,
+    weights_bound, StoredWeight, WEIGHTS_BUDGET,
 };
-use kerust_hdf5::{File, FileBuilder, Group};
+use kerust_hdf5::{File, FileBuilder, Group, Outline};
 use kerust_layers::{model_from_config_limited, AnyModel, Bidirectional, Layer, ModelCore};
 use serde_json::{json, Value as Json};
 use std::path::Path;
@@ -191,24 +192,58 @@ pub(crate) fn parse_json(text: &str, file: &Path, object: &str) -> Result<Json> 
 /// Keras `load_model("m.h5")`: rebuild the architecture, load the weights, compile when the file
 /// has a training config that kerust understands (otherwise the model is returned uncompiled,
 /// as Keras does with a warning).
+///
+/// Memory follows the model: the file's structure and `model_config` are read first, and its
+/// datasets are decoded only within what that architecture can use ([`weights_bound`]); a file
+/// whose datasets declare more is refused before a value is decoded.
 pub fn load_h5(path: &Path) -> Result<AnyModel> {
-    let file = File::open(path)?;
-    load_h5_file(&file, path)
+    load_h5_outline(Outline::open(path, model_file_limits())?, path)
+}
+
+/// [`load_h5`] on the file's bytes (`path` names it in errors).
+pub fn load_h5_bytes(bytes: Vec<u8>, path: &Path) -> Result<AnyModel> {
+    load_h5_outline(
+        Outline::from_bytes_named(bytes, path, model_file_limits())?,
+        path,
+    )
+}
+
+fn load_h5_outline(outline: Outline, path: &Path) -> Result<AnyModel> {
+    let cfg = model_config(outline.root(), path)?;
+    // Built before any value is decoded, charged against what the weights declare.
+    outline.root().group("model_weights")?;
+    let stored = u64::try_from(outline.declared_bytes("/model_weights") / 4).unwrap_or(u64::MAX);
+    let model = model_from_config_limited(&cfg, param_budget(stored))
+        .map_err(|e| IoError::model(path, "/model_config", e))?;
+    let need = weights_bound(model.count_params() as u64);
+    let file = outline.decode(need, WEIGHTS_BUDGET)?;
+    finish_h5(model, &file, path)
 }
 
 /// [`load_h5`] on an already decoded file.
 pub fn load_h5_file(file: &File, path: &Path) -> Result<AnyModel> {
-    if !file.attrs().contains_key("model_config") {
+    let cfg = model_config(file.root(), path)?;
+    let g = file.group("model_weights")?;
+    let model = model_from_config_limited(&cfg, param_budget(stored_values(g)))
+        .map_err(|e| IoError::model(path, "/model_config", e))?;
+    finish_h5(model, file, path)
+}
+
+/// The root's `model_config` attribute, parsed.
+fn model_config(root: &Group, path: &Path) -> Result<Json> {
+    if !root.attrs().contains_key("model_config") {
         return Err(IoError::format(
             path,
             "/",
             "the file has no 'model_config' attribute: it holds weights only; build the model in Rust and call load_weights",
         ));
     }
-    let cfg = parse_json(file.attr_str("model_config")?, path, "/model_config")?;
+    parse_json(root.attr_str("model_config")?, path, "/model_config")
+}
+
+/// Assign the weights of `file` to the model rebuilt from its config, then compile it.
+fn finish_h5(mut model: AnyModel, file: &File, path: &Path) -> Result<AnyModel> {
     let g = file.group("model_weights")?;
-    let mut model = model_from_config_limited(&cfg, param_budget(stored_values(g)))
-        .map_err(|e| IoError::model(path, "/model_config", e))?;
     assign_all(&mut model, read_legacy_weights(g)?, path)?;
     if let Ok(t) = file.attr_str("training_config") {
         let t = parse_json(t, path, "/training_config")?;
@@ -242,8 +277,12 @@ pub fn read_legacy_weights(g: &Group) -> Result<Vec<(String, Vec<StoredWeight>)>
 
 /// Keras `load_weights` from an HDF5 file of any Keras layout: legacy full model, legacy
 /// weights-only, or Keras 3 `.weights.h5`.
+///
+/// The file's values are decoded only within what `model` can use ([`weights_bound`]).
 pub fn load_weights_h5(model: &mut ModelCore, path: &Path) -> Result<()> {
-    let file = File::open(path)?;
+    require_built(model, path)?;
+    let need = weights_bound(model.count_params() as u64);
+    let file = Outline::open(path, model_file_limits())?.decode(need, WEIGHTS_BUDGET)?;
     load_weights_file(model, &file, path)
 }
 

@@ -4,8 +4,10 @@ use crate::error::{IoError, Result};
 use crate::keras3_weights;
 use crate::keras_h5::{parse_json, KERAS_VERSION};
 use crate::text_assets;
-use crate::weights::{param_budget, require_built, stored_values};
-use kerust_hdf5::{File, FileBuilder};
+use crate::weights::{
+    model_file_limits, param_budget, require_built, stored_values, WEIGHTS_BUDGET,
+};
+use kerust_hdf5::{FileBuilder, Outline};
 use kerust_layers::{model_from_config_limited, AnyModel, ModelCore};
 use serde_json::{json, Value as Json};
 use std::io::{Cursor, Read, Write};
@@ -13,8 +15,7 @@ use std::path::Path;
 
 /// Largest `config.json` / `metadata.json` accepted.
 pub const MAX_JSON_BYTES: u64 = 16 << 20;
-/// Largest `model.weights.h5` accepted.
-pub const MAX_WEIGHTS_BYTES: u64 = 4 << 30;
+pub use crate::weights::{weights_bound, MAX_WEIGHTS_BYTES};
 /// Most a compressed member may inflate (uncompressed ÷ compressed). Keras stores members
 /// uncompressed; real float weights deflate by ~1.1×, a zip bomb by ~1000×.
 pub const MAX_MEMBER_EXPANSION: u64 = 16;
@@ -146,16 +147,6 @@ fn check_header(
     Ok(declared)
 }
 
-/// Most bytes `model.weights.h5` may take for a model of `params` parameters: 4 bytes for each
-/// value and for up to three optimizer slots (Adam's m, v and a spare), plus 16 MiB for the
-/// HDF5 structure, optimizer scalars and TextVectorization tf-idf weights.
-pub fn weights_bound(params: u64) -> u64 {
-    params
-        .saturating_mul(16)
-        .saturating_add(16 << 20)
-        .min(MAX_WEIGHTS_BYTES)
-}
-
 /// Keras `load_model("m.keras")` from the archive bytes.
 pub fn load_keras_bytes(bytes: &[u8], path: &Path) -> Result<AnyModel> {
     let z = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| zip_err(path, "/", e))?;
@@ -192,7 +183,9 @@ fn load_keras_archive<R: Read + std::io::Seek>(
     }
     let weights = member(&mut z, WEIGHTS, need, path)?;
     let name = format!("{}!{WEIGHTS}", path.display());
-    let file = File::from_bytes_named(weights, &name, kerust_hdf5::Limits::default())?;
+    // The member's values may take no more than the model needs either, whatever they inflate to.
+    let file = Outline::from_bytes_named(weights, &name, model_file_limits())?
+        .decode(need, WEIGHTS_BUDGET)?;
     if (model.count_params() as u64) > param_budget(stored_values(file.root())) {
         return Err(IoError::format(
             path,

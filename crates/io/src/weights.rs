@@ -143,3 +143,34 @@ pub fn param_budget(stored: u64) -> u64 {
 pub fn stored_values(g: &kerust_hdf5::Group) -> u64 {
     g.walk_datasets().iter().map(|d| d.len() as u64).sum()
 }
+
+/// Most a model file's datasets may inflate over the file's own size when a model loader reads
+/// it: Keras and h5py store weights uncompressed (1×), trained float weights deflate by ~1.1×,
+/// a decompression bomb by ~1000×. (The HDF5 reader's own default, for any file, is 1100×.)
+pub const MAX_H5_EXPANSION: u64 = 16;
+
+/// Largest weights member or file a loader reads (4 GiB).
+pub const MAX_WEIGHTS_BYTES: u64 = 4 << 30;
+
+/// The [`kerust_hdf5::Limits`] model loaders read HDF5 with: the reader's defaults, with
+/// values allowed at most [`MAX_H5_EXPANSION`] × the file size (+1 MiB).
+pub fn model_file_limits() -> kerust_hdf5::Limits {
+    kerust_hdf5::Limits {
+        max_expansion: MAX_H5_EXPANSION,
+        ..kerust_hdf5::Limits::default()
+    }
+}
+
+/// Most bytes of weights a model of `params` parameters may read: 4 bytes for each value and
+/// for up to three optimizer slots (Adam's m, v and a spare), plus 16 MiB for the HDF5
+/// structure, optimizer scalars and TextVectorization tf-idf weights (≤ [`MAX_WEIGHTS_BYTES`]).
+pub fn weights_bound(params: u64) -> u64 {
+    params
+        .saturating_mul(16)
+        .saturating_add(16 << 20)
+        .min(MAX_WEIGHTS_BYTES)
+}
+
+/// How [`weights_bound`] reads in an error: "over the N bytes {WEIGHTS_BUDGET}".
+pub const WEIGHTS_BUDGET: &str =
+    "that the model's architecture can use (16 bytes a parameter: the value and up to three optimizer slots, plus 16 MiB)";
