@@ -815,3 +815,78 @@ fn lecture18_quora_has_the_lecture_siamese_lstm() {
     assert!(num(&r, "seconds") > 0.0);
     assert_plot(&run, "quora_loss.png");
 }
+
+#[test]
+fn bst261_imdb_reports_glove_nearest_neighbours_and_analogies() {
+    // The datasets crate's unit-test file: 8 words, "twin" a copy of "queen" (a tie in file order).
+    let dir = empty_data_dir("glove-similar");
+    let glove = dir.join("small.3d.txt");
+    std::fs::write(
+        &glove,
+        "king 0.5 0.7 -0.2\nqueen 0.45 0.1 0.6\nman 0.3 0.8 -0.5\nwoman 0.25 0.2 0.3\n\
+         frog -0.6 0.1 0.05\ntoad -0.55 0.15 0.1\ntwin 0.45 0.1 0.6\nzero 0 0 0\n",
+    )
+    .expect("write glove");
+    let data = dir.join("no-data");
+    std::fs::create_dir_all(&data).expect("data dir");
+    let (data, glove) = (data.to_string_lossy(), glove.to_string_lossy());
+    let run = run_example(
+        "bst261_imdb",
+        &[
+            "--data",
+            &data,
+            "--glove",
+            &glove,
+            "--similar",
+            "frog,queen",
+            "--analogy",
+            "man,king,woman",
+        ],
+    );
+    let r = run.report.as_ref().expect("report");
+    let list = |key: &str| -> Vec<(String, f64)> {
+        r[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{key} missing: {r}"))
+            .iter()
+            .map(|p| {
+                (
+                    p[0].as_str().expect("word").to_string(),
+                    p[1].as_f64().expect("cosine"),
+                )
+            })
+            .collect()
+    };
+    // numpy: cosine with every other row, sorted by (-cos, row).
+    let frog = list("glove.most_similar.frog");
+    assert_eq!(frog.len(), 7, "all other words when fewer than 10");
+    assert_eq!(frog[0].0, "toad");
+    assert!((frog[0].1 - 0.9907920241997857).abs() < 1e-12);
+    let queen = list("glove.most_similar.queen");
+    assert_eq!(queen[0], ("twin".to_string(), 1.0));
+    let analogy = list("glove.analogy");
+    let words: Vec<&str> = analogy.iter().map(|(w, _)| w.as_str()).collect();
+    assert_eq!(words, ["queen", "twin", "zero", "toad", "frog"]);
+    // An unknown word is an error that names it, not a panic.
+    let exe = profile_dir()
+        .join("examples")
+        .join(format!("bst261_imdb{}", std::env::consts::EXE_SUFFIX));
+    let out = Command::new(&exe)
+        .args([
+            "--quick",
+            "--data",
+            &data,
+            "--glove",
+            &glove,
+            "--similar",
+            "Frog",
+        ])
+        .output()
+        .expect("run bst261_imdb");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("\"Frog\" is not among the 8 words"),
+        "{stderr}"
+    );
+}
