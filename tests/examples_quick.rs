@@ -890,3 +890,68 @@ fn bst261_imdb_reports_glove_nearest_neighbours_and_analogies() {
         "{stderr}"
     );
 }
+
+#[test]
+fn bst261_text_walks_the_vectorising_slides() {
+    let run = run_example("bst261_text", &[]);
+    let r = run.report.as_ref().expect("needs no data");
+    // The bag of 3-grams of "Data science rocks my socks off!" is the slide's 15 tokens, in
+    // tf.keras's vocabulary order (checked with TextVectorization(standardize=None, ngrams=3)).
+    assert_eq!(num(r, "ngrams.count"), 15.0);
+    assert_eq!(r["ngrams.matches_slide"], Value::Bool(true));
+    assert_eq!(r["ngrams.tokens"][0], Value::String("socks off".into()));
+    assert_eq!(r["ngrams.tokens"][14], Value::String("Data".into()));
+    assert_eq!(
+        r["one_hot_encoding"]["Rome"],
+        serde_json::json!([1, 0, 0, 0])
+    );
+    assert_eq!(
+        r["one_hot_encoding"]["France"],
+        serde_json::json!([0, 0, 0, 1])
+    );
+    // tf_keras.preprocessing.text.hashing_trick(review, n, hash_function='md5'), tf_keras 2.21.
+    assert_eq!(
+        r["hashing_trick.reviews.n10"],
+        serde_json::json!([
+            [5, 5, 8, 6],
+            [5, 5, 8, 8, 2, 8, 5, 6, 9, 8],
+            [6, 2, 3, 7, 6, 1]
+        ])
+    );
+    assert_eq!(
+        r["hashing_trick.reviews.n1000"],
+        serde_json::json!([
+            [14, 662, 908, 951],
+            [14, 662, 908, 638, 137, 593, 464, 573, 468, 161],
+            [132, 848, 453, 88, 384, 352]
+        ])
+    );
+    assert_eq!(num(r, "hashing.words"), 27.0);
+    assert_eq!(num(r, "hashing_trick.n50.collisions"), 2.0);
+    assert_eq!(num(r, "hashing_trick.n1000.collisions"), 0.0);
+    assert_eq!(num(r, "one_hot.n50.collisions"), 2.0);
+    assert_eq!(
+        r["walk.slide_padded"],
+        serde_json::json!([
+            [5, 6, 11, 32, 0, 0, 0, 0, 0, 0],
+            [5, 6, 11, 14, 66, 3, 49, 55, 98, 121],
+            [31, 12, 2, 77, 33, 78, 0, 0, 0, 0]
+        ])
+    );
+    assert_eq!(r["walk.embedded_shape"], serde_json::json!([3, 10, 3]));
+    assert_eq!(r["walk.slide_shape"], serde_json::json!([3, 10, 3]));
+    assert_eq!(num(r, "walk.padding_positions"), 10.0);
+    assert_eq!(r["walk.same_word_same_vector"], Value::Bool(true));
+    assert_eq!(num(r, "simple_rnn.params"), 322_080.0);
+    assert_eq!(num(r, "simple_rnn_sequences.params"), 322_080.0);
+    assert_eq!(num(r, "stacked.params"), 328_320.0);
+    assert_eq!(
+        r["simple_rnn.output_shape_5_words"],
+        serde_json::json!([1, 32])
+    );
+    assert_eq!(
+        r["simple_rnn_sequences.output_shape_5_words"],
+        serde_json::json!([1, 5, 32])
+    );
+    assert_plot(&run, "hashing_collisions.png");
+}
