@@ -41,7 +41,18 @@ struct Args {
     /// `glove.6B/glove.6B.100d.txt` in the data folder or the download cache).
     #[arg(long, value_name = "FILE")]
     glove: Option<PathBuf>,
+    /// Words whose 10 nearest GloVe neighbours (cosine) to print and report as
+    /// `glove.most_similar.<word>` (the lecture's "frog"); needs the GloVe vectors.
+    #[arg(long, value_name = "WORD[,WORD...]", value_delimiter = ',')]
+    similar: Vec<String>,
+    /// "A is to B as C is to ?": the 10 words nearest to B − A + C (e.g. `man,king,woman`),
+    /// reported as `glove.analogy`; needs the GloVe vectors.
+    #[arg(long, value_name = "A,B,C", value_delimiter = ',', num_args = 1)]
+    analogy: Vec<String>,
 }
+
+/// Neighbours printed and reported per word.
+const TOPN: usize = 10;
 
 const MAX_FEATURES: usize = 10000;
 
@@ -101,9 +112,89 @@ fn main() -> AnyResult<()> {
     report.set("simple_rnn_sequences.params", seqs.count_params());
     report.set("stacked.params", stacked.count_params());
 
+    let vectors = word_vectors(&args, &mut report)?;
     npz_experiments(a, &mut flat, &mut report)?;
-    glove_experiment(&args, &mut report)?;
+    glove_experiment(&args, vectors, &mut report)?;
     report.write(a)
+}
+
+/// `[[word, cosine], …]` as the report stores a neighbour list.
+fn neighbours_json(list: &[(String, f64)]) -> serde_json::Value {
+    serde_json::Value::Array(
+        list.iter()
+            .map(|(w, c)| serde_json::json!([w, c]))
+            .collect(),
+    )
+}
+
+/// `--similar` / `--analogy`: GloVe's nearest neighbours by cosine (the slide's "frog") and a
+/// vector-difference analogy. Returns the loaded vectors so the GloVe experiment does not read
+/// the 400,000-word file twice. Without either flag nothing is loaded.
+fn word_vectors(args: &Args, report: &mut Report) -> AnyResult<Option<GloveVectors>> {
+    if args.similar.is_empty() && args.analogy.is_empty() {
+        return Ok(None);
+    }
+    if !args.analogy.is_empty() && args.analogy.len() != 3 {
+        return Err(format!(
+            "--analogy takes three words A,B,C (\"A is to B as C is to ?\"), got {}",
+            args.analogy.len()
+        )
+        .into());
+    }
+    let root = data_root(&args.common);
+    let Some(path) = locate(
+        &args.glove,
+        root.as_ref()
+            .map(|r| r.join("glove.6B").join("glove.6B.100d.txt")),
+        "--glove",
+    )?
+    else {
+        return Err(
+            "--similar / --analogy need GloVe vectors: pass --glove FILE (a glove.6B.*d.txt; \
+                    `cargo xtask download glove.6B --dir DIR` fetches them)"
+                .into(),
+        );
+    };
+    section("GloVe word vectors: nearest neighbours by cosine similarity");
+    let started = std::time::Instant::now();
+    let glove = GloveVectors::load(&path)?;
+    println!(
+        "{} words × {} dimensions from {} [{:.1}s]",
+        glove.words.len(),
+        glove.dim,
+        path.display(),
+        started.elapsed().as_secs_f64()
+    );
+    report.set("glove.file", path.display().to_string());
+    report.set("glove.vectors", glove.words.len());
+    report.set("glove.dim", glove.dim);
+    for word in &args.similar {
+        let list = glove.most_similar(word, TOPN)?;
+        println!("closest to {word:?}:");
+        for (k, (w, c)) in list.iter().enumerate() {
+            println!("  {}. {w}  {c:.4}", k + 1);
+        }
+        if word == "frog" {
+            println!(
+                "  (lecture, from the GloVe site: frogs, toad, litoria, leptodactylidae, rana, \
+                 lizard, eleutherodactylus)"
+            );
+        }
+        report.set(
+            &format!("glove.most_similar.{word}"),
+            neighbours_json(&list),
+        );
+    }
+    if let [x, y, z] = args.analogy.as_slice() {
+        let list = glove.analogy(x, y, z, TOPN)?;
+        println!("{x} is to {y} as {z} is to … (cosine to {y} − {x} + {z}):");
+        for (k, (w, c)) in list.iter().enumerate() {
+            println!("  {}. {w}  {c:.4}", k + 1);
+        }
+        report.set("glove.analogy.words", serde_json::json!([x, y, z]));
+        report.set("glove.analogy", neighbours_json(&list));
+    }
+    Ok(Some(glove))
 }
 
 /// The runs on Keras's pre-tokenized `imdb.npz`: Embedding + Flatten on 20 words, SimpleRNN on 100.
@@ -318,7 +409,11 @@ fn fit_and_test(
 
 /// The lecture's "pretrained word embeddings on 200 reviews" experiment, and the same model without
 /// them. Needs the raw reviews; the GloVe model also needs the vectors. Missing files are a skip.
-fn glove_experiment(args: &Args, report: &mut Report) -> AnyResult<()> {
+fn glove_experiment(
+    args: &Args,
+    preloaded: Option<GloveVectors>,
+    report: &mut Report,
+) -> AnyResult<()> {
     let a = &args.common;
     let root = data_root(a);
     let imdb = locate(
@@ -412,7 +507,10 @@ fn glove_experiment(args: &Args, report: &mut Report) -> AnyResult<()> {
         }
         Some(path) => {
             section("Pretrained GloVe embedding (frozen) → Flatten → Dense(32, relu) → Dense(1, sigmoid)");
-            let glove = GloveVectors::load(path)?;
+            let glove = match preloaded {
+                Some(g) => g,
+                None => GloveVectors::load(path)?,
+            };
             println!(
                 "Found {} word vectors. (lecture: 400000)",
                 glove.words.len()

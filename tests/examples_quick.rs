@@ -815,3 +815,143 @@ fn lecture18_quora_has_the_lecture_siamese_lstm() {
     assert!(num(&r, "seconds") > 0.0);
     assert_plot(&run, "quora_loss.png");
 }
+
+#[test]
+fn bst261_imdb_reports_glove_nearest_neighbours_and_analogies() {
+    // The datasets crate's unit-test file: 8 words, "twin" a copy of "queen" (a tie in file order).
+    let dir = empty_data_dir("glove-similar");
+    let glove = dir.join("small.3d.txt");
+    std::fs::write(
+        &glove,
+        "king 0.5 0.7 -0.2\nqueen 0.45 0.1 0.6\nman 0.3 0.8 -0.5\nwoman 0.25 0.2 0.3\n\
+         frog -0.6 0.1 0.05\ntoad -0.55 0.15 0.1\ntwin 0.45 0.1 0.6\nzero 0 0 0\n",
+    )
+    .expect("write glove");
+    let data = dir.join("no-data");
+    std::fs::create_dir_all(&data).expect("data dir");
+    let (data, glove) = (data.to_string_lossy(), glove.to_string_lossy());
+    let run = run_example(
+        "bst261_imdb",
+        &[
+            "--data",
+            &data,
+            "--glove",
+            &glove,
+            "--similar",
+            "frog,queen",
+            "--analogy",
+            "man,king,woman",
+        ],
+    );
+    let r = run.report.as_ref().expect("report");
+    let list = |key: &str| -> Vec<(String, f64)> {
+        r[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{key} missing: {r}"))
+            .iter()
+            .map(|p| {
+                (
+                    p[0].as_str().expect("word").to_string(),
+                    p[1].as_f64().expect("cosine"),
+                )
+            })
+            .collect()
+    };
+    // numpy: cosine with every other row, sorted by (-cos, row).
+    let frog = list("glove.most_similar.frog");
+    assert_eq!(frog.len(), 7, "all other words when fewer than 10");
+    assert_eq!(frog[0].0, "toad");
+    assert!((frog[0].1 - 0.9907920241997857).abs() < 1e-12);
+    let queen = list("glove.most_similar.queen");
+    assert_eq!(queen[0], ("twin".to_string(), 1.0));
+    let analogy = list("glove.analogy");
+    let words: Vec<&str> = analogy.iter().map(|(w, _)| w.as_str()).collect();
+    assert_eq!(words, ["queen", "twin", "zero", "toad", "frog"]);
+    // An unknown word is an error that names it, not a panic.
+    let exe = profile_dir()
+        .join("examples")
+        .join(format!("bst261_imdb{}", std::env::consts::EXE_SUFFIX));
+    let out = Command::new(&exe)
+        .args([
+            "--quick",
+            "--data",
+            &data,
+            "--glove",
+            &glove,
+            "--similar",
+            "Frog",
+        ])
+        .output()
+        .expect("run bst261_imdb");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("\"Frog\" is not among the 8 words"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bst261_text_walks_the_vectorising_slides() {
+    let run = run_example("bst261_text", &[]);
+    let r = run.report.as_ref().expect("needs no data");
+    // The bag of 3-grams of "Data science rocks my socks off!" is the slide's 15 tokens, in
+    // tf.keras's vocabulary order (checked with TextVectorization(standardize=None, ngrams=3)).
+    assert_eq!(num(r, "ngrams.count"), 15.0);
+    assert_eq!(r["ngrams.matches_slide"], Value::Bool(true));
+    assert_eq!(r["ngrams.tokens"][0], Value::String("socks off".into()));
+    assert_eq!(r["ngrams.tokens"][14], Value::String("Data".into()));
+    assert_eq!(
+        r["one_hot_encoding"]["Rome"],
+        serde_json::json!([1, 0, 0, 0])
+    );
+    assert_eq!(
+        r["one_hot_encoding"]["France"],
+        serde_json::json!([0, 0, 0, 1])
+    );
+    // tf_keras.preprocessing.text.hashing_trick(review, n, hash_function='md5'), tf_keras 2.21.
+    assert_eq!(
+        r["hashing_trick.reviews.n10"],
+        serde_json::json!([
+            [5, 5, 8, 6],
+            [5, 5, 8, 8, 2, 8, 5, 6, 9, 8],
+            [6, 2, 3, 7, 6, 1]
+        ])
+    );
+    assert_eq!(
+        r["hashing_trick.reviews.n1000"],
+        serde_json::json!([
+            [14, 662, 908, 951],
+            [14, 662, 908, 638, 137, 593, 464, 573, 468, 161],
+            [132, 848, 453, 88, 384, 352]
+        ])
+    );
+    assert_eq!(num(r, "hashing.words"), 27.0);
+    assert_eq!(num(r, "hashing_trick.n50.collisions"), 2.0);
+    assert_eq!(num(r, "hashing_trick.n1000.collisions"), 0.0);
+    assert_eq!(num(r, "one_hot.n50.collisions"), 2.0);
+    assert_eq!(
+        r["walk.slide_padded"],
+        serde_json::json!([
+            [5, 6, 11, 32, 0, 0, 0, 0, 0, 0],
+            [5, 6, 11, 14, 66, 3, 49, 55, 98, 121],
+            [31, 12, 2, 77, 33, 78, 0, 0, 0, 0]
+        ])
+    );
+    assert_eq!(r["walk.embedded_shape"], serde_json::json!([3, 10, 3]));
+    assert_eq!(r["walk.slide_shape"], serde_json::json!([3, 10, 3]));
+    assert_eq!(num(r, "walk.padding_positions"), 10.0);
+    assert_eq!(r["walk.same_word_same_vector"], Value::Bool(true));
+    assert_eq!(num(r, "simple_rnn.params"), 322_080.0);
+    assert_eq!(num(r, "simple_rnn_sequences.params"), 322_080.0);
+    assert_eq!(num(r, "stacked.params"), 328_320.0);
+    assert_eq!(
+        r["simple_rnn.output_shape_5_words"],
+        serde_json::json!([1, 32])
+    );
+    assert_eq!(
+        r["simple_rnn_sequences.output_shape_5_words"],
+        serde_json::json!([1, 5, 32])
+    );
+    assert_plot(&run, "hashing_collisions.png");
+}

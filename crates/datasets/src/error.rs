@@ -77,6 +77,14 @@ pub enum DatasetsError {
     #[error("unknown dataset {name:?}; known datasets: {known}")]
     UnknownDataset { name: String, known: String },
 
+    /// A word looked up in a vector file (GloVe) that the file has no vector for.
+    #[error("{word:?} is not among the {vocabulary} words of the vector file; {hint}")]
+    UnknownWord {
+        word: String,
+        vocabulary: usize,
+        hint: String,
+    },
+
     /// A caller-supplied argument out of its domain (e.g. `test_size = 1.5`).
     #[error("invalid argument {name}: {message}")]
     InvalidArgument { name: &'static str, message: String },
