@@ -4,6 +4,9 @@ saved by real Keras 3 as .keras, legacy .h5 and .weights.h5, with its inputs and
 Run: /root/.cache/kerust/venv/bin/python tools/keras_reference/attention_io_fixtures.py
 Writes crates/io/tests/fixtures/attn_block.{keras,k3.h5,k3.weights.h5,x0.npy,y_k30.npy};
 crates/io/tests/attention_fixtures.rs loads them and compares predictions (1e-5).
+Also bn_block.{keras,k3.h5,k3.weights.h5,tf2.h5,x0.npy,y_k30.npy,y_tf20.npy}: Embedding(mask_zero)
+→ Dense → BatchNormalization (moving statistics away from their initial values) →
+GlobalAveragePooling1D → Dense, from Keras 3 and from tf.keras 2.
 """
 import os
 
@@ -32,6 +35,41 @@ def model():
     return keras.Model(ids, out, name=NAME)
 
 
+def bn_model(K):
+    ids = K.Input(shape=(6,), dtype="int32", name="tokens")
+    x = K.layers.Embedding(20, 4, mask_zero=True)(ids)
+    x = K.layers.Dense(5)(x)
+    x = K.layers.BatchNormalization(momentum=0.9, epsilon=1e-4)(x)
+    p = K.layers.GlobalAveragePooling1D()(x)
+    out = K.layers.Dense(1, activation="sigmoid")(p)
+    return K.Model(ids, out, name="bn_block")
+
+
+def bn_weights(m, rng):
+    return [rng.uniform(0.4, 1.6, size=w.shape).astype(np.float32) if "variance" in w.name
+            else rng.uniform(-0.7, 0.7, size=w.shape).astype(np.float32) for w in m.weights]
+
+
+def bn_block(x):
+    import tf_keras
+    rng = np.random.default_rng(23)
+    m = bn_model(keras)
+    ws = bn_weights(m, rng)
+    m.set_weights(ws)
+    m.compile(optimizer="adam", loss="binary_crossentropy")
+    np.save(os.path.join(OUT, "bn_block.x0.npy"), x)
+    np.save(os.path.join(OUT, "bn_block.y_k30.npy"), m.predict(x, verbose=0).astype(np.float32))
+    m.save(os.path.join(OUT, "bn_block.keras"))
+    m.save(os.path.join(OUT, "bn_block.k3.h5"))
+    m.save_weights(os.path.join(OUT, "bn_block.k3.weights.h5"))
+    m2 = bn_model(tf_keras)
+    m2.set_weights(ws)
+    m2.compile(optimizer="adam", loss="binary_crossentropy")
+    np.save(os.path.join(OUT, "bn_block.y_tf20.npy"), m2.predict(x, verbose=0).astype(np.float32))
+    m2.save(os.path.join(OUT, "bn_block.tf2.h5"))
+    print(m.predict(x, verbose=0).ravel(), m2.predict(x, verbose=0).ravel())
+
+
 def main():
     rng = np.random.default_rng(22)
     m = model()
@@ -48,6 +86,7 @@ def main():
     m.save(os.path.join(OUT, f"{NAME}.k3.h5"))
     m.save_weights(os.path.join(OUT, f"{NAME}.k3.weights.h5"))
     print(m.predict(x, verbose=0))
+    bn_block(x)
 
 
 if __name__ == "__main__":

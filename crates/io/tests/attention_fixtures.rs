@@ -40,3 +40,36 @@ fn keras3_attention_weights_file_loads_into_the_architecture() {
     let got = predict(&mut m, &inputs(NAME, 1));
     assert_close(&got[0], &expected(), 1e-5, "weights.h5");
 }
+
+/// Embedding(mask_zero) → Dense → BatchNormalization → GlobalAveragePooling1D → Dense, saved by
+/// Keras 3 (`.keras`, `.h5`, `.weights.h5`) and by tf.keras 2 (`.h5`), with moving statistics far
+/// from their initial values: kerust reads them and predicts what Keras predicted (1e-5).
+#[test]
+fn batch_normalization_files_from_keras3_and_tf_keras2_predict_like_keras() {
+    let want = |tag: &str| match read_npy(fixture(&format!("bn_block.y_{tag}.npy")))
+        .unwrap()
+        .data
+    {
+        NpyData::Float(v) => v,
+        NpyData::Int(_) => panic!("predictions are floats"),
+    };
+    for (file, tag) in [
+        ("bn_block.keras", "k30"),
+        ("bn_block.k3.h5", "k30"),
+        ("bn_block.tf2.h5", "tf20"),
+    ] {
+        let mut m = load_model(fixture(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let got = predict(&mut m, &inputs("bn_block", 1));
+        assert_close(&got[0], &want(tag), 1e-5, file);
+    }
+    let mut m = load_model(fixture("bn_block.keras")).unwrap();
+    let zeros: Vec<_> = m
+        .get_weights()
+        .iter()
+        .map(|w| kerust_tensor::Tensor::zeros(w.shape()).unwrap())
+        .collect();
+    m.set_weights(&zeros).unwrap();
+    load_weights(&mut m, fixture("bn_block.k3.weights.h5")).unwrap();
+    let got = predict(&mut m, &inputs("bn_block", 1));
+    assert_close(&got[0], &want("k30"), 1e-5, "bn_block.k3.weights.h5");
+}

@@ -1,7 +1,7 @@
 //! The per-step call context: the tape, the training flag, the RNG, and each weight's `Var`.
 use crate::param::Param;
 use kerust_autograd::{Tape, Var};
-use kerust_tensor::{Device, Rng};
+use kerust_tensor::{Device, Rng, Tensor};
 use std::collections::HashMap;
 
 /// Everything a layer's `call` needs besides its inputs.
@@ -18,6 +18,9 @@ pub struct Ctx<'a> {
     params: Vec<(u64, Var)>,
     /// Regularization penalties collected during the forward pass.
     pub losses: Vec<Var>,
+    /// New values of non-trainable weights computed in this pass (BatchNormalization's moving
+    /// statistics), by param id; `fit` assigns them after the step (Keras `variable.assign`).
+    updates: Vec<(u64, Tensor)>,
 }
 
 impl<'a> Ctx<'a> {
@@ -31,6 +34,7 @@ impl<'a> Ctx<'a> {
             vars: HashMap::new(),
             params: Vec::new(),
             losses: Vec::new(),
+            updates: Vec::new(),
         }
     }
 
@@ -72,5 +76,25 @@ impl<'a> Ctx<'a> {
     /// Trainable weights touched in this pass, by param id.
     pub fn trained_params(&self) -> &[(u64, Var)] {
         &self.params
+    }
+
+    /// Assign `value` to the non-trainable weight `p` at the end of this step (Keras
+    /// `p.assign(value)`); a later read in the same pass through [`Ctx::state`] sees it.
+    pub fn assign(&mut self, p: &Param, value: Tensor) {
+        self.updates.retain(|(id, _)| *id != p.id());
+        self.updates.push((p.id(), value));
+    }
+
+    /// The value of `p` as this pass sees it: the pending assignment, else the stored value.
+    pub fn state(&self, p: &Param) -> Tensor {
+        self.updates
+            .iter()
+            .find(|(id, _)| *id == p.id())
+            .map_or_else(|| p.value.clone(), |(_, v)| v.clone())
+    }
+
+    /// The assignments of this pass, to apply to the weights by id (taken out of the context).
+    pub fn take_updates(&mut self) -> Vec<(u64, Tensor)> {
+        std::mem::take(&mut self.updates)
     }
 }

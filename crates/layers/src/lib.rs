@@ -30,8 +30,9 @@ pub use crate::core::{
     input::Input, repeat_vector::RepeatVector, reshape::Reshape, time_distributed::TimeDistributed,
 };
 pub use attention::{
-    additive_attention::AdditiveAttention, dot_product_attention::Attention,
-    layer_normalization::LayerNormalization, multi_head_attention::MultiHeadAttention,
+    additive_attention::AdditiveAttention, batch_normalization::BatchNormalization,
+    dot_product_attention::Attention, layer_normalization::LayerNormalization,
+    multi_head_attention::MultiHeadAttention,
 };
 pub use callbacks::{
     CSVLogger, Callback, EarlyStopping, History, LambdaCallback, LearningRateScheduler,

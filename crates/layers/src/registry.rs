@@ -33,6 +33,7 @@ pub const REGISTERED: &[&str] = &[
     "Multiply",
     "TextVectorization",
     "LayerNormalization",
+    "BatchNormalization",
     "Attention",
     "AdditiveAttention",
     "MultiHeadAttention",
@@ -104,9 +105,8 @@ pub fn layer_from_config(class_name: &str, config: &Json) -> Result<Box<dyn Laye
         "TextVectorization" => Box::new(
             crate::preprocessing::text_vectorization::TextVectorization::from_config(config)?,
         ),
-        "LayerNormalization" | "Attention" | "AdditiveAttention" | "MultiHeadAttention" => {
-            crate::attention::from_config(class, config)?
-        }
+        "LayerNormalization" | "BatchNormalization" | "Attention" | "AdditiveAttention"
+        | "MultiHeadAttention" => crate::attention::from_config(class, config)?,
         other => {
             return Err(LayerError::config(
                 "layer_from_config",
@@ -157,6 +157,13 @@ pub fn estimate_params(
                     .saturating_mul(int("filters"))
             }
             "LayerNormalization" => last.saturating_mul(2),
+            // gamma, beta, moving_mean, moving_variance over the feature axis (at most the
+            // largest known size of the input).
+            "BatchNormalization" => input_shapes
+                .first()
+                .map(|s| s.iter().flatten().map(|&d| d as u64).max().unwrap_or(1))
+                .unwrap_or(1)
+                .saturating_mul(4),
             "Attention" => 2,
             "AdditiveAttention" => last,
             "MultiHeadAttention" => {
@@ -269,6 +276,7 @@ mod tests {
                 vec![None, Some(1)],
             ),
             "LayerNormalization" => (json!({"epsilon": 1e-5}), f(&[4, 3])),
+            "BatchNormalization" => (json!({"momentum": 0.9, "axis": 1}), f(&[4, 3])),
             "Attention" => (
                 json!({"use_scale": true, "score_mode": "concat"}),
                 f(&[4, 3]),

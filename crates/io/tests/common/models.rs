@@ -1,11 +1,11 @@
 //! Small models covering the recurrent, convolution, pooling and merge layers, shared by the
 //! round-trip and Keras-interop tests.
 use kerust_layers::{
-    Add, AdditiveAttention, Attention, AveragePooling1D, AveragePooling2D, Bidirectional,
-    Concatenate, Conv1D, Conv2D, Data, Dense, Dot, Embedding, Flatten, GlobalAveragePooling1D,
-    GlobalMaxPooling1D, Input, LayerNormalization, Masking, MaxPooling1D, MaxPooling2D, Model,
-    MultiHeadAttention, Multiply, RepeatVector, Sequential, SymbolicCall, TextVectorization,
-    TimeDistributed, GRU, LSTM,
+    Add, AdditiveAttention, Attention, AveragePooling1D, AveragePooling2D, BatchNormalization,
+    Bidirectional, Concatenate, Conv1D, Conv2D, Data, Dense, Dot, Embedding, Flatten,
+    GlobalAveragePooling1D, GlobalMaxPooling1D, Input, LayerNormalization, Masking, MaxPooling1D,
+    MaxPooling2D, Model, MultiHeadAttention, Multiply, RepeatVector, Sequential, SymbolicCall,
+    TextVectorization, TimeDistributed, GRU, LSTM,
 };
 use kerust_tensor::{IntTensor, Rng, Tensor};
 
@@ -173,8 +173,17 @@ pub fn attention_model() -> (Model, Vec<Data>) {
         .remove(0);
     let y = Add::new().apply_multi(&[&z, &a]).unwrap().remove(0);
     let y = LayerNormalization::new().apply(&y).unwrap();
+    let y = BatchNormalization::new().momentum(0.9).apply(&y).unwrap();
     let p = GlobalAveragePooling1D::new().apply(&y).unwrap();
     let out = Dense::new(2).activation("softmax").apply(&p).unwrap();
-    let m = Model::new(&[&ids_in], &[&out]).unwrap();
+    let mut m = Model::new(&[&ids_in], &[&out]).unwrap();
+    // Moving statistics away from their initial zeros/ones, so a format that dropped them fails.
+    let mut r = Rng::seed(5);
+    let ws: Vec<Tensor> = m
+        .get_weights()
+        .iter()
+        .map(|w| Tensor::rand_uniform(w.shape(), 0.3, 1.2, &mut r).unwrap())
+        .collect();
+    m.set_weights(&ws).unwrap();
     (m, vec![Data::Int(ids(4, 6, 3))])
 }

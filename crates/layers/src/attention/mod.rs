@@ -1,7 +1,8 @@
 //! Attention layers and the normalisation Transformer blocks use: `LayerNormalization`,
-//! `Attention`, `AdditiveAttention`, `MultiHeadAttention`.
+//! `BatchNormalization`, `Attention`, `AdditiveAttention`, `MultiHeadAttention`.
 pub mod additive_attention;
 pub mod apply;
+pub mod batch_normalization;
 pub mod dot_product_attention;
 #[cfg(test)]
 mod gradcheck;
@@ -17,6 +18,9 @@ use serde_json::Value as Json;
 pub(crate) fn from_config(class: &str, config: &Json) -> Result<Box<dyn Layer>> {
     Ok(match class {
         "LayerNormalization" => Box::new(layer_normalization::LayerNormalization::from_config(
+            config,
+        )?),
+        "BatchNormalization" => Box::new(batch_normalization::BatchNormalization::from_config(
             config,
         )?),
         "Attention" => Box::new(dot_product_attention::Attention::from_config(config)?),

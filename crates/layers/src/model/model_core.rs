@@ -502,8 +502,18 @@ impl ModelCore {
                 .filter_map(|(id, var)| grads.remove_grad(var).map(|g| (*id, g)))
                 .collect();
             drop(grads);
+            let updates = ctx.take_updates();
             drop(ctx);
             drop(tape);
+            // Keras assigns moving statistics inside the train step; kerust after the backward.
+            if !updates.is_empty() {
+                let mut params = self.graph.params_mut();
+                for (id, value) in updates {
+                    if let Some(p) = params.iter_mut().find(|p| p.id() == id) {
+                        p.value = value;
+                    }
+                }
+            }
             let mut pairs = Vec::new();
             let mut params = self.graph.params_mut();
             for (id, g) in id_grads {
