@@ -102,9 +102,7 @@ impl ModelCore {
 
     /// Build a `Sequential` chain on `input` (Keras builds on first data when no input shape was given).
     pub(crate) fn build_chain(&mut self, input: Input, rng: &mut Rng) -> Result<()> {
-        let mut shape: Shape = std::iter::once(None)
-            .chain(input.shape.iter().copied())
-            .collect();
+        let mut shape: Shape = input.batch_shape();
         if self.graph.nodes.is_empty() {
             self.graph.layers.push(Box::new(input));
             self.graph.nodes.push(GraphNode {
@@ -219,21 +217,27 @@ impl ModelCore {
         // tape and a copy of the generator, which inference leaves untouched.
         let starts: Vec<usize> = (0..n).step_by(bs).collect();
         let (graph, rng) = (&self.graph, &self.rng);
-        let per_batch = starts
-            .par_iter()
-            .map(|&start| -> Result<Vec<Tensor>> {
-                let idx: Vec<usize> = (start..(start + bs).min(n)).collect();
-                let batch: Vec<Data> = x.iter().map(|d| d.select(&idx)).collect::<Result<_>>()?;
-                let tape = Tape::new();
-                let mut rng = rng.clone();
-                let mut ctx = Ctx::new(&tape, false, &mut rng);
-                graph
-                    .forward(&batch, &mut ctx)?
-                    .iter()
-                    .map(|o| Ok(o.var("output")?.value().clone()))
-                    .collect()
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let run_batch = |&start: &usize| -> Result<Vec<Tensor>> {
+            let idx: Vec<usize> = (start..(start + bs).min(n)).collect();
+            let batch: Vec<Data> = x.iter().map(|d| d.select(&idx)).collect::<Result<_>>()?;
+            let tape = Tape::new();
+            let mut rng = rng.clone();
+            let mut ctx = Ctx::new(&tape, false, &mut rng);
+            graph
+                .forward(&batch, &mut ctx)?
+                .iter()
+                .map(|o| Ok(o.var("output")?.value().clone()))
+                .collect()
+        };
+        // A stateful layer carries each batch's final states into the next: run them in order.
+        let per_batch = if self.is_stateful() {
+            starts.iter().map(run_batch).collect::<Result<Vec<_>>>()?
+        } else {
+            starts
+                .par_iter()
+                .map(run_batch)
+                .collect::<Result<Vec<_>>>()?
+        };
         let mut parts: Vec<Vec<Tensor>> = vec![Vec::new(); self.graph.outputs.len()];
         for outs in per_batch {
             for (i, o) in outs.into_iter().enumerate() {
@@ -257,6 +261,25 @@ impl ModelCore {
                 Ok(Tensor::concat(&refs, 0)?)
             })
             .collect()
+    }
+
+    /// Whether any layer is stateful (carries recurrent states from batch to batch).
+    pub fn is_stateful(&self) -> bool {
+        self.graph
+            .layers
+            .iter()
+            .chain(self.pending.iter())
+            .any(|l| l.stateful())
+    }
+
+    /// Keras (tf.keras) `model.reset_states()`: zero the carried states of every stateful layer.
+    pub fn reset_states(&mut self) -> Result<()> {
+        for l in self.graph.layers.iter_mut().chain(self.pending.iter_mut()) {
+            if l.stateful() {
+                l.reset_states()?;
+            }
+        }
+        Ok(())
     }
 
     /// Keras `predict(x)` for a single-output model (batch size 32).
