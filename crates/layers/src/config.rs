@@ -75,6 +75,16 @@ impl<'a> Cfg<'a> {
             Some(_) => Err(self.err(key, "must be a list")),
         }
     }
+    /// The fixed batch size declared with the input shape (the first entry of Keras 2
+    /// `batch_input_shape` or Keras 3 `batch_shape`); `None` when it is `null` or absent.
+    pub fn declared_batch_size(&self) -> Option<usize> {
+        ["batch_input_shape", "batch_shape"]
+            .iter()
+            .find_map(|key| self.v.get(*key).and_then(Json::as_array))
+            .and_then(|a| a.first())
+            .and_then(Json::as_u64)
+            .map(|b| b as usize)
+    }
     /// The input shape declared on a first layer: Keras 2 `batch_input_shape` or Keras 3 `batch_shape`.
     pub fn declared_input_shape(&self) -> Option<Vec<Option<usize>>> {
         for key in ["batch_input_shape", "batch_shape"] {

@@ -55,6 +55,24 @@ pub enum LayerError {
         /// The classes `class_weight` has weights for.
         keys: Vec<usize>,
     },
+    /// A stateful recurrent layer fed a batch of another size than the one it was built for.
+    #[error("stateful layer '{layer}' was built for batch size {expected} but got a batch of {got}; feed batches of exactly {expected} samples (pass batch_size={expected} to fit/evaluate/predict with a sample count that is a multiple of {expected}), or rebuild the model with Input::new(..).batch_size({got})")]
+    StatefulBatchSize {
+        /// The layer's name.
+        layer: String,
+        /// The batch size of its states (the model's fixed batch size).
+        expected: usize,
+        /// The batch size it was given.
+        got: usize,
+    },
+    /// A stateful recurrent layer built on an input whose batch size is unknown.
+    #[error("layer '{layer}': when using stateful=true, the batch size must be static, found input shape {shape}; specify it with Input::new(..).batch_size(n) (Keras batch_size= / batch_shape=)")]
+    StatefulWithoutBatchSize {
+        /// The layer's name.
+        layer: String,
+        /// The input shape it was built on, batch first (`(None, 10, 3)`).
+        shape: String,
+    },
     /// A file could not be read or written.
     #[error("{path}: {message}")]
     Io {

@@ -77,6 +77,18 @@ pub trait Layer: Send + Sync {
     fn as_sequence_layer(&self) -> Option<&dyn crate::rnn::SequenceLayer> {
         None
     }
+    /// Keras `stateful`: whether the layer carries state from one batch to the next (a stateful
+    /// `SimpleRNN`/`LSTM`/`GRU`, or a `Bidirectional` of one). A model runs the batches of such a
+    /// layer in order, one after the other.
+    fn stateful(&self) -> bool {
+        false
+    }
+    /// Keras `reset_states()`: zero the states a stateful layer carries between batches. A
+    /// no-op for layers without states (`Bidirectional` of a non-stateful layer is an error, as
+    /// in Keras).
+    fn reset_states(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// Keras call arguments this layer keeps as options (`{"use_causal_mask": true}`), written
     /// into a functional config's node `kwargs`.
     fn call_kwargs(&self) -> Json {

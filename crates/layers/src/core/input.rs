@@ -17,6 +17,9 @@ pub struct Input {
     pub shape: Shape,
     /// `"float32"`, `"int32"`/`"int64"`, or `"string"`.
     pub dtype: String,
+    /// Keras `batch_size=`: a fixed batch size (needed by stateful recurrent layers); `None`
+    /// (the default) for any batch size.
+    pub batch_size: Option<usize>,
 }
 
 impl Input {
@@ -26,6 +29,7 @@ impl Input {
             base: LayerBase::new("InputLayer"),
             shape: shape.iter().map(|&d| Some(d)).collect(),
             dtype: "float32".into(),
+            batch_size: None,
         }
     }
     /// A shape with unknown entries, e.g. `[None]` for variable-length sequences.
@@ -34,7 +38,21 @@ impl Input {
             base: LayerBase::new("InputLayer"),
             shape,
             dtype: "float32".into(),
+            batch_size: None,
         }
+    }
+    /// Keras `batch_size=`: fix the batch size (the first entry of Keras 3 `batch_shape`), which
+    /// stateful recurrent layers need; every batch fed to the model then has this many samples.
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = Some(batch_size);
+        self
+    }
+    /// The full input shape, batch first (`(4, 10, 3)`, or `(None, 10, 3)` without a fixed batch
+    /// size): Keras's `batch_shape`.
+    pub fn batch_shape(&self) -> Shape {
+        std::iter::once(self.batch_size)
+            .chain(self.shape.iter().copied())
+            .collect()
     }
     /// Keras `dtype=`: data type of the input: `float32` (default), `int32`/`int64` or `string`.
     pub fn dtype(mut self, dtype: &str) -> Self {
@@ -66,6 +84,7 @@ impl Input {
         let mut i = Input::with_shape(shape);
         i.base = LayerBase::from_config(cfg);
         i.dtype = c.str_or("dtype", "float32").to_string();
+        i.batch_size = c.declared_batch_size();
         Ok(i)
     }
 }
@@ -80,9 +99,7 @@ impl Layer for Input {
         Ok(())
     }
     fn compute_output_shape(&self, _s: &[Shape]) -> Result<Vec<Shape>> {
-        let mut s = vec![None];
-        s.extend(self.shape.iter().copied());
-        Ok(vec![s])
+        Ok(vec![self.batch_shape()])
     }
     fn call(&self, inputs: &[Flow], _ctx: &mut Ctx) -> Result<Vec<Flow>> {
         Ok(inputs.to_vec())
@@ -95,12 +112,11 @@ impl Layer for Input {
     }
     fn get_config(&self) -> Json {
         let mut m = serde_json::Map::new();
-        let mut bs = vec![Json::Null];
-        bs.extend(
-            self.shape
-                .iter()
-                .map(|d| d.map_or(Json::Null, |x| json!(x))),
-        );
+        let bs: Vec<Json> = self
+            .batch_shape()
+            .iter()
+            .map(|d| d.map_or(Json::Null, |x| json!(x)))
+            .collect();
         m.insert("batch_shape".into(), Json::Array(bs));
         m.insert("dtype".into(), json!(self.dtype));
         m.insert("sparse".into(), json!(false));

@@ -118,12 +118,21 @@ impl Sequential {
             let first_int = m.graph.nodes.is_empty()
                 && m.pending.is_empty()
                 && layer.input_kind() == InputKind::Int;
+            // A fixed batch size declared on a first layer (Keras 2 `batch_input_shape=(4, ..)`,
+            // what stateful layers need) goes to the Input built for it.
+            let first = m.graph.nodes.is_empty() && m.pending.is_empty();
+            let batch = crate::config::Cfg::new(class, lc)
+                .declared_batch_size()
+                .filter(|_| first && class != "InputLayer");
             match layer.declared_input_shape() {
                 // Give an integer-input first layer (Embedding) an integer Input like Keras's.
-                Some(shape) if first_int => {
+                Some(shape) if first_int || batch.is_some() => {
                     let mut rng = Rng::seed(m.rng.next_u64());
                     m.pending.push(layer);
-                    m.build_chain(Input::with_shape(shape).dtype("int32"), &mut rng)?;
+                    let mut input =
+                        Input::with_shape(shape).dtype(if first_int { "int32" } else { "float32" });
+                    input.batch_size = batch;
+                    m.build_chain(input, &mut rng)?;
                 }
                 _ => m.add_boxed(layer)?,
             }
@@ -140,13 +149,15 @@ impl Sequential {
                         _ => break,
                     }
                 }
+                let batch = shape.first().copied().flatten();
                 let per_sample: Shape = shape.into_iter().skip(1).collect();
                 let int = m
                     .pending
                     .first()
                     .is_some_and(|l| l.input_kind() == InputKind::Int);
-                let input =
+                let mut input =
                     Input::with_shape(per_sample).dtype(if int { "int32" } else { "float32" });
+                input.batch_size = batch;
                 let mut rng = Rng::seed(m.rng.next_u64());
                 m.build_chain(input, &mut rng)?;
             }

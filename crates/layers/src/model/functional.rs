@@ -113,8 +113,7 @@ impl<L: Layer + 'static> SymbolicCall for L {
 impl Input {
     /// The symbolic tensor of this input (Keras `Input(shape)` returns it directly).
     pub fn tensor(self) -> KerasTensor {
-        let mut shape = vec![None];
-        shape.extend(self.shape.iter().copied());
+        let shape = self.batch_shape();
         let node = Arc::new(SymNode {
             layer: LayerHandle::new(self),
             inputs: vec![],

@@ -138,9 +138,7 @@ impl ModelCore {
 
     /// Build a `Sequential` chain on `input` (Keras builds on first data when no input shape was given).
     pub(crate) fn build_chain(&mut self, input: Input, rng: &mut Rng) -> Result<()> {
-        let mut shape: Shape = std::iter::once(None)
-            .chain(input.shape.iter().copied())
-            .collect();
+        let mut shape: Shape = input.batch_shape();
         if self.graph.nodes.is_empty() {
             self.graph.layers.push(Box::new(input));
             self.graph.nodes.push(GraphNode {
@@ -257,7 +255,7 @@ impl ModelCore {
         // tape and a copy of the generator, which inference leaves untouched.
         let starts: Vec<usize> = (0..n).step_by(bs).collect();
         let (graph, rng, device) = (&self.graph, &self.rng, self.device()?);
-        let run = |&start: &usize| -> Result<Vec<Tensor>> {
+        let run_batch = |&start: &usize| -> Result<Vec<Tensor>> {
             let idx: Vec<usize> = (start..(start + bs).min(n)).collect();
             let batch: Vec<Data> = x.iter().map(|d| d.select(&idx)).collect::<Result<_>>()?;
             let tape = Tape::new();
@@ -269,10 +267,15 @@ impl ModelCore {
                 .map(|o| Ok(o.var("output")?.value().to(Device::Cpu)?))
                 .collect()
         };
-        // A GPU runs one batch after another on its stream; host threads would only contend.
-        let per_batch = match device {
-            Device::Cpu => starts.par_iter().map(run).collect::<Result<Vec<_>>>()?,
-            Device::Cuda(_) => starts.iter().map(run).collect::<Result<Vec<_>>>()?,
+        // A stateful layer carries each batch's final states into the next, and a GPU runs one
+        // batch after another on its stream: both run in order; CPU batches run as rayon tasks.
+        let per_batch = if self.is_stateful() || device != Device::Cpu {
+            starts.iter().map(run_batch).collect::<Result<Vec<_>>>()?
+        } else {
+            starts
+                .par_iter()
+                .map(run_batch)
+                .collect::<Result<Vec<_>>>()?
         };
         let mut parts: Vec<Vec<Tensor>> = vec![Vec::new(); self.graph.outputs.len()];
         for outs in per_batch {
@@ -297,6 +300,25 @@ impl ModelCore {
                 Ok(Tensor::concat(&refs, 0)?)
             })
             .collect()
+    }
+
+    /// Whether any layer is stateful (carries recurrent states from batch to batch).
+    pub fn is_stateful(&self) -> bool {
+        self.graph
+            .layers
+            .iter()
+            .chain(self.pending.iter())
+            .any(|l| l.stateful())
+    }
+
+    /// Keras (tf.keras) `model.reset_states()`: zero the carried states of every stateful layer.
+    pub fn reset_states(&mut self) -> Result<()> {
+        for l in self.graph.layers.iter_mut().chain(self.pending.iter_mut()) {
+            if l.stateful() {
+                l.reset_states()?;
+            }
+        }
+        Ok(())
     }
 
     /// Keras `predict(x)` for a single-output model (batch size 32).

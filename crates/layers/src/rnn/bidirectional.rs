@@ -169,7 +169,7 @@ impl Bidirectional {
                 "the forward and backward layers must have different go_backwards values",
             ));
         }
-        for key in ["return_sequences", "return_state"] {
+        for key in ["stateful", "return_sequences", "return_state"] {
             if Self::flag(f, key) != Self::flag(b, key) {
                 return Err(LayerError::config(
                     ctx(),
@@ -242,6 +242,8 @@ fn concurrent_directions(
             Ok(d)
         }),
     )?;
+    lf.remember_states(&outs[..n_out]);
+    lb.remember_states(&outs[n_out..]);
     Ok((
         lf.flows(f_in, &outs[..n_out]),
         lb.flows(b_in, &outs[n_out..]),
@@ -333,6 +335,23 @@ impl Layer for Bidirectional {
             out.extend(y_rev[1..].iter().cloned());
         }
         Ok(out)
+    }
+
+    fn stateful(&self) -> bool {
+        self.forward_layer.stateful()
+    }
+
+    /// Keras `reset_states`: zero both directions' states; an error when the wrapped layer is
+    /// not stateful (Keras raises "Layer must be stateful").
+    fn reset_states(&mut self) -> Result<()> {
+        if !self.stateful() {
+            return Err(LayerError::config(
+                format!("Bidirectional '{}'", self.base.name()),
+                "reset_states needs a stateful layer; wrap a layer built with stateful(true)",
+            ));
+        }
+        self.forward_layer.reset_states()?;
+        self.backward_layer.reset_states()
     }
 
     fn params(&self) -> Vec<&Param> {

@@ -48,6 +48,10 @@ pub struct RecurrentConfig {
     /// `go_backwards`: read the sequence last to first (outputs stay in processing order).
     /// Default `false`.
     pub go_backwards: bool,
+    /// `stateful`: the final states of each batch are the initial states of the next (sample
+    /// `i` of a batch continues sample `i` of the previous one). Needs a fixed batch size
+    /// (`Input::new(..).batch_size(n)`); `reset_states` zeroes them. Default `false`.
+    pub stateful: bool,
     /// `zero_output_for_mask`: masked steps output zeros instead of the previous output.
     /// Default `false` (`Bidirectional` sets it to `return_sequences`, as Keras does).
     pub zero_output_for_mask: bool,
@@ -78,6 +82,7 @@ impl RecurrentConfig {
             return_sequences: false,
             return_state: false,
             go_backwards: false,
+            stateful: false,
             zero_output_for_mask: false,
             unit_forget_bias: true,
             reset_after: true,
@@ -110,6 +115,7 @@ impl RecurrentConfig {
         r.return_sequences = c.bool_or("return_sequences", false);
         r.return_state = c.bool_or("return_state", false);
         r.go_backwards = c.bool_or("go_backwards", false);
+        r.stateful = c.bool_or("stateful", false);
         r.zero_output_for_mask = c.bool_or("zero_output_for_mask", false);
         r.unit_forget_bias = c.bool_or("unit_forget_bias", true);
         r.reset_after = c.bool_or("reset_after", true);
@@ -141,7 +147,7 @@ impl RecurrentConfig {
         m.insert("return_sequences".into(), json!(self.return_sequences));
         m.insert("return_state".into(), json!(self.return_state));
         m.insert("go_backwards".into(), json!(self.go_backwards));
-        m.insert("stateful".into(), json!(false));
+        m.insert("stateful".into(), json!(self.stateful));
         m.insert("unroll".into(), json!(false));
         m.insert(
             "zero_output_for_mask".into(),

@@ -8,11 +8,13 @@ pub mod lstm;
 pub mod masking;
 pub mod recurrent;
 pub mod simple_rnn;
+pub mod states;
 #[cfg(test)]
 pub(crate) mod test_util;
 
 pub use config::RecurrentConfig;
 pub use recurrent::{CellKind, Recurrent, SequenceJob, SequenceLayer};
+pub use states::RnnStates;
 
 use crate::error::{LayerError, Result};
 use crate::layer::Layer;

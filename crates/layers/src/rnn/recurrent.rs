@@ -2,6 +2,7 @@
 //! weights, build and call. The call checks its inputs, draws the dropout masks and runs
 //! `kerust_tensor::recurrent::rnn` as one tape node; the math lives in `kerust-tensor`.
 use super::config::{recurrent_activation, RecurrentConfig};
+use super::states::{needs_batch_size, wrong_batch_size, RnnStates};
 use crate::activations::Activation;
 use crate::config::{insert_input_shape, Cfg};
 use crate::ctx::Ctx;
@@ -46,6 +47,8 @@ pub struct Recurrent<C: CellKind> {
     kernel: Option<Param>,
     recurrent_kernel: Option<Param>,
     bias: Option<Param>,
+    /// The carried states when `stateful` (empty otherwise); not among the weights, as in Keras.
+    states: RnnStates,
     kind: PhantomData<C>,
 }
 
@@ -88,6 +91,9 @@ pub trait SequenceLayer {
     fn prepare(&self, inputs: &[Flow], ctx: &mut Ctx) -> Result<(Vec<Var>, SequenceJob)>;
     /// The flows `call` returns for the recorded outputs of the node.
     fn flows(&self, inputs: &[Flow], outs: &[Var]) -> Vec<Flow>;
+    /// After the op ran: a stateful layer keeps the final states (`outs[1..]`) as the initial
+    /// states of its next call (Keras assigns them to its state variables); others do nothing.
+    fn remember_states(&self, outs: &[Var]);
 }
 
 impl<C: CellKind> Recurrent<C> {
@@ -100,6 +106,7 @@ impl<C: CellKind> Recurrent<C> {
             kernel: None,
             recurrent_kernel: None,
             bias: None,
+            states: RnnStates::default(),
             kind: PhantomData,
         }
     }
@@ -137,6 +144,22 @@ impl<C: CellKind> Recurrent<C> {
     pub fn go_backwards(mut self, g: bool) -> Self {
         self.config.go_backwards = g;
         self
+    }
+    /// Keras `stateful`: carry each batch's final states into the next batch (sample `i` of a
+    /// batch continues sample `i` of the previous one). The model needs a fixed batch size
+    /// (`Input::new(..).batch_size(n)`); [`Layer::reset_states`] zeroes the states.
+    pub fn stateful(mut self, s: bool) -> Self {
+        self.config.stateful = s;
+        self
+    }
+    /// The carried states (`[batch, units]` each: `h`, and `c` for LSTM) of a built stateful
+    /// layer; `None` otherwise.
+    pub fn states(&self) -> Option<Vec<Tensor>> {
+        self.states.get()
+    }
+    /// Keras 3 `reset_state()`: the same as [`Layer::reset_states`].
+    pub fn reset_state(&mut self) -> Result<()> {
+        Layer::reset_states(self)
     }
     /// Keras `zero_output_for_mask`.
     pub fn zero_output_for_mask(mut self, z: bool) -> Self {
@@ -315,12 +338,42 @@ impl<C: CellKind> SequenceLayer for Recurrent<C> {
         let up = self.recurrent_kernel.as_ref().ok_or_else(not_built)?;
         let d = kp.value.shape()[0];
         let (x, b, t) = sequence_input(layer, inputs, d)?;
-        let init = initial_states(layer, inputs, cell.n_states(), b, u)?;
+        let given = initial_states(layer, inputs, cell.n_states(), b, u)?;
+        if self.config.stateful {
+            let expected = self.states.batch_size().ok_or_else(not_built)?;
+            if expected != b {
+                return Err(wrong_batch_size(layer, expected, b));
+            }
+        }
         // Weight variables in Keras order, then the dropout masks: the tape and the RNG see the
         // same sequence for every layer.
         let w = ctx.param(kp)?;
         let rk = ctx.param(up)?;
         let bias = self.bias.as_ref().map(|p| ctx.param(p)).transpose()?;
+        // A stateful layer starts from its carried states unless states are passed explicitly
+        // (Keras: `initial_state=None` → `self.states`); they are constants of this pass.
+        let carried: Vec<Var> = match self.states.get() {
+            Some(states) if self.config.stateful && given.is_empty() => {
+                let device = x.value().device();
+                states
+                    .into_iter()
+                    .map(|t| {
+                        let t = if t.device() == device {
+                            t
+                        } else {
+                            t.to(device)?
+                        };
+                        Ok(ctx.tape.constant(t))
+                    })
+                    .collect::<Result<_>>()?
+            }
+            _ => Vec::new(),
+        };
+        let init: Vec<&Var> = if given.is_empty() {
+            carried.iter().collect()
+        } else {
+            given
+        };
         let mask = match &inputs[0].mask {
             Some(m) if m.numel() != b * t => {
                 return Err(LayerError::Data(format!(
@@ -359,6 +412,13 @@ impl<C: CellKind> SequenceLayer for Recurrent<C> {
 
     fn flows(&self, inputs: &[Flow], outs: &[Var]) -> Vec<Flow> {
         result_flows(&self.config, inputs[0].mask.as_ref(), outs)
+    }
+
+    fn remember_states(&self, outs: &[Var]) {
+        if self.config.stateful {
+            self.states
+                .set(outs[1..].iter().map(|v| v.value().clone()).collect());
+        }
     }
 }
 
@@ -413,6 +473,13 @@ impl<C: CellKind> Layer for Recurrent<C> {
             let value = C::initial_bias(c, &cell.bias_shape(u), rng)?;
             self.bias = Some(Param::new("bias", value).with_regularizer(c.bias_regularizer));
         }
+        if c.stateful {
+            // Keras `_create_state_variables(batch_size)`: zeros for the static batch size.
+            let batch =
+                input_shapes[0][0].ok_or_else(|| needs_batch_size(&name, &input_shapes[0]))?;
+            self.states
+                .set(RnnStates::zeros(&name, batch, u, cell.n_states())?);
+        }
         if !self.base.trainable {
             self.set_trainable(false);
         }
@@ -446,7 +513,25 @@ impl<C: CellKind> Layer for Recurrent<C> {
             outs,
             Box::new(move |g: &[Option<Tensor>]| back.backward(g)),
         )?;
+        self.remember_states(&outs);
         Ok(self.flows(inputs, &outs))
+    }
+
+    fn stateful(&self) -> bool {
+        self.config.stateful
+    }
+
+    /// Zero the carried states (Keras `reset_states`); a no-op for a layer that is not stateful
+    /// or not built yet, as in Keras.
+    fn reset_states(&mut self) -> Result<()> {
+        if let Some(states) = self.states.get() {
+            let zeros = states
+                .iter()
+                .map(|t| Ok(Tensor::zeros(t.shape())?))
+                .collect::<Result<_>>()?;
+            self.states.set(zeros);
+        }
+        Ok(())
     }
 
     fn params(&self) -> Vec<&Param> {
