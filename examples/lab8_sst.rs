@@ -30,9 +30,9 @@ struct Split {
     labels: Vec<i64>,
 }
 
-fn split(r: &SstReviews, vocab: &Vocabulary, limit: usize) -> AnyResult<Split> {
+fn split(r: &SstReviews, vocab: &Vocabulary) -> AnyResult<Split> {
     let ids = r.to_ids(vocab)?;
-    let n = ids.nrows().min(limit);
+    let n = ids.nrows();
     let len = ids.ncols();
     let flat: Vec<i64> = ids.rows().into_iter().take(n).flatten().copied().collect();
     let labels: Vec<i64> = r.y.iter().take(n).copied().collect();
@@ -71,12 +71,14 @@ fn main() -> AnyResult<()> {
         vocab.len()
     );
     report.set("vocab_size", vocab.len());
-    // --quick only smoke-tests: the LSTM stays at the majority class for the first epochs even on
-    // 6000 reviews (measured), so learning is not asserted on these settings.
-    let limit = if a.quick { 300 } else { usize::MAX };
-    let train = split(&train_r, &vocab, limit)?;
-    let test = split(&test_r, &vocab, limit)?;
-    let epochs = a.epochs(6, 1);
+    // --quick must still learn (tests/examples_quick.rs asserts it): the LSTM sits at the majority
+    // class until the signal crosses the ~40 trailing PAD steps, after ~150 Adam steps (measured).
+    // So --quick keeps all reviews and takes 5 epochs of batch 32 (~1,100 steps, ~10 s; test
+    // accuracy 0.71–0.81 over seeds 0–3) instead of the lab's 6 epochs of batch 150 (~280 steps).
+    let train = split(&train_r, &vocab)?;
+    let test = split(&test_r, &vocab)?;
+    let epochs = a.epochs(6, 5);
+    let batch_size = if a.quick { 32 } else { 150 };
 
     section("Wrong: Dense(2, softmax) on the raw word ids");
     let mut wrong = Sequential::new();
@@ -86,7 +88,7 @@ fn main() -> AnyResult<()> {
     wrong.fit(
         &train.ids_f,
         &train.y,
-        FitArgs::new().epochs(epochs).batch_size(150),
+        FitArgs::new().epochs(epochs).batch_size(batch_size),
     )?;
     wrong.summary();
     let wrong_acc = test_accuracy(&mut wrong, &test.ids_f, &test.labels)?;
@@ -105,7 +107,7 @@ fn main() -> AnyResult<()> {
     let history = model.fit(
         &train.ids,
         &train.y,
-        FitArgs::new().epochs(epochs).batch_size(150),
+        FitArgs::new().epochs(epochs).batch_size(batch_size),
     )?;
     let secs = started.elapsed().as_secs_f64();
     model.summary();

@@ -36,7 +36,7 @@ mod vectorizer;
 
 use baseline::Baseline;
 use clap::Parser;
-use common::{section, AnyResult, CommonArgs, Report};
+use common::{majority_accuracy, section, AnyResult, CommonArgs, Report};
 use kerust::datasets::RandomState;
 use kerust::prelude::*;
 use std::path::PathBuf;
@@ -112,6 +112,8 @@ fn main() -> AnyResult<()> {
     );
     report.set("n_train", train_sentences.len());
     report.set("n_val", val_sentences.len());
+    // What a constant predictor scores on the validation split (a model must beat it).
+    report.set_f("val_majority_accuracy", majority_accuracy(&val_labels));
 
     let baseline = baseline::model_0(
         &mut report,
@@ -139,16 +141,10 @@ fn deep_models(
     let seed = a.seed.wrapping_add(42);
     let (text_vectorizer, words_in_vocab) = vectorizer::adapt_text_vectorizer(report, data, seed)?;
 
-    // --quick trains one epoch on a slice of the training tweets; validation stays whole.
-    let n_train = if a.quick {
-        320
-    } else {
-        data.train_sentences.len()
-    };
-    let train = (
-        &data.train_sentences[..n_train.min(data.train_sentences.len())],
-        &data.train_labels[..n_train.min(data.train_labels.len())],
-    );
+    // --quick trains one epoch (5 in the notebook) on all training tweets: every model must beat
+    // the majority class there (tests/examples_quick.rs); on 320 tweets they did not (measured
+    // 54–59 % against 54 %), on all 6,851 they reach 76–79 % in a few seconds each.
+    let train = (&data.train_sentences[..], &data.train_labels[..]);
     report.set("n_train_deep", train.0.len());
 
     let mut trained: Vec<Trained> = Vec::new();
