@@ -75,6 +75,10 @@ pub struct ModelCore {
     /// Layers of a `Sequential` waiting for an input shape.
     pub(crate) pending: Vec<Box<dyn Layer>>,
     pub(crate) is_sequential: bool,
+    /// Weights shared with models built from this one's layers (feature extractors).
+    pub(crate) shared: super::shared_weights::SharedLink,
+    /// The symbolic view of this model's graph that `inputs()` and layer handles hand out.
+    pub(crate) mirror: super::feature_extraction::MirrorCache,
 }
 
 impl ModelCore {
@@ -87,6 +91,8 @@ impl ModelCore {
             stop_training: false,
             pending: Vec::new(),
             is_sequential,
+            shared: Default::default(),
+            mirror: Default::default(),
         }
     }
 
@@ -210,6 +216,7 @@ impl ModelCore {
     ) -> Result<Vec<Tensor>> {
         let x = x.into().0;
         self.ensure_built(&x)?;
+        self.pull_shared();
         kerust_tensor::malloc_tuning::keep_freed_buffers();
         let n = check_same_length(&x, "x")?;
         let bs = crate::param::checked_positive("predict", "batch_size", batch_size)?;
@@ -408,6 +415,7 @@ impl ModelCore {
     ) -> Result<()> {
         let training = state.training;
         let batch = by.first().map(|t| t.shape()[0]).unwrap_or(0);
+        self.pull_shared();
         let compiled = self
             .compiled
             .as_mut()
@@ -471,6 +479,7 @@ impl ModelCore {
                 }
             }
             compiled.optimizer.apply_grads(pairs)?;
+            self.publish_shared();
         }
         state.loss_sum += loss_value as f64 * batch as f64;
         state.seen += batch;
@@ -512,8 +521,22 @@ impl ModelCore {
         self.graph
             .params()
             .iter()
-            .map(|p| p.value.clone())
+            .map(|p| self.shared.current(p))
             .collect()
+    }
+
+    /// Take the current values of the weights this model shares with others (before a forward).
+    pub(crate) fn pull_shared(&mut self) {
+        if self.shared.is_linked() {
+            self.shared.pull(self.graph.params_mut());
+        }
+    }
+
+    /// Hand this model's values of the shared weights to the models linked to it.
+    pub(crate) fn publish_shared(&self) {
+        if self.shared.is_linked() {
+            self.shared.publish(&self.graph.params());
+        }
     }
 
     /// Replace all weights (Keras `set_weights`); count and shapes must match.
@@ -543,6 +566,7 @@ impl ModelCore {
             }
             p.value = w.clone();
         }
+        self.publish_shared();
         Ok(())
     }
 
