@@ -1,28 +1,39 @@
 //! The functional API: symbolic `KerasTensor`s, layers called on them, and `Model::new(inputs, outputs)`.
 use super::graph::GraphNode;
 use super::model_core::ModelCore;
+use super::shared_weights::WeightStore;
 use crate::core::input::Input;
 use crate::error::{LayerError, Result};
 use crate::layer::{unique_name, Layer, Shape};
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 /// A layer that can be called on symbolic tensors several times; every call shares its weights.
+/// It remembers its calls, so [`LayerHandle::output`] is Keras's `layer.output`.
 #[derive(Clone)]
-pub struct LayerHandle(Arc<Mutex<Box<dyn Layer>>>);
+pub struct LayerHandle(Arc<HandleInner>);
 
-struct SymNode {
-    layer: LayerHandle,
-    inputs: Vec<KerasTensor>,
-    output_shapes: Vec<Shape>,
+struct HandleInner {
+    layer: Mutex<Box<dyn Layer>>,
+    /// The nodes this layer's calls made (weak: a node holds its layer's handle).
+    calls: Mutex<Vec<Weak<SymNode>>>,
+}
+
+pub(super) struct SymNode {
+    pub(super) layer: LayerHandle,
+    pub(super) inputs: Vec<KerasTensor>,
+    pub(super) output_shapes: Vec<Shape>,
+    /// The weights of the model this node was taken from (`model.inputs()`, a layer handle's
+    /// `output()`): a model built on it shares them.
+    pub(super) link: Option<Arc<WeightStore>>,
 }
 
 /// A symbolic tensor: the output of an `Input` or of a layer call, with its shape.
 #[derive(Clone)]
 pub struct KerasTensor {
-    node: Arc<SymNode>,
-    index: usize,
+    pub(super) node: Arc<SymNode>,
+    pub(super) index: usize,
 }
 
 impl KerasTensor {
@@ -45,11 +56,74 @@ impl std::fmt::Debug for KerasTensor {
 impl LayerHandle {
     /// Wrap a layer for (possibly repeated) symbolic calls.
     pub fn new(layer: impl Layer + 'static) -> Self {
-        Self(Arc::new(Mutex::new(Box::new(layer))))
+        Self::from_box(Box::new(layer))
+    }
+
+    /// Wrap an already boxed layer.
+    pub fn from_box(layer: Box<dyn Layer>) -> Self {
+        Self(Arc::new(HandleInner {
+            layer: Mutex::new(layer),
+            calls: Mutex::new(Vec::new()),
+        }))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Box<dyn Layer>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.0.layer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Record a call of this layer (the node it made).
+    pub(super) fn record_call(&self, node: &Arc<SymNode>) {
+        let mut calls = self.0.calls.lock().unwrap_or_else(|e| e.into_inner());
+        calls.retain(|w| w.strong_count() > 0);
+        calls.push(Arc::downgrade(node));
+    }
+
+    /// Keras `layer.output`: the output tensor of the layer's one call. An error when the layer
+    /// was never called, was called more than once (keep the tensor each call returned), or
+    /// returns several tensors (use [`LayerHandle::outputs`]).
+    pub fn output(&self) -> Result<KerasTensor> {
+        let mut outs = self.outputs()?;
+        if outs.len() != 1 {
+            return Err(LayerError::config(
+                self.name(),
+                format!(
+                    "the layer returns {} tensors; use outputs() to get them all",
+                    outs.len()
+                ),
+            ));
+        }
+        Ok(outs.remove(0))
+    }
+
+    /// Every output tensor of the layer's one call (an LSTM with `return_state` gives three).
+    pub fn outputs(&self) -> Result<Vec<KerasTensor>> {
+        let live: Vec<Arc<SymNode>> = self
+            .0
+            .calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect();
+        match live.as_slice() {
+            [node] => Ok((0..node.output_shapes.len())
+                .map(|index| KerasTensor {
+                    node: node.clone(),
+                    index,
+                })
+                .collect()),
+            [] => Err(LayerError::NotBuilt(format!(
+                "layer '{}' has never been called, so it has no output; call it on a tensor, or take it from a built model with get_layer_handle",
+                self.name()
+            ))),
+            more => Err(LayerError::config(
+                self.name(),
+                format!(
+                    "the layer was called {} times, so its output is ambiguous (Keras raises too); keep the tensor each call returned",
+                    more.len()
+                ),
+            )),
+        }
     }
 
     /// Call the layer on one symbolic tensor.
@@ -73,7 +147,9 @@ impl LayerHandle {
             layer: self.clone(),
             inputs: xs.iter().map(|x| (*x).clone()).collect(),
             output_shapes: out,
+            link: None,
         });
+        self.record_call(&node);
         Ok((0..n)
             .map(|index| KerasTensor {
                 node: node.clone(),
@@ -114,11 +190,14 @@ impl Input {
     /// The symbolic tensor of this input (Keras `Input(shape)` returns it directly).
     pub fn tensor(self) -> KerasTensor {
         let shape = self.batch_shape();
+        let layer = LayerHandle::new(self);
         let node = Arc::new(SymNode {
-            layer: LayerHandle::new(self),
+            layer: layer.clone(),
             inputs: vec![],
             output_shapes: vec![shape],
+            link: None,
         });
+        layer.record_call(&node);
         KerasTensor { node, index: 0 }
     }
 }
@@ -135,7 +214,9 @@ fn key(n: &Arc<SymNode>) -> usize {
 
 impl Model {
     /// Keras `Model(inputs, outputs)`: collects every layer call between them. Layers called more
-    /// than once appear once and share their weights.
+    /// than once appear once and share their weights. Tensors taken from a built model
+    /// (`model.inputs()`, `model.get_layer_handle(NAME)?.output()`) make a model that shares that
+    /// model's weights: training either changes what both compute (Keras's feature extraction).
     pub fn new(inputs: &[&KerasTensor], outputs: &[&KerasTensor]) -> Result<Self> {
         let mut core = ModelCore::new(unique_name("functional"), false);
         let mut order: Vec<Arc<SymNode>> = Vec::new();
@@ -186,6 +267,9 @@ impl Model {
         let mut layer_index: HashMap<usize, usize> = HashMap::new();
         for n in &nodes {
             let lk = Arc::as_ptr(&n.layer.0) as usize;
+            if let Some(store) = &n.link {
+                core.shared.add(store);
+            }
             let li = match layer_index.get(&lk) {
                 Some(&i) => i,
                 None => {

@@ -1,6 +1,7 @@
 //! Models: the layer graph, `Sequential`, the functional `Model`, and the shared training loop.
 pub mod any_model;
 pub mod compile_config;
+pub mod feature_extraction;
 pub mod fit;
 pub mod from_config;
 pub mod functional;
@@ -11,6 +12,7 @@ pub mod model_core;
 pub mod on_batch;
 pub mod progress;
 pub mod sequential;
+pub mod shared_weights;
 mod step_pool;
 pub mod summary;
 pub mod to_config;

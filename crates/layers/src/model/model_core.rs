@@ -78,6 +78,10 @@ pub struct ModelCore {
     /// Where the weights live: set by `to_device`, else `Device::default_device()` (the
     /// `KERUST_DEVICE` variable, else the first GPU when built with CUDA) at the first build.
     pub(crate) device: Option<Device>,
+    /// Weights shared with models built from this one's layers (feature extractors).
+    pub(crate) shared: super::shared_weights::SharedLink,
+    /// The symbolic view of this model's graph that `inputs()` and layer handles hand out.
+    pub(crate) mirror: super::feature_extraction::MirrorCache,
 }
 
 impl ModelCore {
@@ -91,6 +95,8 @@ impl ModelCore {
             pending: Vec::new(),
             is_sequential,
             device: None,
+            shared: Default::default(),
+            mirror: Default::default(),
         }
     }
 
@@ -246,6 +252,7 @@ impl ModelCore {
     ) -> Result<Vec<Tensor>> {
         let x = x.into().0;
         self.ensure_built(&x)?;
+        self.pull_shared();
         kerust_tensor::malloc_tuning::keep_freed_buffers();
         let n = check_same_length(&x, "x")?;
         let bs = crate::param::checked_positive("predict", "batch_size", batch_size)?;
@@ -470,6 +477,7 @@ impl ModelCore {
     ) -> Result<()> {
         let training = state.training;
         let batch = by.first().map(|t| t.shape()[0]).unwrap_or(0);
+        self.pull_shared();
         let compiled = self
             .compiled
             .as_mut()
@@ -544,6 +552,7 @@ impl ModelCore {
                 }
             }
             compiled.optimizer.apply_grads(pairs)?;
+            self.publish_shared();
         }
         state.loss_sum += loss_value as f64 * batch as f64;
         state.seen += batch;
@@ -585,8 +594,22 @@ impl ModelCore {
         self.graph
             .params()
             .iter()
-            .map(|p| p.value.clone())
+            .map(|p| self.shared.current(p))
             .collect()
+    }
+
+    /// Take the current values of the weights this model shares with others (before a forward).
+    pub(crate) fn pull_shared(&mut self) {
+        if self.shared.is_linked() {
+            self.shared.pull(self.graph.params_mut());
+        }
+    }
+
+    /// Hand this model's values of the shared weights to the models linked to it.
+    pub(crate) fn publish_shared(&self) {
+        if self.shared.is_linked() {
+            self.shared.publish(&self.graph.params());
+        }
     }
 
     /// Replace all weights (Keras `set_weights`); count and shapes must match.
@@ -616,6 +639,7 @@ impl ModelCore {
             }
             p.value = w.clone();
         }
+        self.publish_shared();
         Ok(())
     }
 
