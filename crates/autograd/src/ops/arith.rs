@@ -75,8 +75,9 @@ impl Var {
     /// gradient for the constant.
     pub fn mul_const(&self, c: &Tensor) -> Result<Var> {
         let shape = self.shape().to_vec();
-        let c2 = c.clone();
-        let y = self.value.mul(c)?;
+        // Constants (dropout and padding masks) are drawn on the host; they join x's device.
+        let c2 = c.to(self.value.device())?;
+        let y = self.value.mul(&c2)?;
         self.tape.record1(&[self], y, move |g| {
             Ok(vec![Some(g.mul(&c2)?.sum_to_shape(&shape)?)])
         })

@@ -90,7 +90,9 @@ impl Layer for Masking {
                 &shape,
             ));
         };
-        let xs = x.value().as_slice()?;
+        // Which steps to keep is decided on the host (one copy of the input on a device).
+        let host = x.value().to(kerust_tensor::Device::Cpu)?;
+        let xs = host.as_slice()?;
         let keep: Vec<f32> = if f == 0 {
             vec![0.0; outer.iter().product()]
         } else {
