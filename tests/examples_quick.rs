@@ -210,6 +210,9 @@ fn lecture18_fortune500_reproduces_the_deterministic_figures() {
         );
     }
     assert!(run.stdout.contains("Total params: 207"), "{}", run.stdout);
+    // plot_series(X[1, :], 100, y[1], y_label="MMM"): row 1 of the file is AOS.
+    assert_eq!(r["mmm_series.ticker"], Value::String("AOS".into()));
+    assert_plot(&run, "mmm_series.png");
     for f in [
         "single_neuron_loss.png",
         "single_neuron_scatter.png",
