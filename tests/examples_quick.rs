@@ -958,3 +958,34 @@ fn bst261_text_walks_the_vectorising_slides() {
     );
     assert_plot(&run, "hashing_collisions.png");
 }
+
+#[test]
+fn lab8_sst_prints_the_word2id_cells_and_the_embedding_shape() {
+    let run = run_example("lab8_sst", &[]);
+    let Some(r) = ran_or_skipped(&run, "lab8_sst") else {
+        return;
+    };
+    assert_eq!(
+        r["classes_first_100"],
+        serde_json::json!(["positive", "negative"])
+    );
+    assert_eq!(num(&r, "word2id.the"), 51.0);
+    assert_eq!(r["id2word.51"], Value::String("the".into()));
+    assert_eq!(r["word2id.a_great_cast"], serde_json::json!([7, 8, 9]));
+    assert_eq!(r["id2word.7_8_9"], Value::String("a great cast".into()));
+    assert_eq!(r["review_1.class"], Value::String("positive".into()));
+    assert!(r["review_1.tokens"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("a great cast and a wonderful but sometimes confusing OOV movie"));
+    assert_eq!(r["review_8.class"], Value::String("negative".into()));
+    assert_eq!(
+        r["ids_first_rows"][0],
+        serde_json::json!([0, 1, 2, 3, 4, 5, 2, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6])
+    );
+    assert_eq!(r["embedding_demo.input_shape"], serde_json::json!([1, 55]));
+    assert_eq!(
+        r["embedding_demo.output_shape"],
+        serde_json::json!([1, 55, 32])
+    );
+}
