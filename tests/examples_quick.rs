@@ -912,7 +912,8 @@ fn bst261_text_walks_the_vectorising_slides() {
         r["one_hot_encoding"]["France"],
         serde_json::json!([0, 0, 0, 1])
     );
-    // tf_keras.preprocessing.text.hashing_trick(review, n, hash_function='md5'), tf_keras 2.21.
+    // tf_keras.preprocessing.text.hashing_trick(review, n, hash_function='md5'), tf_keras 2.21
+    // (tools/keras_reference/bst261_text_reference.py prints every Keras number held here).
     assert_eq!(
         r["hashing_trick.reviews.n10"],
         serde_json::json!([
@@ -939,6 +940,14 @@ fn bst261_text_walks_the_vectorising_slides() {
             [5, 6, 11, 32, 0, 0, 0, 0, 0, 0],
             [5, 6, 11, 14, 66, 3, 49, 55, 98, 121],
             [31, 12, 2, 77, 33, 78, 0, 0, 0, 0]
+        ])
+    );
+    assert_eq!(
+        r["walk.sequences"],
+        serde_json::json!([
+            [1, 2, 3, 4],
+            [1, 2, 3, 5, 6, 7, 8, 9, 10, 11],
+            [12, 13, 14, 15, 16, 17]
         ])
     );
     assert_eq!(r["walk.embedded_shape"], serde_json::json!([3, 10, 3]));
