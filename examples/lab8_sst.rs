@@ -49,6 +49,114 @@ fn test_accuracy(model: &mut Sequential, x: impl Into<Inputs>, labels: &[i64]) -
     Ok(accuracy_score(labels, &argmax_rows(&probs, 2))?)
 }
 
+/// `print(labels[i], data[i])`: numpy prints a string array as `['a' 'great' …]`.
+fn numpy_tokens(tokens: &[String]) -> String {
+    // numpy's repr: single quotes, double quotes around a string holding a single quote.
+    let quoted: Vec<String> = tokens
+        .iter()
+        .map(|t| {
+            if t.contains('\'') && !t.contains('"') {
+                format!("\"{t}\"")
+            } else {
+                format!("'{t}'")
+            }
+        })
+        .collect();
+    format!("[{}]", quoted.join(" "))
+}
+
+/// The lab's small cells before the model: the classes, two reviews, the `word2id` / `id2word`
+/// lookups, the first rows as ids, and what `Embedding(vocab_size, 32)` makes of one review.
+fn lab_cells(train: &SstReviews, vocab: &Vocabulary, report: &mut Report) -> AnyResult<()> {
+    section("The data");
+    // df_train[:100]["class"].unique(): pandas keeps first-appearance order.
+    let mut unique: Vec<&str> = Vec::new();
+    for c in train.class.iter().take(100) {
+        if !unique.contains(&c.as_str()) {
+            unique.push(c);
+        }
+    }
+    println!("df_train[:100][\"class\"].unique() = {unique:?}   (lab: ['positive', 'negative'])");
+    report.set("classes_first_100", unique.clone());
+    for i in [1, 8] {
+        if let (Some(c), Some(t)) = (train.class.get(i), train.tokens.get(i)) {
+            println!("print(labels[{i}], data[{i}]):\n{c} {}", numpy_tokens(t));
+            let words: Vec<&str> = t
+                .iter()
+                .map(String::as_str)
+                .filter(|w| *w != "PAD")
+                .collect();
+            report.set(&format!("review_{i}.class"), c.clone());
+            report.set(&format!("review_{i}.tokens"), words.join(" "));
+        }
+    }
+
+    section("Input representation: word2id / id2word");
+    let id = |w: &str| -> AnyResult<usize> {
+        vocab
+            .word2id
+            .get(w)
+            .copied()
+            .ok_or_else(|| format!("{w:?} is not in word2id").into())
+    };
+    let word = |i: usize| -> AnyResult<&str> {
+        vocab
+            .id2word
+            .get(i)
+            .map(String::as_str)
+            .ok_or_else(|| format!("id {i} is past the vocabulary ({})", vocab.len()).into())
+    };
+    let the = id("the")?;
+    println!(
+        "word2id['the'] = {the}   (the lab's output cell is empty; id2word[51] = 'the' below)"
+    );
+    println!("id2word[51] = {}   (lab: the)", word(51)?);
+    let cast = [id("a")?, id("great")?, id("cast")?];
+    println!(
+        "word2id['a'], word2id['great'], word2id['cast'] = {} {} {}   (lab: 7 8 9)",
+        cast[0], cast[1], cast[2]
+    );
+    println!(
+        "id2word[7], id2word[8], id2word[9] = {} {} {}   (lab: a great cast)",
+        word(7)?,
+        word(8)?,
+        word(9)?
+    );
+    report.set("word2id.the", the);
+    report.set("id2word.51", word(51)?);
+    report.set("word2id.a_great_cast", cast.to_vec());
+    report.set(
+        "id2word.7_8_9",
+        format!("{} {} {}", word(7)?, word(8)?, word(9)?),
+    );
+    // df_train[features].applymap(word_to_id); df_train[:10] shows columns 0–18.
+    let ids = train.to_ids(vocab)?;
+    let mut rows = Vec::new();
+    println!("df_train[:10], columns 0–18 as ids:");
+    for (i, row) in ids.rows().into_iter().take(10).enumerate() {
+        let head: Vec<i64> = row.iter().take(19).copied().collect();
+        println!("  {i} {:<8} {head:?}", train.class[i]);
+        rows.push(head);
+    }
+    println!(
+        "(lab: row 0 positive 0 1 2 3 4 5 2 6 6 …; its other rows did not survive the text extraction)"
+    );
+    report.set("ids_first_rows", serde_json::to_value(&rows)?);
+
+    section("Word embeddings: Embedding(vocab_size, 32) on the first review");
+    let mut embedding = Sequential::new();
+    embedding.add(Input::new(&[ids.ncols()]).dtype("int32"))?;
+    embedding.add(Embedding::new(vocab.len(), 32))?;
+    let first: Vec<i64> = ids.row(0).to_vec();
+    let inputs = IntTensor::from_vec(first, &[1, ids.ncols()])?;
+    let outputs = embedding.predict(&inputs)?;
+    println!("inputs.shape  = {:?}   (lab: (1, 55))", inputs.shape());
+    println!("outputs.shape = {:?}   (lab: (1, 55, 32))", outputs.shape());
+    report.set("embedding_demo.input_shape", inputs.shape().to_vec());
+    report.set("embedding_demo.output_shape", outputs.shape().to_vec());
+    Ok(())
+}
+
 fn main() -> AnyResult<()> {
     let args = Args::parse();
     let a = &args.common;
@@ -71,6 +179,7 @@ fn main() -> AnyResult<()> {
         vocab.len()
     );
     report.set("vocab_size", vocab.len());
+    lab_cells(&train_r, &vocab, &mut report)?;
     // --quick must still learn (tests/examples_quick.rs asserts it): the LSTM sits at the majority
     // class until the signal crosses the ~40 trailing PAD steps, after ~150 Adam steps (measured).
     // So --quick keeps all reviews and takes 5 epochs of batch 32 (~1,100 steps, ~10 s; test

@@ -120,6 +120,35 @@ fn main() -> AnyResult<()> {
         })?;
     }
 
+    // The Fortune500 Stocks slide: `plot_series(X[1, :], 100, y[1], y_label="MMM")`. Row 1 of the
+    // file is AOS (MMM is row 0); the plot is of X[1, :], labelled as the lecture labels it.
+    if n > 1 {
+        let row: Vec<f32> = x64.row(1).iter().map(|&v| v as f32).collect();
+        println!(
+            "plot_series(X[1, :], 100, y[1], y_label=\"MMM\"): row 1 is {} (row 0 is {}); \
+             day 100 {:.6}, day 101 (y[1]) {:.6}",
+            df.names[1],
+            df.names[0],
+            row[t - 1],
+            y64[1]
+        );
+        report.set("mmm_series.row", 1);
+        report.set("mmm_series.ticker", df.names[1].clone());
+        report.set_f("mmm_series.day_100", row[t - 1] as f64);
+        report.set_f("mmm_series.y", y64[1]);
+        save_plot(a, "mmm_series.png", |p| {
+            plot::series_with_target(
+                p,
+                &format!(
+                    "X[1, :] (y_label \"MMM\" as in the lecture; row 1 is {})",
+                    df.names[1]
+                ),
+                &row,
+                y64[1] as f32,
+            )
+        })?;
+    }
+
     section("What would be a good MSE?");
     let mean_mse = df.mean_baseline_mse();
     let last_mse = df.last_value_baseline_mse();

@@ -63,6 +63,65 @@ pub fn save_and_load(
     Ok(())
 }
 
+/// "Saving and loading a trained model" in both of the notebook's formats: HDF5 (`model.save(
+/// "….h5")`) and the default directory format (kerust's native directory stands in for
+/// TensorFlow's SavedModel). The notebook does it with model_6 (the USE); model_6 here is the
+/// GloVe stand-in, so model_1 is saved: both reloads must predict exactly what it predicts.
+pub fn save_model_1_both_formats(
+    a: &CommonArgs,
+    report: &mut Report,
+    data: &Splits,
+    trained: &mut [Trained],
+) -> AnyResult<()> {
+    section("Saving and loading model_1: HDF5 (.h5) and the native directory format");
+    let m1 = trained
+        .iter_mut()
+        .find(|t| t.key == "model_1")
+        .ok_or("model_1 was not trained")?;
+    // Into --out when given (kept), else a temporary folder (removed).
+    let (dir, keep) = match &a.out {
+        Some(d) => (d.clone(), true),
+        None => (
+            std::env::temp_dir().join(format!("kerust_tweets_model_1_{}", std::process::id())),
+            false,
+        ),
+    };
+    std::fs::create_dir_all(&dir)?;
+    let h5 = dir.join("model_1.h5");
+    let native = dir.join("model_1_SavedModel_format");
+    let want = m1.model.predict(&data.val_sentences)?.to_vec()?;
+    let mut equal_all = true;
+    for (key, path) in [("h5", &h5), ("native", &native)] {
+        save_model(&m1.model, path)?;
+        let mut loaded = load_model(path)?;
+        let got = loaded.predict(&data.val_sentences)?.to_vec()?;
+        let max_diff = want
+            .iter()
+            .zip(&got)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max);
+        let equal = got == want;
+        equal_all &= equal;
+        println!(
+            "{key:>6}: saved to {}; reloaded predictions on {} tweets equal the model's: {equal} (max |diff| {max_diff:e})",
+            path.display(),
+            want.len()
+        );
+        report.set(&format!("save_load.model_1.{key}_equal"), equal);
+        report.set_f(
+            &format!("save_load.model_1.{key}_max_abs_diff"),
+            max_diff as f64,
+        );
+    }
+    if !equal_all {
+        return Err("a reloaded model_1 predicts differently from the one saved".into());
+    }
+    if !keep {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(())
+}
+
 /// "Visualizing learned embeddings": model_1's embedding as the projector's TSV files.
 pub fn embedding_projector(
     a: &CommonArgs,

@@ -21,6 +21,17 @@ pub fn models_6_and_7(
     trained: &mut Vec<Trained>,
 ) -> AnyResult<()> {
     // Models 6 and 7: a frozen pretrained feature extractor in place of the USE.
+    println!(
+        "\nNOTE models 6/7: the notebook uses TF-Hub's Universal Sentence Encoder \
+         (hub.KerasLayer, 256,797,824 frozen weights). kerust cannot run it: the USE is a \
+         TensorFlow SavedModel graph, not a Keras model, and it cannot be fetched here either. \
+         A USE directory is NOT supported. Models 6/7 below are a stand-in — a frozen GloVe \
+         average — and their scores are not comparable with the notebook's 81.76 % / 77.03 %."
+    );
+    report.set(
+        "model_6.stand_in",
+        "frozen GloVe average (TF-Hub Universal Sentence Encoder not supported)",
+    );
     let glove = match &args.glove {
         None => {
             let why =

@@ -28,6 +28,7 @@ mod common;
 
 mod baseline;
 mod best_model;
+mod exploration;
 mod glove;
 mod models;
 mod results;
@@ -90,6 +91,7 @@ fn main() -> AnyResult<()> {
 
     // train_df.sample(frac=1, random_state=42): numpy's RandomState(42).permutation.
     let order = RandomState::new(42).permutation(df.len());
+    exploration::explore(a, &mut report, &df, &order)?;
     let text: Vec<String> = order.iter().map(|&i| df.text[i].clone()).collect();
     let labels: Vec<i64> = order.iter().map(|&i| target[i]).collect();
     let split = train_test_split()
@@ -140,6 +142,7 @@ fn deep_models(
     let a = &args.common;
     let seed = a.seed.wrapping_add(42);
     let (text_vectorizer, words_in_vocab) = vectorizer::adapt_text_vectorizer(report, data, seed)?;
+    exploration::layer_demos(report, &text_vectorizer, &data.train_sentences, seed)?;
 
     // --quick trains one epoch (5 in the notebook) on all training tweets: every model must beat
     // the majority class there (tests/examples_quick.rs); on 320 tweets they did not (measured
@@ -181,6 +184,7 @@ fn deep_models(
     );
     report.set("best.model", trained[best].key);
     best_model::save_and_load(a, report, data, &mut trained[best])?;
+    best_model::save_model_1_both_formats(a, report, data, &mut trained)?;
     best_model::embedding_projector(a, report, &trained, &words_in_vocab)?;
     best_model::most_wrong(report, data, &trained[best]);
     best_model::test_predictions(a, report, seed, &mut trained[best])?;

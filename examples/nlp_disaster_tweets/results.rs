@@ -14,30 +14,35 @@ pub fn ensemble(
     // Ensemble: the notebook averages model_0 (np.max of predict_proba — the probability of the
     // predicted class, not of class 1), model_2 (LSTM) and model_6 (USE).
     section("Combining our models (ensemble by averaging prediction probabilities)");
+    // The notebook's members where they exist: model_6 is the frozen-GloVe stand-in for the USE
+    // (only with --glove); without it the ensemble averages model_0 and model_2 alone.
     let by_key = |k: &str| trained.iter().find(|t| t.key == k);
-    let third = by_key("model_6")
-        .or_else(|| by_key("model_3"))
-        .ok_or("model 3 missing")?;
     let m2 = by_key("model_2").ok_or("model 2 missing")?;
-    println!(
-        "averaging model_0 (np.max(predict_proba)), model_2 and {}{}",
-        third.key,
-        if third.key == "model_3" {
-            " (model_6 in the notebook; skipped here, so the GRU takes its place)"
-        } else {
-            ""
+    let m6 = by_key("model_6");
+    let mut members = vec!["model_0", "model_2"];
+    match m6 {
+        Some(_) => {
+            members.push("model_6");
+            println!("averaging model_0 (np.max(predict_proba)), model_2 and model_6 (the frozen-GloVe stand-in for the notebook's USE model)");
         }
-    );
+        None => println!(
+            "averaging model_0 (np.max(predict_proba)) and model_2; the notebook's third member, \
+             model_6 (USE), is not here (its GloVe stand-in needs --glove)"
+        ),
+    }
     let baseline_pred_probs: Vec<f64> = baseline
         .predict_proba(&data.val_sentences)
         .iter()
         .map(|p| p.iter().copied().fold(f64::NEG_INFINITY, f64::max))
         .collect();
+    let k = members.len() as f64;
     let combined_preds: Vec<i64> = baseline_pred_probs
         .iter()
-        .zip(&m2.probs)
-        .zip(&third.probs)
-        .map(|((b, p2), p3)| ((b + *p2 as f64 + *p3 as f64) / 3.0).round_ties_even() as i64)
+        .enumerate()
+        .map(|(i, b)| {
+            let sum = b + m2.probs[i] as f64 + m6.map_or(0.0, |m| m.probs[i] as f64);
+            (sum / k).round_ties_even() as i64
+        })
         .collect();
     println!(
         "combined_preds[:20] = {:?}",
@@ -48,7 +53,7 @@ pub fn ensemble(
     println!(
         "(lecture 77.95275590551181, 0.7792442137914578, 0.7795275590551181, 0.7789463852322546)"
     );
-    report.set("ensemble.members", vec!["model_0", "model_2", third.key]);
+    report.set("ensemble.members", members);
     report.set_f("ensemble.accuracy", ensemble.accuracy);
     report.set_f("ensemble.precision", ensemble.precision);
     report.set_f("ensemble.recall", ensemble.recall);
