@@ -6,7 +6,8 @@ Dense(sigmoid) — adapts the vectorizer on fixed sentences, sets fixed weights,
 weights in model.weights.h5) and writes the expected vocabulary, ids and predictions as JSON.
 
 Usage: python text_vectorization_fixtures.py OUT_DIR
-Also:  python text_vectorization_fixtures.py --check MODEL.keras CASE.json
+Also:  python text_vectorization_fixtures.py --check MODEL.keras CASE.json [MODEL2 CASE2 ...]
+(one JSON line per pair, in order: one process for all, TensorFlow's import costs seconds)
        loads a kerust-written .keras with Keras, predicts CASE["texts"], prints JSON predictions.
 """
 import json, os, sys
@@ -110,6 +111,10 @@ def check(model_path, case_path):
 
 if __name__ == "__main__":
     if sys.argv[1] == "--check":
-        check(sys.argv[2], sys.argv[3])
+        pairs = sys.argv[2:]
+        if not pairs or len(pairs) % 2:
+            sys.exit("--check takes MODEL CASE pairs")
+        for model_path, case_path in zip(pairs[::2], pairs[1::2]):
+            check(model_path, case_path)
     else:
         main(sys.argv[1])

@@ -1,13 +1,23 @@
 """Shared worker side of `cargo xtask bench` for the Python peers (Keras, PyTorch).
 
 xtask starts one worker per workload: `python <framework>_bench.py --workload NAME [--corpus FILE]`.
-The worker prepares data (same shapes as kerust's synthetic data, seeded), answers
-`KERUST_BENCH {"ready": true}`, then for every `run` line on stdin performs one repetition and
-answers `KERUST_BENCH {"seconds": s, "rss_mb": peak, "cpu_s": process CPU seconds}`; `quit` ends it. `--probe` only reports
+The worker prepares data (same shapes as kerust's synthetic data, seeded) and the framework's
+configurations for the workload (e.g. Keras with/without `jit_compile`; PyTorch with fused Adam
+or `torch.compile`), answers `KERUST_BENCH {"ready": true, "configs": [...], "threads": {...}}`,
+then for every `run CONFIG` line on stdin performs one repetition of that configuration and answers
+`KERUST_BENCH {"seconds": steady, "cold_s": cold, "rss_mb": peak, "cpu_s": process CPU seconds,
+"final_loss": loss, "check": {...}}` (or `{"error": why}`); `quit` ends it. `--probe` only reports
 the framework versions (or which import is missing).
+
+Training repetitions build a fresh model and fit `epochs + 1` epochs, timing each epoch's end:
+`cold_s` is the fresh model's first `epochs` epochs from the `fit` call (tracing, compilation and
+first touches included: what a user waits for), `seconds` the `epochs` epochs after the first
+(steady state). Every side of the bench does the same.
 """
 import argparse
+import hashlib
 import json
+import os
 import sys
 import time
 
@@ -102,9 +112,46 @@ def time_predict(call, n):
             return el / calls
 
 
-def serve(versions, prepare):
+def predict_rep(build, call_of, n):
+    """One predict repetition: a fresh model; `cold_s` its first call (tracing included),
+    `seconds` the steady per-call time after it. `call_of(model)` is the zero-argument call."""
+    def rep():
+        model = build()
+        call = call_of(model)
+        t = time.perf_counter()
+        call()
+        cold = time.perf_counter() - t
+        return {"seconds": time_predict(call, n), "cold_s": cold}
+
+    return rep
+
+
+def epoch_times(t0, ends, epochs):
+    """(cold, steady) from the fit start and the epoch end times of an `epochs + 1`-epoch fit."""
+    return ends[epochs - 1] - t0, ends[epochs] - ends[0]
+
+
+def seq_sha(rows):
+    """sha256 of the rows as `1,2,3` lines joined by newlines (xtask hashes kerust's the same way)."""
+    return hashlib.sha256("\n".join(",".join(str(int(v)) for v in r) for r in rows).encode()).hexdigest()
+
+
+def text_sha(words):
+    return hashlib.sha256("\n".join(words).encode("utf-8")).hexdigest()
+
+
+def affinity():
+    try:
+        return sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return None
+
+
+def serve(versions, prepare, threads):
     """Main loop. `versions()` returns a dict (raises ImportError if the framework is missing);
-    `prepare(name, corpus_path)` returns a zero-argument callable timing one repetition."""
+    `prepare(name, corpus_path)` returns `(configs, skipped)`: an ordered dict of configuration
+    name -> zero-argument callable returning `{"seconds", "cold_s", ...}` for one repetition, and a
+    dict of configuration name -> why it was not measured. `threads()` reports thread settings."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--probe", action="store_true")
     ap.add_argument("--workload")
@@ -119,24 +166,31 @@ def serve(versions, prepare):
         emit({"versions": v})
         return
     try:
-        rep = prepare(args.workload, args.corpus)
+        configs, skipped = prepare(args.workload, args.corpus)
     except Unavailable as e:
         emit({"unavailable": str(e)})
         return
     except Exception as e:  # report, do not hang xtask
         emit({"error": f"{type(e).__name__}: {e}"})
         return
-    emit({"ready": True, "versions": v})
+    th = threads()
+    th["affinity"] = affinity()
+    emit({"ready": True, "versions": v, "configs": list(configs), "skipped": skipped, "threads": th})
     for line in sys.stdin:
-        cmd = line.strip()
-        if cmd == "quit":
+        cmd = line.split()
+        if cmd == ["quit"]:
             break
-        if cmd != "run":
+        if len(cmd) != 2 or cmd[0] != "run":
+            continue
+        rep = configs.get(cmd[1])
+        if rep is None:
+            emit({"error": f"unknown configuration {cmd[1]}"})
             continue
         try:
             reset_peak()
             cpu0 = time.process_time()
-            seconds = rep()
-            emit({"seconds": seconds, "rss_mb": peak_mb(), "cpu_s": time.process_time() - cpu0})
+            out = rep()
+            out.update({"rss_mb": peak_mb(), "cpu_s": time.process_time() - cpu0})
+            emit(out)
         except Exception as e:
-            emit({"error": f"{type(e).__name__}: {e}"})
+            emit({"error": f"{type(e).__name__}: {str(e)[:2000]}"})

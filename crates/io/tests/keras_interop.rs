@@ -39,100 +39,136 @@ fn write_inputs(dir: &Path, x: &[Data]) -> String {
         .join(",")
 }
 
-fn keras_predict(
-    py: &Path,
-    flavour: &str,
-    model: &Path,
-    inputs: &str,
-    weights: Option<&Path>,
-    n: usize,
-) -> Vec<Vec<f32>> {
-    let prefix = model.with_extension("").to_str().unwrap().to_string() + "_pred";
-    let mut cmd = Command::new(py);
-    cmd.arg(script())
-        .args([flavour, model.to_str().unwrap(), inputs, &prefix]);
-    if let Some(w) = weights {
-        cmd.arg(w);
-    }
-    let out = cmd.output().expect("run python");
-    assert!(
-        out.status.success(),
-        "{flavour} could not load {}:\n{}",
-        model.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // Keras writes one file per output: exactly `n` of them, or the models disagree on outputs.
-    let written = (0..)
-        .take_while(|i| Path::new(&format!("{prefix}{i}.npy")).exists())
-        .count();
-    assert_eq!(
-        written,
-        n,
-        "{flavour} predicted {written} outputs for {}, kerust {n}",
-        model.display()
-    );
-    (0..n)
-        .map(
-            |i| match read_npy(format!("{prefix}{i}.npy")).unwrap().data {
-                NpyData::Float(v) => v,
-                NpyData::Int(_) => panic!("float predictions expected"),
-            },
-        )
-        .collect()
+/// One file for Keras to load and predict from, with what kerust predicted.
+struct Job {
+    flavour: &'static str,
+    model: PathBuf,
+    inputs: String,
+    prefix: String,
+    weights: Option<PathBuf>,
+    want: Vec<Vec<f32>>,
+    what: String,
 }
 
-fn check(py: &Path, m: &mut ModelCore, x: &[Data], tag: &str) {
-    check_flavours(py, m, x, tag, true);
+/// A test's Keras checks, run by one Python process at the end: importing TensorFlow takes
+/// seconds, loading one small model milliseconds (one process per check made this file ~5 min).
+struct KerasChecks {
+    py: PathBuf,
+    dir: PathBuf,
+    jobs: Vec<Job>,
 }
 
-/// Save `m` in every format, load each in Keras 3 (and tf.keras 2 for `.h5` when `tf2`), and
-/// compare predictions (1e-5).
-fn check_flavours(py: &Path, m: &mut ModelCore, x: &[Data], tag: &str, tf2: bool) {
-    let dir = scratch(&format!("interop_{tag}"));
-    let want: Vec<Vec<f32>> = m
-        .predict_multi(x.to_vec(), 32)
-        .unwrap()
-        .iter()
-        .map(|t| t.to_vec().unwrap())
-        .collect();
-    let inputs = write_inputs(&dir, x);
-    for (file, flavour) in [("m.keras", "keras3"), ("m.h5", "keras3"), ("m.h5", "tf2")] {
-        if flavour == "tf2" && !tf2 {
-            continue;
-        }
-        let p = dir.join(file);
-        save_model(m, &p).unwrap();
-        let got = keras_predict(py, flavour, &p, &inputs, None, want.len());
-        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-            assert_close(
-                g,
-                w,
-                1e-5,
-                &format!("{tag} {file} via {flavour}, output {i}"),
-            );
+impl KerasChecks {
+    fn new(py: PathBuf, tag: &str) -> Self {
+        KerasChecks {
+            py,
+            dir: scratch(&format!("interop_{tag}")),
+            jobs: Vec::new(),
         }
     }
-    // Weights-only files load into the Keras model too.
-    for (wfile, flavour, arch) in [
-        ("w.weights.h5", "keras3", "m.keras"),
-        ("w.h5", "tf2", "m.h5"),
-    ] {
-        if flavour == "tf2" && !tf2 {
-            continue;
+
+    fn check(&mut self, m: &mut ModelCore, x: &[Data], tag: &str) {
+        self.check_flavours(m, x, tag, true);
+    }
+
+    /// Save `m` in every format; Keras 3 (and tf.keras 2 for `.h5` when `tf2`) will load each
+    /// and predict, compared in `run` (1e-5).
+    fn check_flavours(&mut self, m: &mut ModelCore, x: &[Data], tag: &str, tf2: bool) {
+        let dir = self.dir.join(tag);
+        std::fs::create_dir_all(&dir).unwrap();
+        let want: Vec<Vec<f32>> = m
+            .predict_multi(x.to_vec(), 32)
+            .unwrap()
+            .iter()
+            .map(|t| t.to_vec().unwrap())
+            .collect();
+        let inputs = write_inputs(&dir, x);
+        for file in ["m.keras", "m.h5", "w.weights.h5", "w.h5"] {
+            let p = dir.join(file);
+            if file.starts_with('w') {
+                save_weights(m, &p).unwrap();
+            } else {
+                save_model(m, &p).unwrap();
+            }
         }
-        let w = dir.join(wfile);
-        save_weights(m, &w).unwrap();
-        let got = keras_predict(py, flavour, &dir.join(arch), &inputs, Some(&w), want.len());
-        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-            assert_close(
-                g,
-                w,
-                1e-5,
-                &format!("{tag} {wfile} via {flavour}, output {i}"),
-            );
+        // Whole files, then weights-only files loaded into the Keras model of the same format.
+        for (file, flavour, weights) in [
+            ("m.keras", "keras3", None),
+            ("m.h5", "keras3", None),
+            ("m.h5", "tf2", None),
+            ("m.keras", "keras3", Some("w.weights.h5")),
+            ("m.h5", "tf2", Some("w.h5")),
+        ] {
+            if flavour == "tf2" && !tf2 {
+                continue;
+            }
+            let n = self.jobs.len();
+            self.jobs.push(Job {
+                flavour,
+                model: dir.join(file),
+                inputs: inputs.clone(),
+                prefix: dir.join(format!("pred{n}_")).to_str().unwrap().to_string(),
+                weights: weights.map(|w| dir.join(w)),
+                want: want.clone(),
+                what: format!("{tag} {} via {flavour}", weights.unwrap_or(file)),
+            });
         }
     }
-    std::fs::remove_dir_all(&dir).unwrap();
+
+    /// Run every job in one Python and compare each job's outputs, count first.
+    fn run(self) {
+        assert!(!self.jobs.is_empty(), "no Keras checks were queued");
+        let lines: String = self
+            .jobs
+            .iter()
+            .map(|j| {
+                let mut cols = vec![
+                    j.flavour.to_string(),
+                    j.model.to_str().unwrap().to_string(),
+                    j.inputs.clone(),
+                    j.prefix.clone(),
+                ];
+                if let Some(w) = &j.weights {
+                    cols.push(w.to_str().unwrap().to_string());
+                }
+                cols.join("\t") + "\n"
+            })
+            .collect();
+        let jobs_file = self.dir.join("jobs.tsv");
+        std::fs::write(&jobs_file, lines).unwrap();
+        let out = Command::new(&self.py)
+            .arg(script())
+            .arg("--jobs")
+            .arg(&jobs_file)
+            .output()
+            .expect("run python");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "Keras could not load some of kerust's files:\n{stderr}"
+        );
+        for (k, job) in self.jobs.iter().enumerate() {
+            // Keras writes one file per output: exactly as many as kerust's, or the models disagree.
+            let written = (0..)
+                .take_while(|i| Path::new(&format!("{}{i}.npy", job.prefix)).exists())
+                .count();
+            assert_eq!(
+                written,
+                job.want.len(),
+                "job {k}, {}: Keras predicted {written} outputs, kerust {}",
+                job.what,
+                job.want.len()
+            );
+            for (i, w) in job.want.iter().enumerate() {
+                let got = match read_npy(format!("{}{i}.npy", job.prefix)).unwrap().data {
+                    NpyData::Float(v) => v,
+                    NpyData::Int(_) => panic!("float predictions expected"),
+                };
+                assert_close(&got, w, 1e-5, &format!("{}, output {i}", job.what));
+            }
+        }
+        std::fs::remove_dir_all(&self.dir).unwrap();
+    }
 }
 
 #[test]
@@ -140,6 +176,7 @@ fn kerust_files_load_in_keras_and_predict_the_same() {
     let Some(py) = python("kerust_files_load_in_keras_and_predict_the_same") else {
         return;
     };
+    let mut keras = KerasChecks::new(py, "files");
     let mut rnn = Sequential::new();
     rnn.add(Input::new(&[6]).dtype("int32")).unwrap();
     rnn.add(Embedding::new(20, 4)).unwrap();
@@ -154,7 +191,7 @@ fn kerust_files_load_in_keras_and_predict_the_same() {
     )
     .unwrap();
     let ids = IntTensor::from_vec((0..24).map(|i| (i * 7 % 20) as i64).collect(), &[4, 6]).unwrap();
-    check(&py, &mut rnn, &[Data::Int(ids)], "rnn");
+    keras.check(&mut rnn, &[Data::Int(ids)], "rnn");
 
     let mut dense = Sequential::new();
     dense.add(Input::new(&[4])).unwrap();
@@ -166,7 +203,7 @@ fn kerust_files_load_in_keras_and_predict_the_same() {
         .unwrap();
     dense.add(Dense::new(1).activation("sigmoid")).unwrap();
     let x = Tensor::rand_uniform(&[5, 4], -1.0, 1.0, &mut Rng::seed(3)).unwrap();
-    check(&py, &mut dense, &[Data::Float(x)], "dense");
+    keras.check(&mut dense, &[Data::Float(x)], "dense");
 
     let a = Input::new(&[3]).name("left").tensor();
     let b = Input::new(&[3]).name("right").tensor();
@@ -180,7 +217,8 @@ fn kerust_files_load_in_keras_and_predict_the_same() {
         Data::Float(Tensor::rand_uniform(&[4, 3], -1.0, 1.0, &mut r).unwrap()),
         Data::Float(Tensor::rand_uniform(&[4, 3], -1.0, 1.0, &mut r).unwrap()),
     ];
-    check(&py, &mut f, &xs, "functional");
+    keras.check(&mut f, &xs, "functional");
+    keras.run();
 }
 
 #[test]
@@ -189,6 +227,7 @@ fn recurrent_conv_and_merge_models_load_in_keras_and_predict_the_same() {
     else {
         return;
     };
+    let mut keras = KerasChecks::new(py, "recurrent");
     let mut seqs = [
         ("lstm", lstm_model()),
         ("gru", gru_model()),
@@ -198,12 +237,13 @@ fn recurrent_conv_and_merge_models_load_in_keras_and_predict_the_same() {
         ("conv2d", conv2d_model()),
     ];
     for (tag, (m, x)) in seqs.iter_mut() {
-        check(&py, m, x, tag);
+        keras.check(m, x, tag);
     }
     let (mut d, xd) = siamese_model();
-    check(&py, &mut d, &xd, "siamese");
+    keras.check(&mut d, &xd, "siamese");
     let (mut e, xe) = merge_model();
-    check(&py, &mut e, &xe, "merge");
+    keras.check(&mut e, &xe, "merge");
+    keras.run();
 }
 
 #[test]
@@ -212,6 +252,8 @@ fn attention_models_load_in_keras3_and_predict_the_same() {
         return;
     };
     // tf.keras 2 builds MultiHeadAttention from another config layout; Keras 3 only.
+    let mut keras = KerasChecks::new(py, "attention");
     let (mut m, x) = attention_model();
-    check_flavours(&py, &mut m, &x, "attention", false);
+    keras.check_flavours(&mut m, &x, "attention", false);
+    keras.run();
 }

@@ -12,7 +12,7 @@ use kerust_layers::{
 use kerust_tensor::Tensor;
 use serde_json::Value as Json;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn case(name: &str) -> Json {
     let text = std::fs::read_to_string(fixture(&format!("{name}.json"))).unwrap();
@@ -247,38 +247,51 @@ fn a_keras_file_without_its_vocabulary_asset_loads_unadapted() {
     assert!(e.contains("call adapt() first"), "{e}");
 }
 
-/// Keras's predictions and vocabulary for a model file kerust wrote.
-fn keras_check(py: &std::ffi::OsStr, path: &Path, texts: &[&str]) -> (Vec<f32>, Vec<String>) {
-    let case_path = path.with_extension("case.json");
-    std::fs::write(
-        &case_path,
-        serde_json::json!({ "texts": texts }).to_string(),
-    )
-    .unwrap();
+/// Keras's predictions and vocabulary for each model file kerust wrote, all in one Python
+/// (importing TensorFlow takes seconds).
+fn keras_check(
+    py: &std::ffi::OsStr,
+    paths: &[PathBuf],
+    texts: &[&str],
+) -> Vec<(Vec<f32>, Vec<String>)> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tools/keras_reference/text_vectorization_fixtures.py");
-    let out = std::process::Command::new(py)
-        .arg(script)
-        .arg("--check")
-        .arg(path)
-        .arg(&case_path)
-        .output()
+    let mut cmd = std::process::Command::new(py);
+    cmd.arg(script).arg("--check");
+    for path in paths {
+        let case_path = path.with_extension("case.json");
+        std::fs::write(
+            &case_path,
+            serde_json::json!({ "texts": texts }).to_string(),
+        )
         .unwrap();
+        cmd.arg(path).arg(case_path);
+    }
+    let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
-        "Keras could not load {}:\n{}",
-        path.display(),
+        "Keras could not load {paths:?}:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let got: Json = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
-    let p = got["predictions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("{\"predictions\""))
         .collect();
-    (p, strings(&got["vocabulary"]))
+    assert_eq!(lines.len(), paths.len(), "one answer per file:\n{stdout}");
+    lines
+        .iter()
+        .map(|line| {
+            let got: Json = serde_json::from_str(line).unwrap();
+            let p = got["predictions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap() as f32)
+                .collect();
+            (p, strings(&got["vocabulary"]))
+        })
+        .collect()
 }
 
 /// kerust → Keras: Keras loads kerust's `.keras` (vocabulary asset, tf_idf weights) and `.h5`
@@ -292,6 +305,7 @@ fn keras_loads_kerust_string_models() {
     };
     let dir = scratch("text_vectorization_keras_check");
     let tfidf = load_model(fixture("text_vec_tfidf.keras")).unwrap();
+    let mut cases = Vec::new();
     for (tag, mut m) in [
         ("int", trained_string_model().into_core()),
         ("tfidf", tfidf.into_core()),
@@ -305,14 +319,13 @@ fn keras_loads_kerust_string_models() {
         for ext in ["keras", "h5"] {
             let path = dir.join(format!("{tag}.{ext}"));
             save_model(&m, &path).unwrap();
-            let (p, v) = keras_check(&py, &path, &NEW);
-            assert_eq!(v, vocab, "{tag}.{ext}");
-            assert_close(
-                &p,
-                &want,
-                1e-5,
-                &format!("Keras predictions of {tag}.{ext}"),
-            );
+            cases.push((format!("{tag}.{ext}"), path, want.clone(), vocab.clone()));
         }
+    }
+    let paths: Vec<PathBuf> = cases.iter().map(|c| c.1.clone()).collect();
+    let answers = keras_check(&py, &paths, &NEW);
+    for ((name, _, want, vocab), (p, v)) in cases.iter().zip(answers) {
+        assert_eq!(&v, vocab, "{name}");
+        assert_close(&p, want, 1e-5, &format!("Keras predictions of {name}"));
     }
 }

@@ -70,18 +70,13 @@ fn kerust_files_with_time_distributed_round_trip_and_load_in_keras() {
     let dir = scratch("time_distributed");
     let xin = dir.join("x0.npy");
     write_npy(&xin, &NpyArray::from_tensor(&x).unwrap()).unwrap();
+    // (file, flavour, prediction prefix): Keras 3 reads both; tf.keras 2 (tf_keras) the legacy .h5.
+    let mut jobs = Vec::new();
     for file in ["m.keras", "m.h5"] {
         let p = dir.join(file);
         save_model(&m, &p).unwrap();
         let mut back = load_model(&p).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_close(&format!("kerust {file}"), &predict(&mut back, &x), &want);
-        let Some(py) = std::env::var_os("KERUST_PYTHON") else {
-            eprintln!("skipping the Keras side of {file}: set KERUST_PYTHON to a python with keras (e.g. /root/.cache/kerust/venv/bin/python)");
-            continue;
-        };
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../tools/keras_reference/io_load_check.py");
-        // Keras 3 reads both; tf.keras 2 (tf_keras) reads the legacy .h5.
         let flavours: &[&str] = if file.ends_with(".h5") {
             &["keras3", "tf2"]
         } else {
@@ -89,27 +84,46 @@ fn kerust_files_with_time_distributed_round_trip_and_load_in_keras() {
         };
         for flavour in flavours {
             let prefix = dir.join(format!("{file}_{flavour}_pred"));
-            let out = Command::new(&py)
-                .arg(&script)
-                .args([
-                    flavour,
-                    p.to_str().unwrap(),
-                    xin.to_str().unwrap(),
-                    prefix.to_str().unwrap(),
-                ])
-                .output()
-                .expect("run python");
-            assert!(
-                out.status.success(),
-                "{flavour} could not load kerust's {file}:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            jobs.push((file, *flavour, p.clone(), prefix));
+        }
+    }
+    if let Some(py) = std::env::var_os("KERUST_PYTHON") {
+        // One Python for all jobs: importing TensorFlow costs seconds, a check milliseconds.
+        let lines: String = jobs
+            .iter()
+            .map(|(_, flavour, p, prefix)| {
+                format!(
+                    "{flavour}\t{}\t{}\t{}\n",
+                    p.display(),
+                    xin.display(),
+                    prefix.display()
+                )
+            })
+            .collect();
+        let jobs_file = dir.join("jobs.tsv");
+        std::fs::write(&jobs_file, lines).unwrap();
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tools/keras_reference/io_load_check.py");
+        let out = Command::new(&py)
+            .arg(&script)
+            .arg("--jobs")
+            .arg(&jobs_file)
+            .output()
+            .expect("run python");
+        assert!(
+            out.status.success(),
+            "Keras could not load kerust's files:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for (file, flavour, _, prefix) in &jobs {
             let got = match read_npy(format!("{}0.npy", prefix.display())).unwrap().data {
                 NpyData::Float(v) => v,
                 NpyData::Int(_) => panic!("float predictions expected"),
             };
             assert_close(&format!("{flavour} on kerust's {file}"), &got, &want);
         }
+    } else {
+        eprintln!("skipping the Keras side: set KERUST_PYTHON to a python with keras (e.g. /root/.cache/kerust/venv/bin/python)");
     }
     assert_close("loaded model", &predict(&mut m, &x), &want);
 }

@@ -21,6 +21,19 @@ pub struct Machine {
     pub mem_total_gb: f64,
     pub loadavg_start: String,
     pub kernel: String,
+    /// The CPUs the bench pinned itself (and its workers) to.
+    pub cpus_pinned: Vec<usize>,
+}
+
+/// `/proc/loadavg`'s 1, 5 and 15 minute averages.
+pub fn loadavg() -> Option<[f64; 3]> {
+    let s = std::fs::read_to_string("/proc/loadavg").ok()?;
+    let v: Vec<f64> = s
+        .split_whitespace()
+        .take(3)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    Some([*v.first()?, *v.get(1)?, *v.get(2)?])
 }
 
 impl Machine {
@@ -74,6 +87,7 @@ impl Machine {
             mem_total_gb,
             loadavg_start,
             kernel,
+            cpus_pinned: Vec::new(),
         }
     }
 
@@ -115,6 +129,7 @@ impl Machine {
             "sgemm_gflops": self.sgemm_gflops,
             "mem_total_gb": self.mem_total_gb,
             "loadavg_start": self.loadavg_start,
+            "cpus_pinned": self.cpus_pinned,
             "kernel": self.kernel,
             "os": std::env::consts::OS,
             "arch": std::env::consts::ARCH,

@@ -2,6 +2,7 @@
 //! `xtask/bench/{keras,torch}_bench.py`, driven over stdin/stdout so its runs can alternate with
 //! kerust's. Lines starting with `KERUST_BENCH ` carry JSON; anything else the frameworks print is
 //! ignored, and their stderr goes to a log file that is quoted when a worker dies.
+use super::workloads::Measured;
 use serde_json::Value as Json;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -47,7 +48,7 @@ impl Framework {
 #[derive(Debug, Clone)]
 pub enum PeerRun {
     Ok {
-        seconds: f64,
+        measured: Measured,
         rss_mb: Option<f64>,
         cpu_s: Option<f64>,
     },
@@ -57,6 +58,12 @@ pub enum PeerRun {
 
 /// A running worker for one workload.
 pub struct Worker {
+    /// The configurations the worker measures for this workload, in its order.
+    pub configs: Vec<String>,
+    /// Configurations it could not measure, with why.
+    pub skipped: Vec<(String, String)>,
+    /// Thread settings and CPU affinity the worker reported.
+    pub threads: Json,
     framework: Framework,
     child: Child,
     stdin: ChildStdin,
@@ -102,6 +109,9 @@ impl Worker {
         let stdin = child.stdin.take().ok_or("no stdin pipe")?;
         let stdout = BufReader::new(child.stdout.take().ok_or("no stdout pipe")?);
         Ok(Worker {
+            configs: Vec::new(),
+            skipped: Vec::new(),
+            threads: Json::Null,
             framework,
             child,
             stdin,
@@ -134,18 +144,48 @@ impl Worker {
             w.finish();
             return Err(PeerRun::Failed(e.to_string()));
         }
+        w.configs = msg
+            .get("configs")
+            .and_then(Json::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| c.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if w.configs.is_empty() {
+            w.finish();
+            return Err(PeerRun::Failed(format!(
+                "worker named no configurations: {msg}"
+            )));
+        }
+        w.skipped = msg
+            .get("skipped")
+            .and_then(Json::as_object)
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        w.threads = msg.get("threads").cloned().unwrap_or(Json::Null);
         Ok(w)
     }
 
-    /// Runs one repetition in the worker.
-    pub fn run(&mut self) -> PeerRun {
-        if let Err(e) = writeln!(self.stdin, "run").and_then(|_| self.stdin.flush()) {
+    /// Runs one repetition of configuration `config` in the worker.
+    pub fn run(&mut self, config: &str) -> PeerRun {
+        if let Err(e) = writeln!(self.stdin, "run {config}").and_then(|_| self.stdin.flush()) {
             return PeerRun::Failed(format!("worker stdin: {e}; {}", self.log_tail()));
         }
         match self.read_message() {
             Ok(m) => match m.get("seconds").and_then(Json::as_f64) {
                 Some(s) => PeerRun::Ok {
-                    seconds: s,
+                    measured: Measured {
+                        seconds: s,
+                        cold_s: m.get("cold_s").and_then(Json::as_f64).unwrap_or(s),
+                        final_loss: m.get("final_loss").and_then(Json::as_f64),
+                        check: m.get("check").cloned(),
+                    },
                     rss_mb: m.get("rss_mb").and_then(Json::as_f64),
                     cpu_s: m.get("cpu_s").and_then(Json::as_f64),
                 },

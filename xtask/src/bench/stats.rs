@@ -25,6 +25,11 @@ pub fn max_opt(xs: &[f64]) -> Option<f64> {
     xs.iter().copied().reduce(f64::max)
 }
 
+/// Smallest sample, or `None`.
+pub fn min_opt(xs: &[f64]) -> Option<f64> {
+    xs.iter().copied().reduce(f64::min)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -36,5 +41,7 @@ mod tests {
         assert!(median(&[]).is_nan());
         assert_eq!(median_opt(&[]), None);
         assert_eq!(max_opt(&[1.0, 5.0, 2.0]), Some(5.0));
+        assert_eq!(min_opt(&[3.0, 1.0, 2.0]), Some(1.0));
+        assert_eq!(min_opt(&[]), None);
     }
 }

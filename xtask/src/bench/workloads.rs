@@ -1,11 +1,18 @@
 //! The fixed suite of issue #9, run in-process by kerust: each workload prepares its data once,
 //! then every repetition builds a fresh model and times only `fit` / `predict` / the text pipeline.
+//! Training repetitions fit `epochs + 1` epochs: `cold_s` is the fresh model's first `epochs`
+//! epochs, `seconds` the `epochs` after the first (steady state), as on the Python side.
 use super::data;
 use kerust_layers::{
-    l2, Adam, Bidirectional, Conv1D, Data, Dense, Dot, Embedding, FitArgs, GlobalAveragePooling1D,
-    GlobalMaxPooling1D, Input, Layer, LayerHandle, Model, Sequential, SimpleRNN, GRU, LSTM,
+    l2, Adam, Bidirectional, Callback, Conv1D, Data, Dense, Dot, Embedding, FitArgs,
+    GlobalAveragePooling1D, GlobalMaxPooling1D, History, Input, Layer, LayerHandle, Logs, Model,
+    ModelCore, Sequential, SimpleRNN, GRU, LSTM,
 };
 use kerust_tensor::{IntTensor, Rng, Tensor};
+use serde_json::{json, Value as Json};
+use sha2::{Digest, Sha256};
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -68,8 +75,107 @@ fn fail(e: impl std::fmt::Display) -> Skip {
     Skip::Failed(e.to_string())
 }
 
-/// One repetition: returns the seconds of the timed part.
-pub type Rep = Box<dyn FnMut() -> Result<f64, Skip>>;
+/// What one repetition measured.
+#[derive(Debug, Clone, Default)]
+pub struct Measured {
+    /// Steady-state seconds: training after a warm-up epoch; predict after the first call.
+    pub seconds: f64,
+    /// A fresh model's whole `fit` of the workload's epochs (or its first predict call).
+    pub cold_s: f64,
+    /// The last epoch's training loss (a broken model cannot look fast).
+    pub final_loss: Option<f64>,
+    /// Output fingerprints compared with Keras's (text workloads).
+    pub check: Option<Json>,
+}
+
+/// One repetition.
+pub type Rep = Box<dyn FnMut() -> Result<Measured, Skip>>;
+
+/// Records when each epoch ended.
+struct EpochClock(Rc<RefCell<Vec<Instant>>>);
+
+impl Callback for EpochClock {
+    fn on_epoch_end(
+        &mut self,
+        _model: &mut ModelCore,
+        _epoch: usize,
+        _logs: &Logs,
+    ) -> kerust_layers::Result<()> {
+        self.0.borrow_mut().push(Instant::now());
+        Ok(())
+    }
+}
+
+/// Fits `epochs + 1` epochs through `fit` and splits the time into cold and steady.
+fn timed_fit(
+    epochs: usize,
+    batch: usize,
+    fit: impl FnOnce(FitArgs) -> kerust_layers::Result<History>,
+) -> Result<Measured, Skip> {
+    let ends = Rc::new(RefCell::new(Vec::new()));
+    let args = fit_args(epochs + 1, batch).callback(EpochClock(ends.clone()));
+    let t0 = Instant::now();
+    let history = fit(args).map_err(fail)?;
+    let ends = ends.borrow();
+    if ends.len() != epochs + 1 {
+        return Err(Skip::Failed(format!(
+            "fit ran {} epochs, {} asked",
+            ends.len(),
+            epochs + 1
+        )));
+    }
+    Ok(Measured {
+        seconds: (ends[epochs] - ends[0]).as_secs_f64(),
+        cold_s: (ends[epochs - 1] - t0).as_secs_f64(),
+        final_loss: history
+            .get("loss")
+            .and_then(|l| l.last())
+            .map(|&v| v as f64),
+        check: None,
+    })
+}
+
+/// sha256 of rows as `1,2,3` lines joined by newlines (bench_common.seq_sha does the same).
+pub fn seq_sha(data: &[i64], cols: usize) -> String {
+    let lines: Vec<String> = data
+        .chunks(cols.max(1))
+        .map(|r| r.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+        .collect();
+    hex(Sha256::digest(lines.join("\n").as_bytes()).as_slice())
+}
+
+/// sha256 of words joined by newlines (bench_common.text_sha).
+pub fn text_sha<S: AsRef<str>>(words: &[S]) -> String {
+    let joined: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
+    hex(Sha256::digest(joined.join("\n").as_bytes()).as_slice())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs a text pipeline twice (cold, then steady) and fingerprints the second run's output.
+fn text_rep(
+    mut once: impl FnMut() -> Result<(Vec<i64>, usize, Vec<String>), Skip> + 'static,
+) -> Rep {
+    Box::new(move || {
+        let t = Instant::now();
+        std::hint::black_box(once()?);
+        let cold_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let (ids, cols, vocab) = once()?;
+        let seconds = t.elapsed().as_secs_f64();
+        Ok(Measured {
+            seconds,
+            cold_s,
+            final_loss: None,
+            check: Some(json!({
+                "sequences_sha256": seq_sha(&ids, cols),
+                "vocabulary_sha256": text_sha(&vocab),
+            })),
+        })
+    })
+}
 
 /// Prepares the named workload (data, warm-up) and returns its repetition closure.
 pub fn prepare(name: &str, corpus: &Arc<Vec<String>>) -> Result<Rep, Skip> {
@@ -87,24 +193,31 @@ pub fn prepare(name: &str, corpus: &Arc<Vec<String>>) -> Result<Rep, Skip> {
         "tweets_lstm64_predict1" => tweets_predict(1),
         "tokenizer_137k" => {
             let texts = corpus.clone();
-            Ok(Box::new(move || {
-                let t = Instant::now();
-                let out =
-                    kerust_text::bench::tokenizer_pipeline(&texts, TWEETS_LEN).map_err(fail)?;
-                let s = t.elapsed().as_secs_f64();
-                std::hint::black_box(out);
-                Ok(s)
+            Ok(text_rep(move || {
+                // kerust_text::bench::tokenizer_pipeline, keeping the word index for the check.
+                let mut tok = kerust_text::Tokenizer::new();
+                tok.fit_on_texts(&texts).map_err(fail)?;
+                let seqs = tok.texts_to_sequences(&texts).map_err(fail)?;
+                let padded = kerust_text::pad_sequences(
+                    &seqs,
+                    kerust_text::PadSequences::new().maxlen(TWEETS_LEN),
+                )
+                .map_err(fail)?;
+                let vocab = tok.word_index().keys().cloned().collect();
+                Ok((padded.data, padded.cols, vocab))
             }))
         }
         "textvectorization_137k" => {
             let texts = corpus.clone();
-            Ok(Box::new(move || {
-                let t = Instant::now();
-                let out =
-                    kerust_text::bench::vectorization_pipeline(&texts, TWEETS_LEN).map_err(fail)?;
-                let s = t.elapsed().as_secs_f64();
-                std::hint::black_box(out);
-                Ok(s)
+            Ok(text_rep(move || {
+                let mut tv = kerust_text::TextVectorizer::new().output_sequence_length(TWEETS_LEN);
+                tv.adapt(&texts).map_err(fail)?;
+                let out = tv
+                    .call(&texts)
+                    .map_err(fail)?
+                    .into_int()
+                    .ok_or_else(|| Skip::Failed("int mode gave no ids".into()))?;
+                Ok((out.data, out.cols, tv.get_vocabulary(true)))
             }))
         }
         other => Err(Skip::Failed(format!("unknown workload '{other}'"))),
@@ -137,9 +250,7 @@ fn fortune500(stacked: bool, epochs: usize) -> Result<Rep, Skip> {
         m.set_seed(seed);
         m.compile(Adam::new().learning_rate(0.01), "mse", &[])
             .map_err(fail)?;
-        let t = Instant::now();
-        m.fit(&x, &y, fit_args(epochs, 32)).map_err(fail)?;
-        Ok(t.elapsed().as_secs_f64())
+        timed_fit(epochs, 32, |a| m.fit(&x, &y, a))
     }))
 }
 
@@ -196,9 +307,7 @@ fn tweets_fit(head: Head) -> Result<Rep, Skip> {
     Ok(Box::new(move || {
         seed += 1;
         let mut m = tweets_model(head, seed)?;
-        let t = Instant::now();
-        m.fit(&x, &y, fit_args(5, 32)).map_err(fail)?;
-        Ok(t.elapsed().as_secs_f64())
+        timed_fit(5, 32, |a| m.fit(&x, &y, a))
     }))
 }
 
@@ -218,9 +327,7 @@ fn sst() -> Result<Rep, Skip> {
         m.set_seed(seed);
         m.compile("adam", "sparse_categorical_crossentropy", &["accuracy"])
             .map_err(fail)?;
-        let t = Instant::now();
-        m.fit(&x, &y, fit_args(6, 150)).map_err(fail)?;
-        Ok(t.elapsed().as_secs_f64())
+        timed_fit(6, 150, |a| m.fit(&x, &y, a))
     }))
 }
 
@@ -253,21 +360,24 @@ fn quora() -> Result<Rep, Skip> {
         m.compile("adam", "binary_crossentropy", &["accuracy"])
             .map_err(fail)?;
         let x: Vec<Data> = vec![q1.clone().into(), q2.clone().into()];
-        let t = Instant::now();
-        m.fit(x, &y, fit_args(1, 64)).map_err(fail)?;
-        Ok(t.elapsed().as_secs_f64())
+        timed_fit(1, 64, |a| m.fit(x, &y, a))
     }))
 }
 
-/// `predict` of the tweets LSTM model on `n` samples (batch 32) after one warm-up call; for one
-/// sample, the mean over repeated calls (≥ 0.5 s worth) so the timer resolution does not matter.
+/// `predict` of the tweets LSTM model on `n` samples (batch 32): a fresh model per repetition,
+/// `cold_s` its first call, `seconds` the steady time per call after it (for one sample the mean
+/// over repeated calls, ≥ 0.5 s worth, so the timer resolution does not matter).
 fn tweets_predict(n: usize) -> Result<Rep, Skip> {
-    let mut m = tweets_model(Head::Lstm, 1)?;
     let mut rng = Rng::seed(901);
     let x: IntTensor = data::ids(n, TWEETS_LEN, TWEETS_VOCAB, 3, &mut rng).map_err(fail)?;
-    let warm: Tensor = m.predict(&x).map_err(fail)?;
-    std::hint::black_box(warm);
+    let mut seed = 0u64;
     Ok(Box::new(move || {
+        seed += 1;
+        let mut m = tweets_model(Head::Lstm, seed)?;
+        let t = Instant::now();
+        let warm: Tensor = m.predict(&x).map_err(fail)?;
+        let cold_s = t.elapsed().as_secs_f64();
+        std::hint::black_box(warm);
         let (mut calls, start) = (0usize, Instant::now());
         loop {
             let out = m.predict(&x).map_err(fail)?;
@@ -275,7 +385,11 @@ fn tweets_predict(n: usize) -> Result<Rep, Skip> {
             calls += 1;
             let el = start.elapsed().as_secs_f64();
             if n > 1 || calls >= 1000 || (calls >= 5 && el >= 0.5) {
-                return Ok(el / calls as f64);
+                return Ok(Measured {
+                    seconds: el / calls as f64,
+                    cold_s,
+                    ..Measured::default()
+                });
             }
         }
     }))
@@ -284,6 +398,23 @@ fn tweets_predict(n: usize) -> Result<Rep, Skip> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fingerprints_match_bench_common_py() {
+        // python3 -c "import hashlib; print(hashlib.sha256(b'1,2\\n3,0').hexdigest())"
+        assert_eq!(
+            seq_sha(&[1, 2, 3, 0], 2),
+            "3d42cfa666fc40c2523fd4f6bb8ec6a5a9267aeaacd39d7751d3ebfa993f1aaf"
+        );
+    }
+
+    #[test]
+    fn training_reports_cold_steady_and_loss() {
+        let mut rep = fortune500(false, 2).unwrap();
+        let m = rep().unwrap();
+        assert!(m.seconds > 0.0 && m.cold_s > 0.0, "{m:?}");
+        assert!(m.final_loss.is_some_and(f64::is_finite), "{m:?}");
+    }
 
     #[test]
     fn every_name_is_known_and_unavailable_layers_say_so() {
@@ -302,7 +433,10 @@ mod tests {
         let corpus = Arc::new(data::corpus(300, 1));
         for name in ["tokenizer_137k", "textvectorization_137k"] {
             let mut rep = prepare(name, &corpus).unwrap();
-            assert!(rep().unwrap() > 0.0);
+            let m = rep().unwrap();
+            assert!(m.seconds > 0.0 && m.cold_s > 0.0);
+            let check = m.check.expect("text workloads fingerprint their output");
+            assert_eq!(check["sequences_sha256"].as_str().map(str::len), Some(64));
         }
     }
 }
