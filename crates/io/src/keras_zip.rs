@@ -5,7 +5,7 @@ use crate::keras3_weights;
 use crate::keras_h5::{parse_json, KERAS_VERSION};
 use crate::text_assets;
 use crate::weights::{
-    model_file_limits, param_budget, require_built, stored_values, WEIGHTS_BUDGET,
+    model_file_error, model_file_limits, param_budget, require_built, stored_values, WEIGHTS_BUDGET,
 };
 use kerust_hdf5::{FileBuilder, Outline};
 use kerust_layers::{model_from_config_limited, AnyModel, ModelCore};
@@ -184,8 +184,9 @@ fn load_keras_archive<R: Read + std::io::Seek>(
     let weights = member(&mut z, WEIGHTS, need, path)?;
     let name = format!("{}!{WEIGHTS}", path.display());
     // The member's values may take no more than the model needs either, whatever they inflate to.
-    let file = Outline::from_bytes_named(weights, &name, model_file_limits())?
-        .decode(need, WEIGHTS_BUDGET)?;
+    let file = Outline::from_bytes_named(weights, &name, model_file_limits())
+        .and_then(|o| o.decode(need, WEIGHTS_BUDGET))
+        .map_err(model_file_error)?;
     if (model.count_params() as u64) > param_budget(stored_values(file.root())) {
         return Err(IoError::format(
             path,
