@@ -30,6 +30,10 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     let [model_path, inputs, output] = positional.as_slice() else {
         return Err(USAGE.into());
     };
+    if let Some(p) = &save_as {
+        // An unknown extension is refused before anything is predicted or written.
+        kerust_io::Format::for_save(Path::new(p))?;
+    }
     let mut model = load_model(model_path)?;
     let xs = inputs
         .split(',')

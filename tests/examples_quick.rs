@@ -1078,4 +1078,99 @@ fn nlp_disaster_tweets_has_the_exploration_layer_demos_and_both_save_formats() {
     assert!(r["model_6.stand_in"]
         .as_str()
         .is_some_and(|s| s.contains("not supported")));
+
+/// Run a built example binary with `args` (no `--quick`), returning its output.
+fn run_bare(name: &str, args: &[&std::ffi::OsStr]) -> std::process::Output {
+    build_examples();
+    let exe = profile_dir()
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    Command::new(&exe)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", exe.display()))
+}
+
+#[test]
+fn every_example_answers_help_with_status_0() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut names: Vec<String> = std::fs::read_dir(&examples)
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let p = e.path();
+            let name = p.file_stem()?.to_str()?.to_string();
+            let runnable = if p.is_dir() {
+                p.join("main.rs").exists()
+            } else {
+                p.extension().is_some_and(|x| x == "rs")
+            };
+            runnable.then_some(name)
+        })
+        .collect();
+    names.sort();
+    assert!(names.len() >= 10, "{names:?}");
+    for name in &names {
+        let out = run_bare(name, &["--help".as_ref()]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{name} --help: {:?}", out.status);
+        assert!(stdout.to_lowercase().contains("usage"), "{name}: {stdout}");
+    }
+}
+
+#[test]
+fn predict_prints_errors_for_people_and_refuses_before_writing() {
+    use kerust::io::{save_model, write_npy, NpyArray, NpyData};
+    use kerust::layers::{Dense, Input, Sequential};
+    let dir = std::env::temp_dir().join(format!("kerust-predict-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut m = Sequential::new();
+    m.add(Input::new(&[3])).unwrap();
+    m.add(Dense::new(2)).unwrap();
+    let model = dir.join("m.h5");
+    save_model(&m, &model).unwrap();
+    let npy = |name: &str, shape: &[usize], n: usize| {
+        let p = dir.join(name);
+        let a = NpyArray {
+            shape: shape.to_vec(),
+            data: NpyData::Float(vec![0.5; n]),
+        };
+        write_npy(&p, &a).unwrap();
+        p
+    };
+    let x = npy("x.npy", &[4, 3], 12);
+    let scalar = npy("scalar.npy", &[], 1);
+    let empty = npy("empty.npy", &[0, 3], 0);
+    let out = dir.join("out.npy");
+    let refused = |args: &[&std::ffi::OsStr], says: &str| {
+        let o = run_bare("predict", args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {stderr}");
+        // The Display text a person reads, not a Debug struct.
+        assert!(stderr.starts_with("predict: "), "{stderr}");
+        assert!(
+            !stderr.contains(" { ") && !stderr.contains("Err("),
+            "{stderr}"
+        );
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(!out.exists(), "{args:?} wrote {}", out.display());
+    };
+    let (m_, x_, o_) = (model.as_os_str(), x.as_os_str(), out.as_os_str());
+    refused(
+        &[m_, x_, o_, "--save-as".as_ref(), "m.onnx".as_ref()],
+        ".keras",
+    );
+    refused(&[m_, scalar.as_os_str(), o_], "scalar");
+    refused(&[m_, empty.as_os_str(), o_], "no samples");
+    refused(&[dir.join("missing.h5").as_os_str(), x_, o_], "missing.h5");
+    refused(
+        &[m_, x_, o_, "--batch-size".as_ref(), "0".as_ref()],
+        "batch",
+    );
+    // And the good case writes its output.
+    let o = run_bare("predict", &[m_, x_, o_]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

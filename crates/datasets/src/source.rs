@@ -11,6 +11,11 @@ use crate::error::{DatasetsError, Result};
 /// datasets is under 64 KiB; a 1 GB line is an attack or a wrong file.
 pub const DEFAULT_MAX_LINE_BYTES: u64 = 16 << 20;
 
+/// Most bytes read from a data file that is not a regular file (a pipe, a character device): it
+/// has no length to check first, and `/dev/urandom` never ends. 1 GiB, above the largest lecture
+/// dataset (Yelp, ~500 MB decompressed).
+pub const MAX_STREAM_BYTES: u64 = 1 << 30;
+
 static MAX_LINE_BYTES: std::sync::atomic::AtomicU64 =
     std::sync::atomic::AtomicU64::new(DEFAULT_MAX_LINE_BYTES);
 
@@ -36,6 +41,10 @@ pub fn open_text(path: &Path) -> Result<Box<dyn BufRead>> {
 /// cap bounds a whole CSV record.
 fn open_capped(path: &Path, csv_quotes: bool) -> Result<Box<dyn BufRead>> {
     let file = File::open(path).map_err(|e| DatasetsError::io("cannot open", path, e))?;
+    let regular = file
+        .metadata()
+        .map_err(|e| DatasetsError::io("cannot inspect", path, e))?
+        .is_file();
     let mut raw = BufReader::new(file);
     let head = raw
         .fill_buf()
@@ -54,6 +63,7 @@ fn open_capped(path: &Path, csv_quotes: bool) -> Result<Box<dyn BufRead>> {
         line: 1,
         csv_quotes,
         in_quotes: false,
+        stream_left: (!regular).then_some(MAX_STREAM_BYTES),
     };
     let mut reader = BufReader::new(capped);
     skip_bom(&mut reader).map_err(|e| read_error(path, e))?;
@@ -106,11 +116,21 @@ struct LineCap<R> {
     line: u64,
     csv_quotes: bool,
     in_quotes: bool,
+    /// Bytes a non-regular file (pipe, device) may still yield; `None` for a regular file.
+    stream_left: Option<u64>,
 }
 
 impl<R: Read> Read for LineCap<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
+        if let Some(left) = &mut self.stream_left {
+            *left = left.checked_sub(n as u64).ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    StreamTooLong { line: self.line },
+                )
+            })?;
+        }
         for &b in &buf[..n] {
             if self.csv_quotes && b == b'"' {
                 self.in_quotes = !self.in_quotes;
@@ -162,10 +182,29 @@ impl std::fmt::Display for LineTooLong {
 }
 impl std::error::Error for LineTooLong {}
 
+/// Payload of a refusal to read more than [`MAX_STREAM_BYTES`] from a pipe or device.
+#[derive(Debug)]
+struct StreamTooLong {
+    line: u64,
+}
+
+impl std::fmt::Display for StreamTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "not a regular file (a pipe or a device) and longer than {MAX_STREAM_BYTES} bytes; save the data to a regular file and load that"
+        )
+    }
+}
+impl std::error::Error for StreamTooLong {}
+
 /// Maps a read error to either a gzip corruption error or a plain I/O error.
 pub(crate) fn read_error(path: &Path, e: std::io::Error) -> DatasetsError {
     if let Some(long) = e.get_ref().and_then(|i| i.downcast_ref::<LineTooLong>()) {
         return DatasetsError::malformed(path, long.line, long.to_string());
+    }
+    if let Some(s) = e.get_ref().and_then(|i| i.downcast_ref::<StreamTooLong>()) {
+        return DatasetsError::malformed(path, s.line, s.to_string());
     }
     let is_gzip = e
         .get_ref()
@@ -390,6 +429,33 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("bad.csv:3"), "{msg}");
         assert!(msg.contains("expected 2 columns, found 1"), "{msg}");
+    }
+
+    #[test]
+    fn an_endless_stream_of_short_lines_stops_at_the_stream_bound() {
+        // What a pipe or device gets (here with a 4 KiB bound): newlines forever reset the line
+        // cap, so only the stream bound ends the read.
+        let mut cap = LineCap {
+            inner: std::io::repeat(b'\n'),
+            limit: DEFAULT_MAX_LINE_BYTES,
+            run: 0,
+            line: 1,
+            csv_quotes: false,
+            in_quotes: false,
+            stream_left: Some(4096),
+        };
+        let mut sink = Vec::new();
+        let e = cap.read_to_end(&mut sink).unwrap_err();
+        assert!(sink.len() <= 4096 + 8192, "{}", sink.len());
+        let msg = read_error(Path::new("/dev/fake"), e).to_string();
+        assert!(
+            msg.contains("/dev/fake") && msg.contains("not a regular file"),
+            "{msg}"
+        );
+        // A device within the bound reads normally: /dev/null opens and reads as empty.
+        let mut r = open_text(Path::new("/dev/null")).unwrap();
+        let mut s = String::new();
+        assert_eq!(r.read_to_string(&mut s).unwrap(), 0);
     }
 
     #[test]

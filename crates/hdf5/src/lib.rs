@@ -4,6 +4,8 @@
 //! Files are small, so the whole file is decoded into an in-memory tree ([`File`] → [`Group`]
 //! → [`Dataset`] / [`AttrValue`]); [`FileBuilder`] encodes such a tree. Decoding is delegated to
 //! the pure-Rust `hdf5-pure` crate (no libhdf5, no build script) and bounded by [`Limits`].
+//! [`Outline`] reads a file in two steps — groups, attributes and dataset headers first, then the
+//! values within a budget the caller derives from them (a model loader: what the model needs).
 //!
 //! ```
 //! use kerust_hdf5::{File, FileBuilder};

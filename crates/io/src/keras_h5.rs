@@ -3,8 +3,8 @@
 use crate::error::{IoError, Result};
 use crate::keras3_weights::{self, cell_name};
 use crate::weights::{
-    assign_all, layer_values, model_file_limits, param_budget, require_built, stored_values,
-    weights_bound, StoredWeight, WEIGHTS_BUDGET,
+    assign_all, layer_values, model_file_error, model_file_limits, param_budget, require_built,
+    stored_values, weights_bound, StoredWeight, WEIGHTS_BUDGET,
 };
 use kerust_hdf5::{File, FileBuilder, Group, Outline};
 use kerust_layers::{model_from_config_limited, AnyModel, Bidirectional, Layer, ModelCore};
@@ -197,15 +197,15 @@ pub(crate) fn parse_json(text: &str, file: &Path, object: &str) -> Result<Json> 
 /// datasets are decoded only within what that architecture can use ([`weights_bound`]); a file
 /// whose datasets declare more is refused before a value is decoded.
 pub fn load_h5(path: &Path) -> Result<AnyModel> {
-    load_h5_outline(Outline::open(path, model_file_limits())?, path)
+    let outline = Outline::open(path, model_file_limits()).map_err(model_file_error)?;
+    load_h5_outline(outline, path)
 }
 
 /// [`load_h5`] on the file's bytes (`path` names it in errors).
 pub fn load_h5_bytes(bytes: Vec<u8>, path: &Path) -> Result<AnyModel> {
-    load_h5_outline(
-        Outline::from_bytes_named(bytes, path, model_file_limits())?,
-        path,
-    )
+    let outline =
+        Outline::from_bytes_named(bytes, path, model_file_limits()).map_err(model_file_error)?;
+    load_h5_outline(outline, path)
 }
 
 fn load_h5_outline(outline: Outline, path: &Path) -> Result<AnyModel> {
@@ -216,7 +216,9 @@ fn load_h5_outline(outline: Outline, path: &Path) -> Result<AnyModel> {
     let model = model_from_config_limited(&cfg, param_budget(stored))
         .map_err(|e| IoError::model(path, "/model_config", e))?;
     let need = weights_bound(model.count_params() as u64);
-    let file = outline.decode(need, WEIGHTS_BUDGET)?;
+    let file = outline
+        .decode(need, WEIGHTS_BUDGET)
+        .map_err(model_file_error)?;
     finish_h5(model, &file, path)
 }
 
@@ -282,7 +284,9 @@ pub fn read_legacy_weights(g: &Group) -> Result<Vec<(String, Vec<StoredWeight>)>
 pub fn load_weights_h5(model: &mut ModelCore, path: &Path) -> Result<()> {
     require_built(model, path)?;
     let need = weights_bound(model.count_params() as u64);
-    let file = Outline::open(path, model_file_limits())?.decode(need, WEIGHTS_BUDGET)?;
+    let file = Outline::open(path, model_file_limits())
+        .and_then(|o| o.decode(need, WEIGHTS_BUDGET))
+        .map_err(model_file_error)?;
     load_weights_file(model, &file, path)
 }
 

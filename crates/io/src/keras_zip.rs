@@ -5,7 +5,7 @@ use crate::keras3_weights;
 use crate::keras_h5::{parse_json, KERAS_VERSION};
 use crate::text_assets;
 use crate::weights::{
-    model_file_limits, param_budget, require_built, stored_values, WEIGHTS_BUDGET,
+    model_file_error, model_file_limits, param_budget, require_built, stored_values, WEIGHTS_BUDGET,
 };
 use kerust_hdf5::{FileBuilder, Outline};
 use kerust_layers::{model_from_config_limited, AnyModel, ModelCore};
@@ -82,6 +82,7 @@ fn member<R: Read + std::io::Seek>(
     z: &mut zip::ZipArchive<R>,
     name: &str,
     limit: u64,
+    archive_len: u64,
     path: &Path,
 ) -> Result<Vec<u8>> {
     let f = z.by_name(name).map_err(|e| match e {
@@ -92,7 +93,7 @@ fn member<R: Read + std::io::Seek>(
         ),
         e => zip_err(path, name, e),
     })?;
-    let declared = check_header(&f, name, limit, path)?;
+    let declared = check_header(&f, name, limit, archive_len, path)?;
     // The header may lie: read at most what it declared, plus one byte to notice more.
     let limit = limit.min(declared);
     let mut buf = Vec::new();
@@ -111,15 +112,33 @@ fn member<R: Read + std::io::Seek>(
     Ok(buf)
 }
 
-/// The size a member's header declares, refused over `limit` or, for a compressed member, over
+/// The size a member's header declares, refused over `limit`, when its stored bytes would not fit
+/// in the archive's `archive_len` bytes, or, for a compressed member, over
 /// [`MAX_MEMBER_EXPANSION`] × its compressed size (+1 MiB).
 fn check_header(
     f: &zip::read::ZipFile<'_, impl Read>,
     name: &str,
     limit: u64,
+    archive_len: u64,
     path: &Path,
 ) -> Result<u64> {
     let declared = f.size();
+    // The stored bytes lie inside the archive: a header claiming more is forged or corrupted,
+    // and its claim must not size anything (the model is built against it).
+    let stored = if f.compression() == zip::CompressionMethod::Stored {
+        declared.max(f.compressed_size())
+    } else {
+        f.compressed_size()
+    };
+    if stored > archive_len {
+        return Err(IoError::TooLarge {
+            file: path.to_path_buf(),
+            object: name.into(),
+            what: "the member's stored bytes as its zip header declares them, more than the whole archive holds (a forged or corrupted header)",
+            size: stored,
+            limit: archive_len,
+        });
+    }
     if declared > limit {
         return Err(IoError::TooLarge {
             file: path.to_path_buf(),
@@ -150,23 +169,24 @@ fn check_header(
 /// Keras `load_model("m.keras")` from the archive bytes.
 pub fn load_keras_bytes(bytes: &[u8], path: &Path) -> Result<AnyModel> {
     let z = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| zip_err(path, "/", e))?;
-    load_keras_archive(z, path)
+    load_keras_archive(z, bytes.len() as u64, path)
 }
 
 /// Keras `load_model("m.keras")` from an open archive: only the members are read, each within
 /// its bound, so memory follows the weights the archive holds, not the file.
 fn load_keras_archive<R: Read + std::io::Seek>(
     mut z: zip::ZipArchive<R>,
+    archive_len: u64,
     path: &Path,
 ) -> Result<AnyModel> {
-    let cfg_bytes = member(&mut z, CONFIG, MAX_JSON_BYTES, path)?;
+    let cfg_bytes = member(&mut z, CONFIG, MAX_JSON_BYTES, archive_len, path)?;
     let text = std::str::from_utf8(&cfg_bytes)
         .map_err(|_| IoError::format(path, CONFIG, "not UTF-8 text"))?;
     let cfg: Json = parse_json(text, path, CONFIG)?;
     // Build the architecture first, charged against what the weights member's header declares,
     // so the member can then be bounded by what this model needs, not by what the file holds.
     let declared = match z.by_name(WEIGHTS) {
-        Ok(f) => check_header(&f, WEIGHTS, MAX_WEIGHTS_BYTES, path)?,
+        Ok(f) => check_header(&f, WEIGHTS, MAX_WEIGHTS_BYTES, archive_len, path)?,
         Err(_) => 0, // `member` below names the missing member.
     };
     let mut model = model_from_config_limited(&cfg, param_budget(declared / 4))
@@ -181,11 +201,12 @@ fn load_keras_archive<R: Read + std::io::Seek>(
             limit: need,
         });
     }
-    let weights = member(&mut z, WEIGHTS, need, path)?;
+    let weights = member(&mut z, WEIGHTS, need, archive_len, path)?;
     let name = format!("{}!{WEIGHTS}", path.display());
     // The member's values may take no more than the model needs either, whatever they inflate to.
-    let file = Outline::from_bytes_named(weights, &name, model_file_limits())?
-        .decode(need, WEIGHTS_BUDGET)?;
+    let file = Outline::from_bytes_named(weights, &name, model_file_limits())
+        .and_then(|o| o.decode(need, WEIGHTS_BUDGET))
+        .map_err(model_file_error)?;
     if (model.count_params() as u64) > param_budget(stored_values(file.root())) {
         return Err(IoError::format(
             path,
@@ -201,7 +222,8 @@ fn load_keras_archive<R: Read + std::io::Seek>(
             if z.index_for_name(member_name).is_none() {
                 return Ok(None);
             }
-            member(&mut z, member_name, text_assets::MAX_VOCABULARY_BYTES, path).map(Some)
+            let limit = text_assets::MAX_VOCABULARY_BYTES;
+            member(&mut z, member_name, limit, archive_len, path).map(Some)
         },
         path,
     )?;
@@ -218,12 +240,12 @@ fn load_keras_archive<R: Read + std::io::Seek>(
 pub fn load_keras(path: &Path) -> Result<AnyModel> {
     let limit = MAX_WEIGHTS_BYTES + 2 * MAX_JSON_BYTES;
     let (f, _) = crate::atomic::open_limited(path, limit)?;
-    let regular = f.metadata().is_ok_and(|m| m.is_file());
-    if regular {
+    let regular = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+    if let Some(len) = regular {
         // Seek inside the file: no copy of the archive in memory.
         let z =
             zip::ZipArchive::new(std::io::BufReader::new(f)).map_err(|e| zip_err(path, "/", e))?;
-        load_keras_archive(z, path)
+        load_keras_archive(z, len, path)
     } else {
         drop(f);
         let bytes = crate::atomic::read_limited(path, limit)?;

@@ -174,3 +174,24 @@ pub fn weights_bound(params: u64) -> u64 {
 /// How [`weights_bound`] reads in an error: "over the N bytes {WEIGHTS_BUDGET}".
 pub const WEIGHTS_BUDGET: &str =
     "that the model's architecture can use (16 bytes a parameter: the value and up to three optimizer slots, plus 16 MiB)";
+
+/// An HDF5 error from reading a model file, with the `max_expansion` refusal restated for
+/// loaders (which have no [`kerust_hdf5::Limits`] to raise): what it means and how to fix it.
+pub fn model_file_error(e: kerust_hdf5::Hdf5Error) -> IoError {
+    match e {
+        kerust_hdf5::Hdf5Error::TooLarge {
+            file,
+            object,
+            declared,
+            limit,
+            knob: "max_expansion",
+        } => IoError::TooLarge {
+            file,
+            object,
+            what: "the values it declares (over 16 × the file's size + 1 MiB: a decompression bomb, or weights compressed far beyond what float weights allow; Keras writes them uncompressed, `h5repack -f NONE in.h5 out.h5` undoes h5py compression)",
+            size: u64::try_from(declared).unwrap_or(u64::MAX),
+            limit: u64::try_from(limit).unwrap_or(u64::MAX),
+        },
+        e => e.into(),
+    }
+}

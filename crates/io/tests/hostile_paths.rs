@@ -150,3 +150,70 @@ fn a_padded_weights_member_is_refused_by_what_the_model_needs() {
     assert!(load_model(&good).is_ok());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Set the sizes of `member` in every local and central zip header of `zip` to `size`.
+fn forge_member_size(zip: &mut [u8], member: &str, size: u32) {
+    let name = member.as_bytes();
+    let mut patched = 0;
+    for i in 0..zip.len().saturating_sub(46) {
+        let (sizes_at, name_len_at, name_at) = match &zip[i..i + 4] {
+            [0x50, 0x4b, 0x03, 0x04] => (i + 18, i + 26, i + 30),
+            [0x50, 0x4b, 0x01, 0x02] => (i + 20, i + 28, i + 46),
+            _ => continue,
+        };
+        let len = u16::from_le_bytes([zip[name_len_at], zip[name_len_at + 1]]) as usize;
+        if zip.get(name_at..name_at + len) == Some(name) {
+            zip[sizes_at..sizes_at + 4].copy_from_slice(&size.to_le_bytes());
+            zip[sizes_at + 4..sizes_at + 8].copy_from_slice(&size.to_le_bytes());
+            patched += 1;
+        }
+    }
+    assert_eq!(patched, 2, "local and central header of {member}");
+}
+
+#[test]
+fn a_member_declaring_more_than_the_archive_holds_is_refused_before_the_model_is_built() {
+    // A Dense(4096×4096) config (16.8 M parameters, 67 MB) whose weights member claims 64 MiB
+    // in an archive of a few KiB: the claim must not pay for building the model.
+    let mut m = Sequential::new();
+    m.add(Dense::new(8).input_shape(&[8])).unwrap();
+    let dir = scratch("liar");
+    let good = dir.join("small.keras");
+    save_model(&m, &good).unwrap();
+    let mut src = zip::ZipArchive::new(std::fs::File::open(&good).unwrap()).unwrap();
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for i in 0..src.len() {
+        let mut f = src.by_index(i).unwrap();
+        let name = f.name().to_string();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut bytes).unwrap();
+        if name == "config.json" {
+            let text = String::from_utf8(bytes).unwrap();
+            let big = text
+                .replace("[null,8]", "[null,4096]")
+                .replace("\"units\":8", "\"units\":4096");
+            assert_ne!(big, text);
+            bytes = big.into_bytes();
+        }
+        w.start_file(&name, stored).unwrap();
+        w.write_all(&bytes).unwrap();
+    }
+    let mut zip = w.finish().unwrap().into_inner();
+    forge_member_size(&mut zip, "model.weights.h5", 64 << 20);
+    let path = dir.join("liar.keras");
+    std::fs::write(&path, &zip).unwrap();
+    for e in [
+        load_model(&path).map(|_| ()).unwrap_err(),
+        kerust_io::keras_zip::load_keras_bytes(&zip, &path)
+            .map(|_| ())
+            .unwrap_err(),
+    ] {
+        assert!(
+            matches!(&e, IoError::TooLarge { object, what, .. } if object == "model.weights.h5" && what.contains("archive")),
+            "{e:?}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
