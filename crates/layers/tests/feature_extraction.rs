@@ -194,3 +194,42 @@ fn a_rust_clone_is_an_independent_copy() {
         .unwrap();
     assert_eq!(before, ext.predict(x).unwrap().to_vec().unwrap());
 }
+
+/// Weights set through `get_layer_mut` after an extractor exists are the model's new weights:
+/// the next pass publishes them rather than reverting them to the shared copy.
+#[test]
+fn weights_changed_in_place_are_kept_and_shared() {
+    set_random_seed(8);
+    let mut m = Sequential::new();
+    m.add(Input::new(&[3])).unwrap();
+    m.add(Dense::new(4).activation("relu").name("hidden"))
+        .unwrap();
+    m.add(Dense::new(1)).unwrap();
+    let mut ext = extractor(&m, "hidden");
+    let (x, _) = data(16, 3, 4);
+    let ones = vec![
+        Tensor::from_vec(vec![0.5; 12], &[3, 4]).unwrap(),
+        Tensor::from_vec(vec![0.25; 4], &[4]).unwrap(),
+    ];
+    m.get_layer_mut("hidden")
+        .unwrap()
+        .set_weights(&ones)
+        .unwrap();
+    assert_eq!(
+        m.get_weights()[0].to_vec().unwrap(),
+        vec![0.5; 12],
+        "get_weights must show the weights just set"
+    );
+    m.predict(x.clone()).unwrap();
+    assert_eq!(
+        m.get_layer("hidden").unwrap().get_weights()[0]
+            .to_vec()
+            .unwrap(),
+        vec![0.5; 12],
+        "a forward pass must not revert weights set in place"
+    );
+    close(
+        &ext.predict(x.clone()).unwrap().to_vec().unwrap(),
+        &hidden_by_hand(&m, "hidden", &x),
+    );
+}
