@@ -5,6 +5,10 @@
 //! Semantics follow the Keras 2 wrapper: `classes_` is `np.unique(y)` (sorted), the targets are
 //! the labels' positions in it (one-hot when the model's loss is `categorical_crossentropy`), every
 //! `fit` builds a fresh model, and `batch_size` is passed to `fit`, `predict` and `evaluate` alike.
+//!
+//! Not a `linfa` `Fit`/`Predict` implementation: linfa 0.8.1, its latest release, is built on
+//! ndarray 0.16 while kerust uses ndarray 0.17, so linfa's `DatasetBase` would hold a different
+//! array type from every kerust array (and pull a second ndarray into the build).
 use crate::callbacks::History;
 use crate::error::{LayerError, Result};
 use crate::flow::Inputs;
