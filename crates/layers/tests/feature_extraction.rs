@@ -233,3 +233,58 @@ fn weights_changed_in_place_are_kept_and_shared() {
         &hidden_by_hand(&m, "hidden", &x),
     );
 }
+
+/// Keras 3's own extractor on the same weights and ids
+/// (tools/keras_reference/feature_extraction_reference.py).
+#[test]
+fn matches_the_keras_extractor_on_its_weights() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/feature_extraction.json"
+    ))
+    .unwrap();
+    let fx: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let floats = |v: &serde_json::Value| -> Vec<f32> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap() as f32)
+            .collect()
+    };
+    let weights: Vec<Tensor> = fx["weights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            let shape: Vec<usize> = w["shape"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_u64().unwrap() as usize)
+                .collect();
+            Tensor::from_vec(floats(&w["values"]), &shape).unwrap()
+        })
+        .collect();
+    let mut m = Sequential::new();
+    m.add(Input::with_shape(vec![None]).dtype("int32")).unwrap();
+    m.add(Embedding::new(20, 5)).unwrap();
+    m.add(LSTM::new(3).return_sequences(true).name("probe"))
+        .unwrap();
+    m.add(LSTM::new(1).activation("sigmoid")).unwrap();
+    m.set_weights(&weights).unwrap();
+    let ids: Vec<i64> = fx["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()))
+        .collect();
+    let x = IntTensor::from_vec(ids, &[3, 6]).unwrap();
+    let mut ext = extractor(&m, "probe");
+    let got = ext.predict(x.clone()).unwrap();
+    assert_eq!(got.shape(), &[3, 6, 3]);
+    close(&got.to_vec().unwrap(), &floats(&fx["probe"]));
+    close(
+        &m.predict(x).unwrap().to_vec().unwrap(),
+        &floats(&fx["prediction"]),
+    );
+}
