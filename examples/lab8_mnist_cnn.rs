@@ -8,6 +8,16 @@
 //! * `Reshape → Conv2D(32, (28, 28), relu) → Flatten → Dense(10, softmax)` — 25,450 params,
 //!   lecture 0.9156.
 //!
+//! Each is the lab's cell: `KerasClassifier(build_fn=create_cnn_model, epochs=2, batch_size=20,
+//! verbose=1)`, `fit` on the digits, `predict` the test digits and count the matches; the report's
+//! `keras_classifier.accuracy` is the first (3×3) CNN's, `keras_classifier.<variant>.accuracy` each.
+//!
+//! Why (28, 28) scores below the lab's 0.9156 here: the split, not the framework. Keras 3 on the
+//! same 8,000/2,000 split of the test CSV, raw pixels, 2 epochs of batch 20
+//! (`tools/keras_reference/lab8_accuracy.py`) scores 0.6025 / 0.6365 / 0.6545 for seeds 0 / 1 / 2;
+//! kerust scores 0.8075 / 0.6115 / 0.702. The lab's 0.9156 comes from 60,000 training digits
+//! (3,000 steps per epoch against 400 here).
+//!
 //! The lab trains on `mnist_train.csv.gz` (60,000 digits) and tests on `mnist_test.csv.gz` (10,000).
 //! Only the test CSV is mirrored with the lecture data, so without the train CSV this example
 //! splits the test CSV 80/20 (`train_test_split(test_size=0.2, random_state=42)`) and says so;
@@ -20,7 +30,7 @@
 mod common;
 
 use clap::Parser;
-use common::{argmax_rows, plot, save_plot, section, AnyResult, CommonArgs, Report};
+use common::{plot, save_plot, section, AnyResult, CommonArgs, Report};
 use kerust::prelude::*;
 use plotters::prelude::*;
 use std::cell::RefCell;
@@ -46,7 +56,6 @@ const CURVE_EVERY: usize = 10;
 /// Images and digits of one side of the split.
 struct Digits {
     x: Tensor,
-    y: Tensor,
     labels: Vec<i64>,
     pixels: Vec<f32>,
 }
@@ -60,14 +69,13 @@ fn digits(m: &MnistCsv, rows: &[usize], scale: f32) -> AnyResult<Digits> {
     let labels: Vec<i64> = rows.iter().map(|&r| m.y[r]).collect();
     Ok(Digits {
         x: Tensor::from_vec(inputs, &[rows.len(), PIXELS])?,
-        y: Tensor::from_vec(labels.iter().map(|&v| v as f32).collect(), &[rows.len()])?,
         labels,
         pixels,
     })
 }
 
 /// The lab's `create_cnn_model()` for each exercise.
-fn create_cnn_model(variant: &str) -> AnyResult<Sequential> {
+fn create_cnn_model(variant: &str) -> kerust::layers::Result<Sequential> {
     let mut model = Sequential::new();
     model.add(Input::new(&[PIXELS]))?;
     model.add(Reshape::new(&[28, 28, 1]))?;
@@ -108,8 +116,10 @@ fn run(
     epochs: usize,
 ) -> AnyResult<Outcome> {
     section(title);
-    let mut model = create_cnn_model(variant)?;
-    model.summary();
+    let mut model = KerasClassifier::new(|| create_cnn_model(variant))
+        .epochs(epochs)
+        .batch_size(BATCH_SIZE)
+        .verbose(1);
     // The running (epoch-so-far) loss and accuracy every CURVE_EVERY steps, across epochs.
     let curve = Rc::new(RefCell::new((Vec::new(), Vec::new())));
     let sink = Rc::clone(&curve);
@@ -121,21 +131,20 @@ fn run(
         }
     });
     let started = std::time::Instant::now();
-    model.fit(
-        &train.x,
-        &train.y,
-        FitArgs::new()
-            .epochs(epochs)
-            .batch_size(BATCH_SIZE)
-            .verbose(1)
-            .callback(tracker),
-    )?;
+    model.fit_with(&train.x, &train.labels, |args| args.callback(tracker))?;
     let train_seconds = started.elapsed().as_secs_f64();
+    model.model()?.summary();
+    // df_test["predict"] = model.predict(df_test[features])
     let started = std::time::Instant::now();
-    let probs = model.predict(&test.x)?.to_vec()?;
+    let predictions = model.predict(&test.x)?;
     let predict_seconds = started.elapsed().as_secs_f64();
-    let predictions = argmax_rows(&probs, 10);
-    let accuracy = accuracy_score(&test.labels, &predictions)?;
+    // correct = (df_test["predict"] == df_test["class"]); accuracy = correct.sum() / correct.size
+    let correct = predictions
+        .iter()
+        .zip(&test.labels)
+        .filter(|(p, t)| p == t)
+        .count();
+    let accuracy = correct as f64 / test.labels.len().max(1) as f64;
     let steps = train.labels.len().div_ceil(BATCH_SIZE) * epochs;
     println!(
         "accuracy:  {accuracy}   ({epochs} epochs, {steps} steps: {train_seconds:.1}s = {:.1} ms/step; predict {} digits {predict_seconds:.2}s)",
@@ -145,7 +154,7 @@ fn run(
     println!("(lecture: {lecture})");
     let (step_loss, step_accuracy) = curve.take();
     Ok(Outcome {
-        params: model.count_params(),
+        params: model.model()?.count_params(),
         accuracy,
         train_seconds,
         predict_seconds,
@@ -306,6 +315,10 @@ fn main() -> AnyResult<()> {
         let o = run(key, title, lecture, &train, &test, epochs)?;
         report.set(&format!("{key}.params"), o.params);
         report.set_f(&format!("{key}.test_accuracy"), o.accuracy);
+        report.set_f(&format!("keras_classifier.{key}.accuracy"), o.accuracy);
+        if key == "cnn" {
+            report.set_f("keras_classifier.accuracy", o.accuracy);
+        }
         report.set_f(&format!("{key}.train_seconds"), o.train_seconds);
         report.set_f(&format!("{key}.predict_seconds"), o.predict_seconds);
         report.set_list(&format!("{key}.step_loss"), &o.step_loss);

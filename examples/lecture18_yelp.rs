@@ -21,13 +21,25 @@
 //! ("must have the same rank"), so here each word's prediction is scored against its review's label
 //! (targets repeated to `(n, 100, 1)`), and its accuracy is the per-word accuracy.
 //!
+//! `--probe [--neuron N]` adds the lecture's "Beyond the black box" slide: Keras's feature
+//! extractor `Model(lstm.inputs, lstm.get_layer(<first LSTM>).output)` (sharing the trained
+//! weights) gives the first LSTM's per-token output; neuron N (default 0) over the first few test
+//! reviews is standardized to 0–1 over those reviews and coloured cold (blue) to hot (red) in
+//! `probe.html` (a `<span>` per token, its value in `title`) and `probe.png` under `--out`; the
+//! report gets `probe.neuron`, `probe.tokens`, `probe.min` and `probe.max` (raw outputs). With
+//! `--quick` and no data the probe runs on the untrained LSTM over the lecture's own example
+//! sentences (tokenizer fitted on them), which checks the plumbing only: the colours mean nothing
+//! until the model is trained (`probe.trained` says which).
+//!
 //! ```sh
 //! cargo xtask download yelp_review_polarity
 //! cargo run --release --example lecture18_yelp -- --sample 2000 --out plots --report yelp.json
+//! cargo run --release --example lecture18_yelp -- --sample 20000 --probe --neuron 0 --out plots
 //! ```
 mod common;
 
 use clap::Parser;
+use common::probe::{self, ProbedText};
 use common::{plot, save_plot, section, AnyResult, CommonArgs, Report};
 use kerust::datasets::{default_data_dir, load_yelp_polarity_csv};
 use kerust::prelude::*;
@@ -44,7 +56,24 @@ struct Args {
     /// Upper limit on epochs (the lecture's 100, stopped early by EarlyStopping(patience=5)).
     #[arg(long, value_name = "N")]
     epochs: Option<usize>,
+    /// Probe the first LSTM's neuron --neuron over a few test reviews ("Beyond the black box").
+    #[arg(long)]
+    probe: bool,
+    /// Which of the first LSTM's 10 neurons --probe colours (the lecture shows the first, 0).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    neuron: usize,
 }
+
+/// How many test reviews the probe colours ("a few test reviews").
+const PROBE_REVIEWS: usize = 4;
+
+/// Texts for the probe when there is no data: the lecture's LSTM motivation sentence and the
+/// first test reviews its `df_test.head(3)` shows (as far as the slide prints them).
+const PROBE_DEMO: [(&str, i64); 3] = [
+    ("I hated this bar, though the bartender was so handsome and the drink he made me was absolutely delicious.", 1),
+    ("Was not impressed, and will not return.", 0),
+    ("This place really is horrible... Every time I go the service is slow and the food is cold.", 0),
+];
 
 const MAX_FEATURES: usize = 10000;
 const SEQ_LEN: usize = 100;
@@ -149,13 +178,113 @@ fn head(text: &str) -> String {
     }
 }
 
+/// The lecture's "Beyond the black box": the first LSTM's output for neuron `neuron` at every
+/// token of `x`'s reviews, through a feature extractor that shares `model`'s weights; written as
+/// probe.html / probe.png and reported as `probe.*`.
+#[allow(clippy::too_many_arguments)]
+fn neuron_probe(
+    model: &mut Sequential,
+    tokenizer: &Tokenizer,
+    x: &IntTensor,
+    labels: &[i64],
+    neuron: usize,
+    trained: bool,
+    a: &CommonArgs,
+    report: &mut Report,
+) -> AnyResult<()> {
+    section("Beyond the black box");
+    let layer = model
+        .layers()
+        .iter()
+        .find(|l| l.class_name() == "LSTM")
+        .map(|l| l.name().to_string())
+        .ok_or("the probe needs the model's LSTM layer")?;
+    // Keras: Model(inputs=lstm.inputs, outputs=lstm.get_layer(layer).output)
+    let inputs = model.inputs()?;
+    let output = model.get_layer_handle(&layer)?.output()?;
+    let mut extractor = Model::new(&inputs.iter().collect::<Vec<_>>(), &[&output])?;
+    let seq = extractor.predict(x.clone())?;
+    let (n, t, units) = (seq.shape()[0], seq.shape()[1], seq.shape()[2]);
+    let values = seq.to_vec()?;
+    let preds = model.predict(x.clone())?.to_vec()?;
+    let ids = x.data();
+    let index_word = tokenizer.index_word();
+    let texts: Vec<ProbedText> = (0..n)
+        .map(|r| ProbedText {
+            caption: format!(
+                "review {r}: label {} ({}), LSTM predicts {:.3}",
+                labels[r],
+                if labels[r] == 1 {
+                    "positive"
+                } else {
+                    "negative"
+                },
+                preds[r]
+            ),
+            // Post-padded: the review's tokens are the non-zero ids before the padding.
+            tokens: (0..t)
+                .filter(|&s| ids[r * t + s] != 0)
+                .map(|s| {
+                    let word = index_word
+                        .get(&ids[r * t + s])
+                        .cloned()
+                        .unwrap_or_else(|| "?".into());
+                    (word, values[(r * t + s) * units + neuron])
+                })
+                .collect(),
+        })
+        .collect();
+    let tokens: usize = texts.iter().map(|p| p.tokens.len()).sum();
+    let (lo, hi) = probe::min_max(&texts);
+    println!(
+        "neuron {neuron} of '{layer}' (output {:?}) over {n} reviews, {tokens} tokens: raw output from {lo:.4} to {hi:.4}{}",
+        seq.shape(),
+        if trained {
+            ""
+        } else {
+            " — UNTRAINED model on the lecture's example sentences (no Yelp data): the colours mean nothing yet"
+        }
+    );
+    for p in &texts {
+        let line: Vec<String> = p
+            .tokens
+            .iter()
+            .map(|(w, v)| format!("{w}:{:.2}", probe::standardize(*v, (lo, hi))))
+            .collect();
+        println!("{}\n  {}", p.caption, line.join(" "));
+    }
+    println!("(lecture: the first neuron over a few test reviews, pictured in images/lstm_black_box.png)");
+    report.set("probe.neuron", neuron);
+    report.set("probe.layer", layer.as_str());
+    report.set("probe.reviews", n);
+    report.set("probe.tokens", tokens);
+    report.set_f("probe.min", lo as f64);
+    report.set_f("probe.max", hi as f64);
+    report.set("probe.trained", trained);
+    let title = format!("LSTM '{layer}', neuron {neuron}: cold (low) to hot (high)");
+    if let Some(path) = a.out_file("probe.html")? {
+        std::fs::write(&path, probe::html(&title, &texts))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        println!("probe saved: {}", path.display());
+    }
+    save_plot(a, "probe.png", |p| probe::png(p, &title, &texts))
+}
+
 fn main() -> AnyResult<()> {
     let args = Args::parse();
     let a = &args.common;
+    if args.neuron >= N_CELLS {
+        return Err(format!(
+            "--neuron {} is out of range: the first LSTM has {N_CELLS} neurons (0..{})",
+            args.neuron,
+            N_CELLS - 1
+        )
+        .into());
+    }
     set_random_seed(a.seed);
     let mut report = Report::new("lecture18_yelp", a);
 
-    let mut models = Vec::new();
+    let mut models: Vec<(&str, Sequential)> = Vec::new();
     for (key, title, lecture) in MODELS {
         section(&format!("{title} — summary"));
         let m = build(key)?;
@@ -184,6 +313,35 @@ fn main() -> AnyResult<()> {
         if a.quick && args.sample.is_none() {
             // The quick check proves the four models; training needs the download.
             println!("\nSKIP training: {how}");
+            if args.probe {
+                let (_, lstm) = models
+                    .iter_mut()
+                    .find(|(k, _)| *k == "lstm")
+                    .ok_or("the LSTM model is missing")?;
+                let texts: Vec<&str> = PROBE_DEMO.iter().map(|t| t.0).collect();
+                let mut tokenizer = Tokenizer::new().num_words(MAX_FEATURES);
+                tokenizer.fit_on_texts(&texts)?;
+                let ids = pad_sequences(
+                    &tokenizer.texts_to_sequences(&texts)?,
+                    PadSequences::new()
+                        .padding("post")
+                        .truncating("post")
+                        .maxlen(SEQ_LEN),
+                )?
+                .into_vec();
+                let labels: Vec<i64> = PROBE_DEMO.iter().map(|t| t.1).collect();
+                let (x, labels) = take(&ids, &labels, &(0..texts.len()).collect::<Vec<_>>())?;
+                neuron_probe(
+                    lstm,
+                    &tokenizer,
+                    &x,
+                    &labels,
+                    args.neuron,
+                    false,
+                    a,
+                    &mut report,
+                )?;
+            }
             return report.write(a);
         }
         report.write(a)?;
@@ -262,6 +420,7 @@ fn main() -> AnyResult<()> {
     report.set("max_epochs", epochs);
     let mut curves: Vec<(&str, Vec<f32>)> = Vec::new();
     let mut accs: Vec<(&str, f32)> = Vec::new();
+    let mut trained_lstm = None;
     for ((key, title, lecture), (_, mut model)) in MODELS.into_iter().zip(models) {
         section(title);
         let per_word = key == "mlp";
@@ -295,6 +454,23 @@ fn main() -> AnyResult<()> {
         report.set_list(&format!("{key}.val_loss"), &val_loss);
         curves.push((key, val_loss));
         accs.push((key, acc));
+        if key == "lstm" {
+            trained_lstm = Some(model);
+        }
+    }
+    if let (true, Some(lstm)) = (args.probe, trained_lstm.as_mut()) {
+        let k = PROBE_REVIEWS.min(l_test.len());
+        let (x, labels) = take(x_test.data(), &l_test, &(0..k).collect::<Vec<_>>())?;
+        neuron_probe(
+            lstm,
+            &tokenizer,
+            &x,
+            &labels,
+            args.neuron,
+            true,
+            a,
+            &mut report,
+        )?;
     }
 
     let series: Vec<(&str, &[f32])> = curves.iter().map(|(k, v)| (*k, v.as_slice())).collect();

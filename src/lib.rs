@@ -50,6 +50,8 @@ pub mod prelude {
         set_random_seed, Data, EvaluateArgs, FitArgs, Inputs, KerasTensor, LayerError, LayerHandle,
         Logs, Model, ModelCore, OnBatchArgs, Sequential,
     };
+    // The scikit-learn wrapper (Lab 8's `KerasClassifier`).
+    pub use kerust_layers::KerasClassifier;
     // Losses, optimizers, regularizers, initializers.
     pub use kerust_layers::{
         l1, l1_l2, l2, Adagrad, Adam, Initializer, Loss, Optimizer, RMSprop, Regularizer, SGD,

@@ -647,6 +647,34 @@ fn lab8_shapes_has_the_lecture_architectures() {
 }
 
 #[test]
+fn lab8_shapes_trains_through_keras_classifier() {
+    let run = run_example("lab8_shapes", &[]);
+    let Some(r) = ran_or_skipped(&run, "lab8_shapes") else {
+        return;
+    };
+    // KerasClassifier on the string labels: classes_ is np.unique(y), predictions are the names,
+    // and its score (evaluate's accuracy) matches counting the predicted names.
+    assert!(
+        run.stdout
+            .contains(r#"classes_: ["ellipse", "square", "triangle"]"#),
+        "{}",
+        run.stdout
+    );
+    let acc = num(&r, "keras_classifier.accuracy");
+    assert_eq!(acc, num(&r, "lstm.test_accuracy"));
+    for key in ["mlp", "lstm"] {
+        let (score, counted) = (
+            num(&r, &format!("{key}.score")),
+            num(&r, &format!("{key}.test_accuracy")),
+        );
+        assert!(
+            (score - counted).abs() < 1e-6,
+            "{key}: {score} vs {counted}"
+        );
+    }
+}
+
+#[test]
 fn lab8_sst_has_the_lecture_vocabulary_and_model() {
     let run = run_example("lab8_sst", &[]);
     let Some(r) = ran_or_skipped(&run, "lab8_sst") else {
@@ -682,6 +710,17 @@ fn lab8_mnist_cnn_has_the_lab_architectures() {
     }
     assert_eq!(num(&r, "n_train"), 2000.0);
     assert_eq!(num(&r, "n_test"), 500.0);
+    // Every variant goes through the lab's KerasClassifier; the headline is the 3x3 CNN.
+    assert_eq!(
+        num(&r, "keras_classifier.accuracy"),
+        num(&r, "cnn.test_accuracy")
+    );
+    for key in ["cnn", "cnn_1x1", "cnn_28x28"] {
+        assert_eq!(
+            num(&r, &format!("keras_classifier.{key}.accuracy")),
+            num(&r, &format!("{key}.test_accuracy"))
+        );
+    }
     // Only the test CSV is mirrored: the run must say it is not the lab's split.
     if r["split"].as_str().unwrap_or("").contains("80/20") {
         assert!(
@@ -755,11 +794,10 @@ fn lecture18_yelp_exits_non_zero_when_training_without_data() {
     );
 }
 
-#[test]
-fn lecture18_yelp_trains_on_a_yelp_polarity_csv() {
-    // A small file in the download's layout and format ("label","text", labels 1/2, `\n` escapes)
-    // stands in for the 560,000 reviews.
-    let dir = empty_data_dir("yelp-data");
+/// A small file in the Yelp download's layout and format ("label","text", labels 1/2, `\n`
+/// escapes) standing in for the 560,000 reviews: 300 training and 20 test rows.
+fn yelp_csv_dir(name: &str) -> PathBuf {
+    let dir = empty_data_dir(name);
     let csv_dir = dir.join("yelp_review_polarity_csv");
     std::fs::create_dir_all(&csv_dir).expect("temp dir");
     let (good, bad) = (["great", "friendly", "tasty"], ["awful", "rude", "cold"]);
@@ -788,6 +826,12 @@ fn lecture18_yelp_trains_on_a_yelp_polarity_csv() {
     };
     std::fs::write(csv_dir.join("train.csv"), rows(300)).expect("write train.csv");
     std::fs::write(csv_dir.join("test.csv"), rows(20)).expect("write test.csv");
+    dir
+}
+
+#[test]
+fn lecture18_yelp_trains_on_a_yelp_polarity_csv() {
+    let dir = yelp_csv_dir("yelp-data");
     let run = run_example(
         "lecture18_yelp",
         &["--data", &dir.to_string_lossy(), "--sample", "200"],
@@ -805,6 +849,72 @@ fn lecture18_yelp_trains_on_a_yelp_polarity_csv() {
     }
     assert_plot(&run, "yelp_val_loss.png");
     assert_plot(&run, "yelp_test_accuracy.png");
+}
+
+/// probe.html: one `<span>` per token, each with a background colour and its value in `title`.
+fn assert_probe_html(run: &Run, tokens: usize) {
+    let html = std::fs::read_to_string(run.out_dir.join("probe.html")).expect("probe.html");
+    let spans: Vec<&str> = html.split("<span ").skip(1).collect();
+    assert_eq!(spans.len(), tokens, "{html}");
+    for s in spans {
+        assert!(
+            s.starts_with("style=\"background-color:#") && s.contains(" title=\""),
+            "{s}"
+        );
+    }
+    assert_plot(run, "probe.png");
+}
+
+#[test]
+fn lecture18_yelp_probe_runs_without_data() {
+    // No data: the untrained LSTM over the lecture's three example sentences (19 + 7 + 18 tokens).
+    let dir = empty_data_dir("yelp-probe-none");
+    let run = run_example(
+        "lecture18_yelp",
+        &["--data", &dir.to_string_lossy(), "--probe", "--neuron", "3"],
+    );
+    let r = run.report.as_ref().expect("report");
+    assert_eq!(num(r, "probe.neuron"), 3.0);
+    assert_eq!(num(r, "probe.tokens"), 44.0);
+    assert_eq!(r["probe.trained"], Value::Bool(false));
+    assert!(num(r, "probe.min") < num(r, "probe.max"), "{r}");
+    assert!(run.stdout.contains("UNTRAINED"), "{}", run.stdout);
+    assert_probe_html(&run, 44);
+    // Neuron 10 does not exist in LSTM(10): a clear error, not a panic.
+    let exe = profile_dir()
+        .join("examples")
+        .join(format!("lecture18_yelp{}", std::env::consts::EXE_SUFFIX));
+    let out = Command::new(&exe)
+        .args(["--quick", "--probe", "--neuron", "10", "--data"])
+        .arg(&dir)
+        .output()
+        .expect("run lecture18_yelp");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--neuron 10 is out of range"), "{stderr}");
+}
+
+#[test]
+fn lecture18_yelp_probe_colours_a_trained_lstm() {
+    let dir = yelp_csv_dir("yelp-probe-data");
+    let run = run_example(
+        "lecture18_yelp",
+        &[
+            "--data",
+            &dir.to_string_lossy(),
+            "--sample",
+            "200",
+            "--probe",
+        ],
+    );
+    let r = run.report.as_ref().expect("report");
+    assert_eq!(num(r, "probe.neuron"), 0.0);
+    assert_eq!(num(r, "probe.reviews"), 4.0);
+    assert_eq!(r["probe.trained"], Value::Bool(true));
+    let tokens = num(r, "probe.tokens") as usize;
+    assert!(tokens > 4, "{r}");
+    assert!(num(r, "probe.min") < num(r, "probe.max"), "{r}");
+    assert_probe_html(&run, tokens);
 }
 
 #[test]

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod plot;
+pub mod probe;
 
 use clap::Args;
 use serde_json::{json, Value};

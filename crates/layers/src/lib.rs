@@ -24,6 +24,7 @@ pub mod regularizers;
 pub mod rnn;
 #[doc(hidden)]
 pub mod testing;
+pub mod wrappers;
 
 pub use crate::core::{
     activation::Activation, dense::Dense, dropout::Dropout, embedding::Embedding, flatten::Flatten,
@@ -70,3 +71,4 @@ pub use rnn::gru::GRU;
 pub use rnn::lstm::LSTM;
 pub use rnn::masking::Masking;
 pub use rnn::simple_rnn::SimpleRNN;
+pub use wrappers::keras_classifier::{IntoModelCore, KerasClassifier};

@@ -194,3 +194,97 @@ fn a_rust_clone_is_an_independent_copy() {
         .unwrap();
     assert_eq!(before, ext.predict(x).unwrap().to_vec().unwrap());
 }
+
+/// Weights set through `get_layer_mut` after an extractor exists are the model's new weights:
+/// the next pass publishes them rather than reverting them to the shared copy.
+#[test]
+fn weights_changed_in_place_are_kept_and_shared() {
+    set_random_seed(8);
+    let mut m = Sequential::new();
+    m.add(Input::new(&[3])).unwrap();
+    m.add(Dense::new(4).activation("relu").name("hidden"))
+        .unwrap();
+    m.add(Dense::new(1)).unwrap();
+    let mut ext = extractor(&m, "hidden");
+    let (x, _) = data(16, 3, 4);
+    let ones = vec![
+        Tensor::from_vec(vec![0.5; 12], &[3, 4]).unwrap(),
+        Tensor::from_vec(vec![0.25; 4], &[4]).unwrap(),
+    ];
+    m.get_layer_mut("hidden")
+        .unwrap()
+        .set_weights(&ones)
+        .unwrap();
+    assert_eq!(
+        m.get_weights()[0].to_vec().unwrap(),
+        vec![0.5; 12],
+        "get_weights must show the weights just set"
+    );
+    m.predict(x.clone()).unwrap();
+    assert_eq!(
+        m.get_layer("hidden").unwrap().get_weights()[0]
+            .to_vec()
+            .unwrap(),
+        vec![0.5; 12],
+        "a forward pass must not revert weights set in place"
+    );
+    close(
+        &ext.predict(x.clone()).unwrap().to_vec().unwrap(),
+        &hidden_by_hand(&m, "hidden", &x),
+    );
+}
+
+/// Keras 3's own extractor on the same weights and ids
+/// (tools/keras_reference/feature_extraction_reference.py).
+#[test]
+fn matches_the_keras_extractor_on_its_weights() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/feature_extraction.json"
+    ))
+    .unwrap();
+    let fx: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let floats = |v: &serde_json::Value| -> Vec<f32> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap() as f32)
+            .collect()
+    };
+    let weights: Vec<Tensor> = fx["weights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            let shape: Vec<usize> = w["shape"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_u64().unwrap() as usize)
+                .collect();
+            Tensor::from_vec(floats(&w["values"]), &shape).unwrap()
+        })
+        .collect();
+    let mut m = Sequential::new();
+    m.add(Input::with_shape(vec![None]).dtype("int32")).unwrap();
+    m.add(Embedding::new(20, 5)).unwrap();
+    m.add(LSTM::new(3).return_sequences(true).name("probe"))
+        .unwrap();
+    m.add(LSTM::new(1).activation("sigmoid")).unwrap();
+    m.set_weights(&weights).unwrap();
+    let ids: Vec<i64> = fx["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()))
+        .collect();
+    let x = IntTensor::from_vec(ids, &[3, 6]).unwrap();
+    let mut ext = extractor(&m, "probe");
+    let got = ext.predict(x.clone()).unwrap();
+    assert_eq!(got.shape(), &[3, 6, 3]);
+    close(&got.to_vec().unwrap(), &floats(&fx["probe"]));
+    close(
+        &m.predict(x).unwrap().to_vec().unwrap(),
+        &floats(&fx["prediction"]),
+    );
+}

@@ -8,6 +8,11 @@
 //! `set_weights`, and pulls them before every forward pass. Tensors are reference-counted, so
 //! publishing and pulling move pointers, not data; the one copy is the optimizer's copy-on-write
 //! of a weight the other model still holds, once per step and only while a link exists.
+//!
+//! A weight changed in place of the model's own (`get_layer_mut(..).set_weights(..)`) is not lost:
+//! each model remembers the tensor it last exchanged with the store, and a weight that no longer
+//! shares that storage was changed locally, so the next pull publishes it instead of overwriting
+//! it. (A shared tensor cannot be changed without a copy, so storage identity is a safe test.)
 use crate::param::Param;
 use kerust_tensor::Tensor;
 use std::collections::HashMap;
@@ -57,6 +62,8 @@ impl WeightStore {
 pub struct SharedLink {
     stores: Mutex<Vec<Arc<WeightStore>>>,
     own: Mutex<Option<Arc<WeightStore>>>,
+    /// The tensor this model last published or pulled, per shared weight id.
+    synced: Mutex<HashMap<u64, Tensor>>,
 }
 
 impl Clone for SharedLink {
@@ -99,22 +106,45 @@ impl SharedLink {
         if let Some(s) = own.as_ref() {
             return s.clone();
         }
-        let s = Arc::new(WeightStore::from_params(params));
+        let params: Vec<&Param> = params.into_iter().collect();
+        let s = Arc::new(WeightStore::from_params(params.iter().copied()));
+        self.remember(params.iter().map(|p| (p.id(), p.value.clone())));
         self.add(&s);
         *own = Some(s.clone());
         s
     }
 
-    /// Take the linked models' current values into `params`.
+    fn remember(&self, values: impl IntoIterator<Item = (u64, Tensor)>) {
+        let mut synced = self.synced.lock().unwrap_or_else(|e| e.into_inner());
+        synced.extend(values);
+    }
+
+    /// Whether `p` was changed by this model since it last exchanged it with the store.
+    fn changed_locally(&self, p: &Param) -> bool {
+        self.synced
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&p.id())
+            .is_some_and(|last| !last.shares_storage(&p.value))
+    }
+
+    /// Take the linked models' current values into `params`; weights this model changed itself
+    /// since the last exchange are published instead.
     pub(crate) fn pull<'a>(&self, params: impl IntoIterator<Item = &'a mut Param>) {
         let stores = self.stores();
         if stores.is_empty() {
             return;
         }
         for p in params {
-            if let Some(v) = stores.iter().find_map(|s| s.get(p.id())) {
+            let Some(store) = stores.iter().find(|s| s.get(p.id()).is_some()) else {
+                continue;
+            };
+            if self.changed_locally(p) {
+                store.publish(std::iter::once(&*p));
+            } else if let Some(v) = store.get(p.id()) {
                 p.value = v;
             }
+            self.remember([(p.id(), p.value.clone())]);
         }
     }
 
@@ -123,10 +153,15 @@ impl SharedLink {
         for s in self.stores() {
             s.publish(params.iter().copied());
         }
+        self.remember(params.iter().map(|p| (p.id(), p.value.clone())));
     }
 
-    /// The shared value of `p` when a linked store holds it, else `p`'s own.
+    /// The value `p` has for this model: its own when changed here since the last exchange, else
+    /// the shared one.
     pub(crate) fn current(&self, p: &Param) -> Tensor {
+        if self.changed_locally(p) {
+            return p.value.clone();
+        }
         self.stores()
             .iter()
             .find_map(|s| s.get(p.id()))
