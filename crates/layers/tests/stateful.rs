@@ -141,7 +141,7 @@ fn layer_reset_states_and_a_clone_carry_on_independently() {
     // `layer.reset_states()` on the LSTM alone (the Keras per-layer call).
     let name = m.layers()[0].name().to_string();
     let lstm = m.get_layer_mut(&name).unwrap();
-    assert!(lstm.stateful());
+    assert!(lstm.is_stateful());
     let states = lstm
         .as_any()
         .downcast_ref::<LSTM>()
@@ -323,7 +323,7 @@ fn stateful_key_and_batch_shape_round_trip_through_the_config() {
 #[test]
 fn bidirectional_reset_states_needs_a_stateful_layer() {
     let mut bi = Bidirectional::new(LSTM::new(2)).unwrap();
-    assert!(!bi.stateful());
+    assert!(!bi.is_stateful());
     assert!(bi.reset_states().is_err());
     let mut m = Sequential::new();
     m.add(Input::new(&[T, F])).unwrap();
