@@ -19,7 +19,9 @@ model = K.models.load_model(path)
 if len(sys.argv) > 5:
     model.load_weights(sys.argv[5])
 xs = [np.load(p) for p in inputs.split(",")]
-preds = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)
+# A model with a fixed batch size (stateful layers) predicts in batches of exactly that size.
+fixed = model.inputs[0].shape[0]
+preds = model.predict(xs if len(xs) > 1 else xs[0], batch_size=fixed or 32, verbose=0)
 preds = preds if isinstance(preds, (list, tuple)) else [preds]
 for i, p in enumerate(preds):
     np.save(f"{prefix}{i}.npy", np.asarray(p, dtype=np.float32))

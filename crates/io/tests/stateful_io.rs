@@ -74,3 +74,63 @@ fn stateful_keras_files_predict_what_keras_predicts_across_chunks() {
         }
     }
 }
+
+/// kerust → Keras: a stateful model kerust saves (`.keras`, `.h5` read by Keras 3 and tf.keras 2)
+/// loads stateful in Keras and, fed two batches in one predict call (the second continuing the
+/// first), predicts what kerust predicts (1e-5).
+#[test]
+fn kerust_stateful_files_load_in_keras_and_predict_the_same() {
+    use kerust_layers::{Bidirectional, Input, Model, SymbolicCall, GRU, LSTM};
+    use std::process::Command;
+    let Some(py) =
+        kerust_test_support::python("kerust_stateful_files_load_in_keras_and_predict_the_same")
+    else {
+        return;
+    };
+    let (b, t, d) = (3, 4, 2);
+    let x = Input::new(&[t, d]).batch_size(b).tensor();
+    let h = Bidirectional::new(GRU::new(3).stateful(true).return_sequences(true))
+        .unwrap()
+        .apply(&x)
+        .unwrap();
+    let y = LSTM::new(2).stateful(true).apply(&h).unwrap();
+    let mut m = Model::new(&[&x], &[&y]).unwrap();
+    let data =
+        Tensor::rand_uniform(&[2 * b, t, d], -1.0, 1.0, &mut kerust_tensor::Rng::seed(7)).unwrap();
+    let want = m
+        .predict_batch_size(data.clone(), b)
+        .unwrap()
+        .to_vec()
+        .unwrap();
+    m.reset_states().unwrap();
+    let dir = scratch("stateful_interop");
+    let xp = dir.join("x0.npy");
+    kerust_io::npy::write_npy(&xp, &kerust_io::NpyArray::from_tensor(&data).unwrap()).unwrap();
+    let script = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tools/keras_reference/io_load_check.py");
+    for (file, flavour) in [("m.keras", "keras3"), ("m.h5", "keras3"), ("m.h5", "tf2")] {
+        let p = dir.join(file);
+        save_model(&m, &p).unwrap();
+        let prefix = dir.join(format!("{flavour}_{file}_pred"));
+        let out = Command::new(&py)
+            .arg(&script)
+            .args([flavour, p.to_str().unwrap(), xp.to_str().unwrap()])
+            .arg(&prefix)
+            .output()
+            .expect("run python");
+        assert!(
+            out.status.success(),
+            "{flavour} could not load {file}:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got = match kerust_io::read_npy(format!("{}0.npy", prefix.display()))
+            .unwrap()
+            .data
+        {
+            kerust_io::NpyData::Float(v) => v,
+            kerust_io::NpyData::Int(_) => panic!("float predictions expected"),
+        };
+        assert_close(&got, &want, 1e-5, &format!("{file} via {flavour}"));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
