@@ -31,9 +31,15 @@ def run(flavour, path, inputs, prefix, weights=None):
     if weights:
         model.load_weights(weights)
     xs = [np.load(p) for p in inputs.split(",")]
-    # A direct call, not predict(): predict traces a tf.function per model (seconds each under
-    # load); the inference call computes the same outputs eagerly.
-    preds = model(xs if len(xs) > 1 else xs[0], training=False)
+    x = xs if len(xs) > 1 else xs[0]
+    fixed = model.inputs[0].shape[0]
+    if fixed:
+        # A fixed batch size (stateful layers): predict in batches of exactly that size, in order.
+        preds = model.predict(x, batch_size=fixed, verbose=0)
+    else:
+        # A direct call, not predict(): predict traces a tf.function per model (seconds each
+        # under load); the inference call computes the same outputs eagerly.
+        preds = model(x, training=False)
     preds = preds if isinstance(preds, (list, tuple)) else [preds]
     for i, p in enumerate(preds):
         np.save(f"{prefix}{i}.npy", np.asarray(p).astype(np.float32))

@@ -94,15 +94,24 @@ fx = rng.normal(size=(3 * B, T, F)).astype("float32")
 fy = rng.normal(size=(3 * B, 1)).astype("float32")
 fm.compile(keras.optimizers.SGD(0.1), "mse")
 hist = fm.fit(fx, fy, batch_size=B, epochs=1, shuffle=False, verbose=0)
+after_fit_weights = [flat(w) for w in fm.get_weights()]
 after_fit = fm.predict(fx[:B], batch_size=B, verbose=0)
+# Batch-level calls carry the states too: a training step, then an evaluation step.
+tob = fm.train_on_batch(fx[B : 2 * B], fy[B : 2 * B])
+teb = fm.test_on_batch(fx[2 * B :], fy[2 * B :])
+after_tob = fm.predict_on_batch(fx[:B])
 fit = {
     "initial": [flat(w) for w in finit],
     "shapes": [list(w.shape) for w in finit],
     "x": flat(fx),
     "y": flat(fy),
     "loss": float(hist.history["loss"][0]),
-    "after": [flat(w) for w in fm.get_weights()],
+    "after": after_fit_weights,
     "predict_after": flat(after_fit),
+    "train_on_batch": float(tob),
+    "test_on_batch": float(teb),
+    "after_on_batch": [flat(w) for w in fm.get_weights()],
+    "predict_on_batch_after": flat(after_tob),
 }
 
 with open(LAYERS_OUT, "w") as f:

@@ -80,7 +80,7 @@ pub trait Layer: Send + Sync {
     /// Keras `stateful`: whether the layer carries state from one batch to the next (a stateful
     /// `SimpleRNN`/`LSTM`/`GRU`, or a `Bidirectional` of one). A model runs the batches of such a
     /// layer in order, one after the other.
-    fn stateful(&self) -> bool {
+    fn is_stateful(&self) -> bool {
         false
     }
     /// Keras `reset_states()`: zero the states a stateful layer carries between batches. A

@@ -141,7 +141,7 @@ fn layer_reset_states_and_a_clone_carry_on_independently() {
     // `layer.reset_states()` on the LSTM alone (the Keras per-layer call).
     let name = m.layers()[0].name().to_string();
     let lstm = m.get_layer_mut(&name).unwrap();
-    assert!(lstm.stateful());
+    assert!(lstm.is_stateful());
     let states = lstm
         .as_any()
         .downcast_ref::<LSTM>()
@@ -199,11 +199,45 @@ fn one_fit_epoch_without_shuffle_matches_keras() {
     }
     // The states left by the last training batch carry into predict.
     let first = x.select_rows(&(0..B).collect::<Vec<_>>()).unwrap();
-    let p = m.predict_batch_size(first, B).unwrap();
+    let p = m.predict_batch_size(first.clone(), B).unwrap();
     assert_close(
         "predict after fit",
         &p.to_vec().unwrap(),
         &floats(&fit["predict_after"]),
+    );
+    // Batch-level calls carry them on: a training step, an evaluation step, predict_on_batch.
+    let rows = |a: usize| x.select_rows(&(a..a + B).collect::<Vec<_>>()).unwrap();
+    let yt = Tensor::from_vec(floats(&fit["y"]), &[3 * B, 1]).unwrap();
+    let yrows = |a: usize| yt.select_rows(&(a..a + B).collect::<Vec<_>>()).unwrap();
+    let tob = m.train_on_batch(rows(B), yrows(B)).unwrap();
+    let teb = m.test_on_batch(rows(2 * B), yrows(2 * B)).unwrap();
+    for (got, key) in [
+        (tob.get("loss"), "train_on_batch"),
+        (teb.get("loss"), "test_on_batch"),
+    ] {
+        let (got, want) = (got.unwrap(), fit[key].as_f64().unwrap() as f32);
+        assert!(
+            (got - want).abs() <= 1e-5,
+            "{key}: kerust {got}, keras {want}"
+        );
+    }
+    for (i, (g, w)) in m
+        .get_weights()
+        .iter()
+        .zip(fit["after_on_batch"].as_array().unwrap())
+        .enumerate()
+    {
+        assert_close(
+            &format!("weight {i} after train_on_batch"),
+            &g.to_vec().unwrap(),
+            &floats(w),
+        );
+    }
+    let p = m.predict_on_batch(first).unwrap();
+    assert_close(
+        "predict_on_batch after",
+        &p.to_vec().unwrap(),
+        &floats(&fit["predict_on_batch_after"]),
     );
 }
 
@@ -323,7 +357,7 @@ fn stateful_key_and_batch_shape_round_trip_through_the_config() {
 #[test]
 fn bidirectional_reset_states_needs_a_stateful_layer() {
     let mut bi = Bidirectional::new(LSTM::new(2)).unwrap();
-    assert!(!bi.stateful());
+    assert!(!bi.is_stateful());
     assert!(bi.reset_states().is_err());
     let mut m = Sequential::new();
     m.add(Input::new(&[T, F])).unwrap();

@@ -315,13 +315,13 @@ impl ModelCore {
             .layers
             .iter()
             .chain(self.pending.iter())
-            .any(|l| l.stateful())
+            .any(|l| l.is_stateful())
     }
 
     /// Keras (tf.keras) `model.reset_states()`: zero the carried states of every stateful layer.
     pub fn reset_states(&mut self) -> Result<()> {
         for l in self.graph.layers.iter_mut().chain(self.pending.iter_mut()) {
-            if l.stateful() {
+            if l.is_stateful() {
                 l.reset_states()?;
             }
         }

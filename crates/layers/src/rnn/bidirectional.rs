@@ -108,6 +108,10 @@ impl Bidirectional {
         };
         self
     }
+    /// Keras 3 `reset_state()`: the same as [`Layer::reset_states`].
+    pub fn reset_state(&mut self) -> Result<()> {
+        Layer::reset_states(self)
+    }
     /// Keras `name`.
     pub fn name(mut self, name: &str) -> Self {
         self.base.name = Some(name.to_string());
@@ -337,14 +341,14 @@ impl Layer for Bidirectional {
         Ok(out)
     }
 
-    fn stateful(&self) -> bool {
-        self.forward_layer.stateful()
+    fn is_stateful(&self) -> bool {
+        self.forward_layer.is_stateful()
     }
 
     /// Keras `reset_states`: zero both directions' states; an error when the wrapped layer is
     /// not stateful (Keras raises "Layer must be stateful").
     fn reset_states(&mut self) -> Result<()> {
-        if !self.stateful() {
+        if !self.is_stateful() {
             return Err(LayerError::config(
                 format!("Bidirectional '{}'", self.base.name()),
                 "reset_states needs a stateful layer; wrap a layer built with stateful(true)",

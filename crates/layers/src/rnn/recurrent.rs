@@ -517,7 +517,7 @@ impl<C: CellKind> Layer for Recurrent<C> {
         Ok(self.flows(inputs, &outs))
     }
 
-    fn stateful(&self) -> bool {
+    fn is_stateful(&self) -> bool {
         self.config.stateful
     }
 
