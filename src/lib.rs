@@ -50,6 +50,8 @@ pub mod prelude {
         set_random_seed, Data, EvaluateArgs, FitArgs, Inputs, KerasTensor, LayerError, LayerHandle,
         Logs, Model, ModelCore, OnBatchArgs, Sequential,
     };
+    // Streaming data and custom training loops.
+    pub use kerust_layers::{DatasetBatch, GradientTape, PyDataset};
     // Losses, optimizers, regularizers, initializers.
     pub use kerust_layers::{
         l1, l1_l2, l2, Adagrad, Adam, Initializer, Loss, Optimizer, RMSprop, Regularizer, SGD,

@@ -2,8 +2,10 @@
 pub mod any_model;
 pub mod compile_config;
 pub mod fit;
+pub mod fit_dataset;
 pub mod from_config;
 pub mod functional;
+pub mod gradient_tape;
 pub mod graph;
 mod inbound_nodes;
 pub mod logs;
@@ -20,6 +22,7 @@ pub use any_model::AnyModel;
 pub use fit::{class_weight_to_sample_weights, EvaluateArgs, FitArgs};
 pub use from_config::{model_from_config, model_from_config_limited};
 pub use functional::{clone_model, CloneModel, KerasTensor, LayerHandle, Model, SymbolicCall};
+pub use gradient_tape::GradientTape;
 pub use graph::Graph;
 pub use logs::Logs;
 pub use model_core::ModelCore;

@@ -224,14 +224,7 @@ impl ModelCore {
             .map(|&start| -> Result<Vec<Tensor>> {
                 let idx: Vec<usize> = (start..(start + bs).min(n)).collect();
                 let batch: Vec<Data> = x.iter().map(|d| d.select(&idx)).collect::<Result<_>>()?;
-                let tape = Tape::new();
-                let mut rng = rng.clone();
-                let mut ctx = Ctx::new(&tape, false, &mut rng);
-                graph
-                    .forward(&batch, &mut ctx)?
-                    .iter()
-                    .map(|o| Ok(o.var("output")?.value().clone()))
-                    .collect()
+                infer(graph, rng, &batch)
             })
             .collect::<Result<Vec<_>>>()?;
         let mut parts: Vec<Vec<Tensor>> = vec![Vec::new(); self.graph.outputs.len()];
@@ -346,11 +339,22 @@ impl ModelCore {
                 "x has {n} samples but y has {ny}; they must match"
             )));
         }
-        if y.len() != self.graph.outputs.len() {
+        self.begin_state(y.len(), n, training)
+    }
+
+    /// Start the running loss and metrics of one pass with `n_targets` target arrays (checked
+    /// against the model's outputs) over `samples` samples (0 when unknown: a dataset).
+    pub(crate) fn begin_state(
+        &self,
+        n_targets: usize,
+        samples: usize,
+        training: bool,
+    ) -> Result<EpochState> {
+        if n_targets != self.graph.outputs.len() {
             return Err(LayerError::Data(format!(
                 "the model has {} output(s) but {} target array(s) were given",
                 self.graph.outputs.len(),
-                y.len()
+                n_targets
             )));
         }
         let compiled = self
@@ -361,14 +365,14 @@ impl ModelCore {
             } else {
                 "evaluate"
             }))?;
-        let metric_names: Vec<(usize, String)> = (0..y.len())
+        let metric_names: Vec<(usize, String)> = (0..n_targets)
             .flat_map(|o| compiled.metrics.iter().map(move |m| (o, m.clone())))
             .collect();
         let mut metrics = Vec::new();
         metrics.resize_with(metric_names.len(), || None);
         Ok(EpochState {
             training,
-            samples: n,
+            samples,
             metric_names,
             metrics,
             loss_sum: 0.0,
@@ -601,6 +605,26 @@ impl ModelCore {
         (0..self.graph.inputs.len())
             .filter_map(|i| self.graph.input_layer(i).map(|l| l.kind()))
             .collect()
+    }
+}
+
+/// The outputs of one batch in inference mode, on a fresh tape with a copy of the generator
+/// (inference draws nothing from it).
+fn infer(graph: &Graph, rng: &Rng, batch: &[Data]) -> Result<Vec<Tensor>> {
+    let tape = Tape::new();
+    let mut rng = rng.clone();
+    let mut ctx = Ctx::new(&tape, false, &mut rng);
+    graph
+        .forward(batch, &mut ctx)?
+        .iter()
+        .map(|o| Ok(o.var("output")?.value().clone()))
+        .collect()
+}
+
+impl ModelCore {
+    /// The outputs of one batch in inference mode.
+    pub(crate) fn infer_batch(&self, batch: &[Data]) -> Result<Vec<Tensor>> {
+        infer(&self.graph, &self.rng, batch)
     }
 }
 
