@@ -93,7 +93,7 @@ impl LazyCsv {
             {
                 break;
             }
-            if rows % batch_size == 0 {
+            if rows.is_multiple_of(batch_size) {
                 pos.set_byte(pos.byte() + bom);
                 starts.push(pos);
             }
