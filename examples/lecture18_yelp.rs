@@ -196,7 +196,7 @@ fn main() -> AnyResult<()> {
     };
     report.set("data_found", true);
     if args.stream {
-        return stream::train(&args, &dir, models, report);
+        return stream::train(&args, dir, models, report);
     }
 
     section("Yelp!");
