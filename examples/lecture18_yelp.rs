@@ -50,6 +50,10 @@ use std::path::PathBuf;
 struct Args {
     #[command(flatten)]
     common: CommonArgs,
+    /// Stream train.csv/test.csv batch by batch (LazyCsv + a Tokenizer fitted from an iterator,
+    /// tokenized on the fly by 2 worker threads) instead of loading them; reports peak_rss_mb.
+    #[arg(long)]
+    stream: bool,
     /// Train on the first N reviews of the Yelp training CSV instead of all 560,000.
     #[arg(long, value_name = "N")]
     sample: Option<usize>,
@@ -349,6 +353,9 @@ fn main() -> AnyResult<()> {
         std::process::exit(NO_DATA);
     };
     report.set("data_found", true);
+    if args.stream {
+        return stream::train(&args, dir, models, report);
+    }
 
     section("Yelp!");
     let started = std::time::Instant::now();
@@ -481,4 +488,140 @@ fn main() -> AnyResult<()> {
         plot::bars(p, "Yelp: test accuracy", "accuracy", &accs)
     })?;
     report.write(a)
+}
+
+/// `--stream`: the lecture's training read from the CSVs by batch, never whole.
+mod stream {
+    use super::*;
+    use kerust::datasets::lazy_csv::StringRecord;
+    use kerust::datasets::parse_yelp_record;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    fn parse(
+        p: &Path,
+        line: u64,
+        r: &StringRecord,
+    ) -> Result<(f32, String), kerust::datasets::DatasetsError> {
+        parse_yelp_record(p, line, r).map(|(l, t)| (l as f32, t))
+    }
+
+    /// Peak resident set size of this process (`VmHWM`), in MiB.
+    fn peak_rss_mb() -> Option<f64> {
+        let s = std::fs::read_to_string("/proc/self/status").ok()?;
+        let kb: f64 = s
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()?;
+        Some(kb / 1024.0)
+    }
+
+    pub fn train(
+        args: &Args,
+        dir: &Path,
+        models: Vec<(&str, Sequential)>,
+        mut report: Report,
+    ) -> AnyResult<()> {
+        let a = &args.common;
+        section("Yelp! streamed from the CSV (--stream)");
+        let path = dir.join("train.csv");
+        let file_bytes = std::fs::metadata(&path)?.len();
+        report.set("stream", true);
+        report.set("file_bytes", file_bytes);
+        report.set_f("file_size_mb", file_bytes as f64 / (1 << 20) as f64);
+        let started = std::time::Instant::now();
+        let sample = args.sample.or(if a.quick { Some(2000) } else { None });
+        let mut csv = LazyCsv::open(&path, false, BATCH_SIZE)?;
+        report.set("n_reviews_file", csv.rows());
+        if let Some(n) = sample {
+            csv = csv.take_rows(n);
+        }
+        // The Tokenizer sees every text once, a chunk at a time, and keeps only the counts.
+        let mut tokenizer = Tokenizer::new().num_words(MAX_FEATURES);
+        let mut bad = None;
+        tokenizer.fit_on_texts_iter(
+            TextCsvDataset::texts_of(&csv, parse)?
+                .map_while(|r| r.map(|(_, t)| t).map_err(|e| bad = Some(e)).ok()),
+        )?;
+        if let Some(e) = bad {
+            return Err(e.into());
+        }
+        println!(
+            "indexed {} reviews ({:.1} MB) in {} batches and fitted the Tokenizer in {:.1}s ({} distinct words)",
+            csv.rows(),
+            file_bytes as f64 / 1e6,
+            csv.len(),
+            started.elapsed().as_secs_f64(),
+            tokenizer.word_index().len()
+        );
+        report.set("n_reviews", csv.rows());
+        // validation_split=0.1 as whole batches: the last tenth of the file validates.
+        let n_batches = csv.len();
+        let n_val = (n_batches / 10).max(1).min(n_batches.saturating_sub(1));
+        let pad = PadSequences::new()
+            .padding("post")
+            .truncating("post")
+            .maxlen(SEQ_LEN);
+        let tokenizer = Arc::new(tokenizer);
+        let all = TextCsvDataset::with_tokenizer(csv, parse, tokenizer.clone(), pad.clone())
+            .workers(2)
+            .max_queue_size(10);
+        let mut test_csv = LazyCsv::open(&dir.join("test.csv"), false, 32)?;
+        if let Some(n) = sample {
+            test_csv = test_csv.take_rows(n / 4);
+        }
+        let test = TextCsvDataset::with_tokenizer(test_csv, parse, tokenizer, pad).workers(2);
+        report.set("n_train_batches", n_batches - n_val);
+        report.set("n_val_batches", n_val);
+        let epochs = args.epochs.unwrap_or(if a.quick { 1 } else { 100 });
+        report.set("max_epochs", epochs);
+        for ((key, title, lecture), (_, mut model)) in MODELS.into_iter().zip(models) {
+            section(title);
+            let steps = |d: TextCsvDataset| {
+                if key == "mlp" {
+                    d.label_steps(SEQ_LEN)
+                } else {
+                    d
+                }
+            };
+            let mut train = steps(all.clone().batches(0..n_batches - n_val));
+            let val = steps(all.clone().batches(n_batches - n_val..n_batches));
+            let started = std::time::Instant::now();
+            let history = model.fit_dataset(
+                &mut train,
+                FitArgs::new()
+                    .validation_dataset(val)
+                    .callback(EarlyStopping::new().monitor("val_loss").patience(5))
+                    .epochs(epochs)
+                    .verbose(if a.quick { 0 } else { 2 }),
+            )?;
+            let secs = started.elapsed().as_secs_f64();
+            let logs = model.evaluate_dataset(&mut steps(test.clone()))?;
+            let (loss, acc) = (
+                logs.get("loss").unwrap_or(f32::NAN),
+                logs.get("accuracy").unwrap_or(f32::NAN),
+            );
+            let val_loss = history.get("val_loss").unwrap_or(&[]).to_vec();
+            println!(
+                "{key}.evaluate(test stream): [{loss}, {acc}]   ({} epochs, {secs:.1}s)\n(lecture: {lecture})",
+                val_loss.len()
+            );
+            report.set_f(&format!("{key}.test_loss"), loss as f64);
+            report.set_f(&format!("{key}.test_accuracy"), acc as f64);
+            report.set(&format!("{key}.epochs_run"), val_loss.len());
+            report.set_f(&format!("{key}.seconds"), secs);
+            report.set_list(&format!("{key}.val_loss"), &val_loss);
+        }
+        if let Some(rss) = peak_rss_mb() {
+            println!(
+                "peak RSS {rss:.1} MB for a {:.1} MB file",
+                file_bytes as f64 / 1e6
+            );
+            report.set_f("peak_rss_mb", rss);
+        }
+        report.write(a)
+    }
 }

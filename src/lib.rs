@@ -27,6 +27,8 @@ pub use kerust_tensor as tensor;
 /// Keras text preprocessing: `Tokenizer`, `pad_sequences`, `TextVectorizer`, the hashing trick.
 pub use kerust_text as text;
 
+pub mod stream;
+
 /// The names a Keras user reaches for, in one import.
 ///
 /// Listed explicitly (no glob re-exports) so that two crates exporting the same name can never
@@ -52,6 +54,10 @@ pub mod prelude {
     };
     // The scikit-learn wrapper (Lab 8's `KerasClassifier`).
     pub use kerust_layers::KerasClassifier;
+    // Streaming data and custom training loops.
+    pub use crate::stream::TextCsvDataset;
+    pub use kerust_datasets::LazyCsv;
+    pub use kerust_layers::{DatasetBatch, GradientTape, PyDataset};
     // Losses, optimizers, regularizers, initializers.
     pub use kerust_layers::{
         l1, l1_l2, l2, Adagrad, Adam, Initializer, Loss, Optimizer, RMSprop, Regularizer, SGD,

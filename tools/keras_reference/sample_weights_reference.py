@@ -3,7 +3,8 @@
 Run:  /root/.cache/kerust/venv/bin/python tools/keras_reference/sample_weights_reference.py
 Writes crates/layers/tests/fixtures/sample_weights.json: for small Dense models with fixed initial
 weights, shuffle off, the weights after one epoch and the History logs under class_weight, under
-sample_weight with validation_split (weights sliced with the data), and evaluate with sample_weight.
+sample_weight with validation_split (weights sliced with the data), evaluate with sample_weight,
+and compile(weighted_metrics=...) under sample_weight and class_weight.
 """
 
 import json
@@ -107,6 +108,38 @@ cases["temporal_sample_weight"] = {
     "x": xt.reshape(-1).tolist(),
     "y": yt.reshape(-1).tolist(),
     "sample_weight": swt.reshape(-1).tolist(),
+    "after": flat(m.get_weights()),
+    "history": logs(h),
+}
+
+# 6. weighted_metrics: the same name in metrics and weighted_metrics is logged twice, the weighted
+# one as weighted_<name>; sample weights sliced by validation_split weight the val_ metrics too.
+m, init = dense_model(3, "softmax")
+m.compile(
+    keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy",
+    metrics=["accuracy"], weighted_metrics=["accuracy"],
+)
+h = m.fit(
+    x, labels, batch_size=4, epochs=2, shuffle=False, verbose=0, sample_weight=sw,
+    validation_split=0.2,
+)
+ev = m.evaluate(x, labels, batch_size=4, sample_weight=sw, verbose=0, return_dict=True)
+cases["weighted_metrics_sample_weight"] = {
+    "initial": flat(init),
+    "after": flat(m.get_weights()),
+    "history": logs(h),
+    "evaluate": {k: float(v) for k, v in ev.items()},
+}
+
+# 7. weighted_metrics under class_weight (binary, Adam), two weighted metrics, none unweighted.
+m, init = dense_model(1, "sigmoid")
+m.compile(keras.optimizers.Adam(0.01), "binary_crossentropy", weighted_metrics=["accuracy", "mse"])
+cw = {0: 2.0, 1: 0.5}
+h = m.fit(x, ybin, batch_size=4, epochs=1, shuffle=False, verbose=0, class_weight=cw)
+cases["weighted_metrics_class_weight"] = {
+    "initial": flat(init),
+    "class_weight": [[k, v] for k, v in cw.items()],
+    "y": ybin.reshape(-1).tolist(),
     "after": flat(m.get_weights()),
     "history": logs(h),
 }

@@ -13,29 +13,36 @@ pub fn load_yelp_polarity_csv(path: &Path) -> Result<TextLabels> {
     let csv = CsvFile::open_with(path, false)?;
     let mut out = TextLabels::default();
     csv.for_each(|r, line| {
-        if r.len() != 2 {
-            return Err(DatasetsError::malformed(
-                path,
-                line,
-                format!("expected 2 columns (label, text), found {}", r.len()),
-            ));
-        }
-        let label = match r[0].trim() {
-            "1" => 0,
-            "2" => 1,
-            other => {
-                return Err(DatasetsError::malformed(
-                    path,
-                    line,
-                    format!("label must be 1 (negative) or 2 (positive), found {other:?}"),
-                ))
-            }
-        };
+        let (label, text) = parse_yelp_record(path, line, r)?;
         out.labels.push(label);
-        out.texts.push(r[1].replace("\\n", "\n"));
+        out.texts.push(text);
         Ok(())
     })?;
     Ok(out)
+}
+
+/// One Yelp polarity record `("1"|"2", text)` as `(label 0|1, text with newlines)`; errors name
+/// `path:line`. Shared by the loader and lazy readers ([`crate::LazyCsv`]).
+pub fn parse_yelp_record(path: &Path, line: u64, r: &csv::StringRecord) -> Result<(i64, String)> {
+    if r.len() != 2 {
+        return Err(DatasetsError::malformed(
+            path,
+            line,
+            format!("expected 2 columns (label, text), found {}", r.len()),
+        ));
+    }
+    let label = match r[0].trim() {
+        "1" => 0,
+        "2" => 1,
+        other => {
+            return Err(DatasetsError::malformed(
+                path,
+                line,
+                format!("label must be 1 (negative) or 2 (positive), found {other:?}"),
+            ))
+        }
+    };
+    Ok((label, r[1].replace("\\n", "\n")))
 }
 
 #[cfg(test)]

@@ -73,6 +73,21 @@ pub enum LayerError {
         /// The input shape it was built on, batch first (`(None, 10, 3)`).
         shape: String,
     },
+    /// A `PyDataset` batch whose shape differs from the batches before it.
+    #[error("PyDataset batch {index}: {what} has shape {got:?}, expected {expected:?}; every batch must have the shape of the others (only the last one may have fewer rows)")]
+    DatasetBatchShape {
+        /// The batch index (`get(index)`).
+        index: usize,
+        /// Which array (`x[0]`, `y[0]`, `sample_weight`).
+        what: String,
+        /// The shape the earlier batches imply.
+        expected: Vec<usize>,
+        /// The shape this batch has.
+        got: Vec<usize>,
+    },
+    /// A `PyDataset` with no batches.
+    #[error("{0}: the PyDataset has no batches (len() == 0); give it at least one batch")]
+    DatasetEmpty(&'static str),
     /// A file could not be read or written.
     #[error("{path}: {message}")]
     Io {

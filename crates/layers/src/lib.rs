@@ -8,6 +8,7 @@ pub mod config;
 pub mod conv;
 pub mod core;
 pub mod ctx;
+pub mod dataset;
 pub mod error;
 pub mod flow;
 pub mod initializers;
@@ -50,6 +51,7 @@ pub use conv::{
     },
 };
 pub use ctx::Ctx;
+pub use dataset::{DatasetBatch, PyDataset};
 pub use error::{LayerError, Result};
 pub use flow::{Data, Flow, Inputs, Value};
 pub use initializers::Initializer;
@@ -58,7 +60,8 @@ pub use losses::Loss;
 pub use merge::{add::Add, concatenate::Concatenate, dot::Dot, multiply::Multiply};
 pub use model::{
     clone_model, model_from_config, model_from_config_limited, AnyModel, EvaluateArgs, FitArgs,
-    KerasTensor, LayerHandle, Logs, Model, ModelCore, OnBatchArgs, Sequential, SymbolicCall,
+    GradientTape, KerasTensor, LayerHandle, Logs, Model, ModelCore, OnBatchArgs, Sequential,
+    SymbolicCall,
 };
 pub use optimizers::{Adagrad, Adam, Optimizer, RMSprop, SGD};
 pub use param::Param;

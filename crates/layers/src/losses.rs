@@ -74,6 +74,12 @@ impl Loss {
         }
     }
 
+    /// Keras `loss_fn(y_true, y_pred)`: the mean loss (`sum_over_batch_size`), recorded on
+    /// `y_pred`'s tape so a [`GradientTape`](crate::GradientTape) can differentiate it.
+    pub fn call(&self, y_true: &Tensor, y_pred: &Var) -> Result<Var> {
+        self.compute_weighted(y_pred, y_true, None)
+    }
+
     /// Mean loss of predictions `y_pred` against targets `y_true` (per-sample losses averaged).
     pub fn compute(&self, y_pred: &Var, y_true: &Tensor) -> Result<Var> {
         self.compute_weighted(y_pred, y_true, None)

@@ -277,3 +277,77 @@ fn bad_weights_are_typed_errors() {
         .unwrap_err();
     assert!(err.to_string().contains("validation_split"), "{err}");
 }
+
+/// The logged keys equal Keras's, and every value agrees.
+fn check_history_keys(h: &History, case: &Value) {
+    let mut want: Vec<&String> = case["history"].as_object().unwrap().keys().collect();
+    let mut got: Vec<String> = h.keys().iter().map(|k| k.to_string()).collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got.iter().collect::<Vec<_>>(), want);
+    check_history(h, case);
+}
+
+#[test]
+fn weighted_metrics_under_sample_weight_match_keras() {
+    let f = fixture();
+    let case = &f["cases"]["weighted_metrics_sample_weight"];
+    let (x, y, w) = data(&f);
+    let mut m = model(case, 3, "softmax");
+    m.compile_weighted(
+        SGD::new().learning_rate(0.1),
+        "sparse_categorical_crossentropy",
+        &["accuracy"],
+        &["accuracy"],
+    )
+    .unwrap();
+    let args = FitArgs::new()
+        .epochs(2)
+        .batch_size(4)
+        .shuffle(false)
+        .verbose(0)
+        .sample_weight(w.clone())
+        .validation_split(0.2);
+    let h = m.fit(&x, &y, args).unwrap();
+    check_weights(&m, case);
+    check_history_keys(&h, case);
+    let logs = m
+        .evaluate_with(&x, &y, EvaluateArgs::new().batch_size(4).sample_weight(w))
+        .unwrap();
+    for (k, want) in case["evaluate"].as_object().unwrap() {
+        let got = logs.get(k).unwrap();
+        assert!(
+            (got - want.as_f64().unwrap() as f32).abs() <= 1e-5,
+            "{k}: {got} vs {want}"
+        );
+    }
+    // The compile config keeps them (Keras's compile_config key).
+    assert_eq!(
+        m.compile_config().unwrap()["weighted_metrics"],
+        serde_json::json!(["accuracy"])
+    );
+}
+
+#[test]
+fn weighted_metrics_under_class_weight_match_keras() {
+    let f = fixture();
+    let case = &f["cases"]["weighted_metrics_class_weight"];
+    let (x, _, _) = data(&f);
+    let y = Tensor::from_vec(floats(&case["y"]), &[10, 1]).unwrap();
+    let mut m = model(case, 1, "sigmoid");
+    m.compile_weighted(
+        Adam::new().learning_rate(0.01),
+        "binary_crossentropy",
+        &[],
+        &["accuracy", "mse"],
+    )
+    .unwrap();
+    let args = FitArgs::new()
+        .batch_size(4)
+        .shuffle(false)
+        .verbose(0)
+        .class_weight(class_weights(case));
+    let h = m.fit(&x, &y, args).unwrap();
+    check_weights(&m, case);
+    check_history_keys(&h, case);
+}

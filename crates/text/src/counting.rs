@@ -79,6 +79,51 @@ where
     Ok(all)
 }
 
+/// Texts counted per [`count_tokens`] call when fitting from an iterator: enough for the
+/// parallel counting to pay off, few enough that one chunk of reviews stays a few MB.
+pub(crate) const ITER_CHUNK: usize = 8192;
+
+/// [`count_tokens`] over an iterator, `chunk` texts at a time, so only one chunk is held; the
+/// merged table is the one `count_tokens` gives for all texts at once (first-appearance order,
+/// summed counts and document counts). Returns the table and the number of texts.
+pub(crate) fn count_tokens_iter<I, S, T>(
+    texts: I,
+    tokens: &T,
+    chunk: usize,
+) -> Result<(Interner<(u64, u64)>, usize)>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str> + Sync,
+    T: Tokens,
+{
+    let mut all: Interner<(u64, u64)> = Interner::default();
+    let mut buf: Vec<S> = Vec::with_capacity(chunk.max(1));
+    let mut n = 0;
+    let mut flush = |buf: &mut Vec<S>, all: &mut Interner<(u64, u64)>| -> Result<()> {
+        let c = count_tokens(buf, tokens)?;
+        for (id, (count, docs)) in c.values().into_iter().enumerate() {
+            let (e, new) = all.entry_from(&c, id, (count, docs))?;
+            if !new {
+                e.0 += count;
+                e.1 += docs;
+            }
+        }
+        n += buf.len();
+        buf.clear();
+        Ok(())
+    };
+    for t in texts {
+        buf.push(t);
+        if buf.len() >= chunk.max(1) {
+            flush(&mut buf, &mut all)?;
+        }
+    }
+    if !buf.is_empty() {
+        flush(&mut buf, &mut all)?;
+    }
+    Ok((all, n))
+}
+
 /// Run `f` on a rayon pool of `threads` threads (tests of thread-count independence).
 #[cfg(test)]
 pub(crate) fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {

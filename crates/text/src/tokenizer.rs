@@ -272,8 +272,55 @@ impl Tokenizer {
                 splitter: &splitter,
             },
         )?;
+        self.fit_counts(all, texts.len())
+    }
+
+    /// Keras `fit_on_texts` over texts that arrive one at a time (lines of a file, rows of a
+    /// CSV): they are counted a chunk at a time and dropped, so a corpus larger than memory can
+    /// be fitted. The result is that of `fit_on_texts` on all of them.
+    ///
+    /// ```
+    /// use kerust_text::Tokenizer;
+    /// let mut streamed = Tokenizer::new();
+    /// streamed.fit_on_texts_iter(["the cat", "the dog sat"].into_iter().map(String::from)).unwrap();
+    /// let mut whole = Tokenizer::new();
+    /// whole.fit_on_texts(&["the cat", "the dog sat"]).unwrap();
+    /// assert_eq!(streamed.word_index(), whole.word_index());
+    /// assert_eq!(streamed.get_document_count(), 2);
+    /// ```
+    pub fn fit_on_texts_iter<I, S>(&mut self, texts: I) -> Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str> + Sync,
+    {
+        self.fit_on_texts_chunked(texts, crate::counting::ITER_CHUNK)
+    }
+
+    fn fit_on_texts_chunked<I, S>(&mut self, texts: I, chunk: usize) -> Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str> + Sync,
+    {
+        let splitter = self.splitter("Tokenizer.fit_on_texts")?;
+        let (all, n) = crate::counting::count_tokens_iter(
+            texts,
+            &Rules {
+                tok: self,
+                splitter: &splitter,
+            },
+            chunk,
+        )?;
+        self.fit_counts(all, n)
+    }
+
+    /// The end of `fit_on_texts`: merge the counted words of `n_texts` texts into the vocabulary.
+    fn fit_counts(
+        &mut self,
+        all: crate::interner::Interner<(u64, u64)>,
+        n_texts: usize,
+    ) -> Result<()> {
         let (counts, docs): (Vec<u64>, Vec<u64>) = all.values().into_iter().unzip();
-        self.document_count += texts.len();
+        self.document_count += n_texts;
         let (word_counts, word_docs) = (&mut self.word_counts, &mut self.word_docs);
         if word_counts.is_empty() && word_docs.is_empty() {
             // First fit: word_counts and word_docs become exactly `all`'s words in this order,
@@ -576,6 +623,50 @@ impl MatrixMode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Texts with repeats, punctuation and case, long enough to span several chunks.
+    fn corpus() -> Vec<String> {
+        let words = [
+            "the", "Cat", "sat!", "on", "a", "mat,", "dog", "über", "x", "THE",
+        ];
+        (0..40)
+            .map(|i| {
+                (0..(i % 7))
+                    .map(|j| words[(i * 3 + j * 5) % words.len()])
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fitting_from_an_iterator_in_chunks_equals_fitting_all_at_once() {
+        let texts = corpus();
+        for build in [
+            || Tokenizer::new(),
+            || Tokenizer::new().num_words(4).oov_token("<OOV>"),
+            || Tokenizer::new().char_level(true),
+        ] {
+            let mut whole = build();
+            whole.fit_on_texts(&texts).unwrap();
+            for chunk in [1, 3, 7, 100] {
+                let mut it = build();
+                it.fit_on_texts_chunked(texts.iter().cloned(), chunk)
+                    .unwrap();
+                assert_eq!(it.word_counts(), whole.word_counts(), "chunk {chunk}");
+                assert_eq!(it.word_docs(), whole.word_docs());
+                assert_eq!(it.word_index(), whole.word_index());
+                assert_eq!(it.index_docs(), whole.index_docs());
+                assert_eq!(it.get_document_count(), texts.len());
+            }
+            // A second, streamed fit adds to a first one like a second fit_on_texts.
+            let mut twice = build();
+            twice.fit_on_texts(&texts[..10]).unwrap();
+            twice.fit_on_texts_chunked(texts[10..].iter(), 4).unwrap();
+            assert_eq!(twice.word_index(), whole.word_index());
+            assert_eq!(twice.word_counts(), whole.word_counts());
+        }
+    }
 
     const LECTURE: [&str; 4] = [
         "I love Stats so much",

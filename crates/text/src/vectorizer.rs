@@ -459,6 +459,43 @@ impl TextVectorizer {
             });
         }
         let all = count_tokens(data, &Pipeline(self))?;
+        self.adapt_counts(all, data.len())
+    }
+
+    /// Keras `adapt` over texts that arrive one at a time (a file read lazily): they are counted
+    /// a chunk at a time and dropped, and the vocabulary (and idf weights) is that `adapt` builds
+    /// from all of them at once.
+    pub fn adapt_iter<I, S>(&mut self, data: I) -> Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str> + Sync,
+    {
+        self.adapt_iter_chunked(data, crate::counting::ITER_CHUNK)
+    }
+
+    fn adapt_iter_chunked<I, S>(&mut self, data: I, chunk: usize) -> Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str> + Sync,
+    {
+        self.check()?;
+        if self.has_input_vocabulary {
+            return Err(TextError::InvalidValue {
+                op: OP,
+                option: "vocabulary",
+                reason: "cannot adapt after setting a fixed vocabulary via `vocabulary`; build a new layer without it".into(),
+            });
+        }
+        let (all, n) = crate::counting::count_tokens_iter(data, &Pipeline(self), chunk)?;
+        self.adapt_counts(all, n)
+    }
+
+    /// The vocabulary from the token table of `n_docs` texts.
+    fn adapt_counts(
+        &mut self,
+        all: crate::interner::Interner<(u64, u64)>,
+        n_docs: usize,
+    ) -> Result<()> {
         let stats = all.values();
         let mut order: Vec<usize> = (0..all.len())
             .filter(|&i| all.key(i) != MASK_TOKEN && all.key(i) != OOV_TOKEN)
@@ -478,7 +515,7 @@ impl TextVectorizer {
         }
         let tokens: Vec<String> = order.iter().map(|&i| all.key(i).to_string()).collect();
         if self.output_mode == OutputMode::TfIdf {
-            let n_docs = data.len() as f64;
+            let n_docs = n_docs as f64;
             let idf: Vec<f32> = order
                 .iter()
                 .map(|&i| (1.0 + n_docs / (1.0 + stats[i].1 as f64)).ln() as f32)
@@ -769,6 +806,40 @@ fn missing(option: &'static str, name: &str) -> TextError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn adapting_from_an_iterator_in_chunks_equals_adapting_all_at_once() {
+        let words = [
+            "the", "Cat", "sat!", "on", "a", "mat,", "dog", "über", "x", "THE",
+        ];
+        let texts: Vec<String> = (0..40)
+            .map(|i| {
+                (0..(i % 7))
+                    .map(|j| words[(i * 3 + j * 5) % words.len()])
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let builds: [fn() -> TextVectorizer; 3] = [
+            TextVectorizer::new,
+            || TextVectorizer::new().max_tokens(5),
+            || TextVectorizer::new().output_mode("tf_idf").ngrams(2),
+        ];
+        for build in builds {
+            let mut whole = build();
+            whole.adapt(&texts).unwrap();
+            for chunk in [1, 6, 100] {
+                let mut it = build();
+                it.adapt_iter_chunked(texts.iter(), chunk).unwrap();
+                assert_eq!(
+                    it.get_vocabulary(true),
+                    whole.get_vocabulary(true),
+                    "chunk {chunk}"
+                );
+                assert_eq!(it.idf_weights, whole.idf_weights);
+            }
+        }
+    }
 
     #[test]
     fn fixed_length_rows_equal_cut_ragged_rows() {

@@ -26,7 +26,7 @@ impl ModelCore {
             "loss": loss,
             "loss_weights": null,
             "metrics": c.metrics,
-            "weighted_metrics": null,
+            "weighted_metrics": if c.weighted_metrics.is_empty() { Json::Null } else { json!(c.weighted_metrics) },
             "run_eagerly": false,
             "steps_per_execution": 1,
             "jit_compile": false,
@@ -39,7 +39,7 @@ impl ModelCore {
         Some(json!({
             "loss": c["loss"],
             "metrics": c["metrics"],
-            "weighted_metrics": null,
+            "weighted_metrics": c["weighted_metrics"],
             "loss_weights": null,
             "optimizer_config": {"class_name": c["optimizer"]["class_name"], "config": c["optimizer"]["config"]},
         }))
@@ -79,10 +79,16 @@ impl ModelCore {
         };
         let mut metrics = Vec::new();
         collect_metric_names(cfg.get("metrics").unwrap_or(&Json::Null), &mut metrics);
+        let mut weighted_metrics = Vec::new();
+        collect_metric_names(
+            cfg.get("weighted_metrics").unwrap_or(&Json::Null),
+            &mut weighted_metrics,
+        );
         self.compiled = Some(Compiled {
             optimizer,
             losses,
             metrics,
+            weighted_metrics,
         });
         Ok(())
     }

@@ -3,7 +3,9 @@
 use super::logs::Logs;
 use super::model_core::ModelCore;
 use super::progress::EpochProgress;
+use super::step_pool::on_pool;
 use crate::callbacks::{Callback, History};
+use crate::dataset::PyDataset;
 use crate::error::{LayerError, Result};
 use crate::flow::{Data, Inputs};
 use kerust_tensor::Tensor;
@@ -33,6 +35,8 @@ pub struct FitArgs {
     pub sample_weight: Option<Tensor>,
     /// The third element of Keras's `validation_data=(x, y, sample_weight)`.
     pub validation_sample_weight: Option<Tensor>,
+    /// Keras `validation_data=` a `PyDataset`, scored at the end of every epoch.
+    pub validation_dataset: Option<Box<dyn PyDataset>>,
 }
 
 impl Default for FitArgs {
@@ -49,6 +53,7 @@ impl Default for FitArgs {
             class_weight: None,
             sample_weight: None,
             validation_sample_weight: None,
+            validation_dataset: None,
         }
     }
 }
@@ -123,6 +128,12 @@ impl FitArgs {
     ) -> Self {
         self.validation_data = Some((x.into(), y.into()));
         self.validation_sample_weight = Some(sample_weight);
+        self
+    }
+    /// Keras `validation_data=` a `PyDataset`: scored at the end of every epoch (its batches in
+    /// index order, read through its own `workers`).
+    pub fn validation_dataset(mut self, ds: impl PyDataset + 'static) -> Self {
+        self.validation_dataset = Some(Box::new(ds));
         self
     }
     /// Add one callback.
@@ -340,9 +351,32 @@ impl ModelCore {
         if let Some(cw) = &args.class_weight {
             sample_weight = Some(class_weight_to_sample_weights(&y[0], cw)?);
         }
-        let n = x.first().map(Data::len).unwrap_or(0);
         let batch_size = crate::param::checked_positive("fit", "batch_size", args.batch_size)?;
-        let steps = n.div_ceil(batch_size);
+        let n_targets = y.len();
+        self.begin_epoch(&x, &y, true)?;
+        let mut feed = ArrayFeed {
+            x,
+            y,
+            sample_weight,
+            batch_size,
+        };
+        let val = val.map(|(x, y, w)| Validation::Arrays(x, y, w));
+        self.fit_loop(&mut feed, n_targets, val, args)
+    }
+
+    /// The epoch loop `fit` and `fit_dataset` share: callbacks, progress, batches from `feed`,
+    /// validation at the end of each epoch, History, and `stop_training`.
+    pub(crate) fn fit_loop(
+        &mut self,
+        feed: &mut dyn BatchFeed,
+        n_targets: usize,
+        mut val: Option<Validation>,
+        mut args: FitArgs,
+    ) -> Result<History> {
+        if let Some(ds) = args.validation_dataset.take() {
+            val = Some(Validation::Dataset(ds));
+        }
+        let steps = feed.steps();
         let mut history = History::new();
         let mut callbacks = std::mem::take(&mut args.callbacks);
         self.stop_training = false;
@@ -355,42 +389,41 @@ impl ModelCore {
             for cb in callbacks.iter_mut() {
                 cb.on_epoch_begin(self, epoch, &empty)?;
             }
-            let mut order: Vec<usize> = (0..n).collect();
-            if args.shuffle {
-                self.rng.shuffle(&mut order);
-            }
             let progress = EpochProgress::start(args.verbose, epoch, args.epochs, steps);
-            let mut state = self.begin_epoch(&x, &y, true)?;
+            let mut state = self.begin_state(n_targets, 0, true)?;
             // Batch by batch so callbacks see (and may change) the model between updates, as in Keras.
-            for (step, chunk) in order.chunks(batch_size).enumerate() {
+            feed.run_epoch(self, epoch, args.shuffle, &mut |model, step, b| {
                 for cb in callbacks.iter_mut() {
-                    cb.on_train_batch_begin(self, step, &state.logs)?;
+                    cb.on_train_batch_begin(model, step, &state.logs)?;
                 }
-                self.step_on(&mut state, &x, &y, sample_weight.as_ref(), chunk)?;
+                let st = &mut state;
+                on_pool(|| model.step(st, &b.x, &b.y, b.sample_weight.as_ref()))?;
                 progress.update(step, &state.logs);
                 for cb in callbacks.iter_mut() {
-                    cb.on_train_batch_end(self, step, &state.logs)?;
+                    cb.on_train_batch_end(model, step, &state.logs)?;
                 }
-                if self.stop_training {
-                    break;
-                }
-            }
+                Ok(!model.stop_training)
+            })?;
             let mut logs = state.logs;
-            if let Some((xv, yv, wv)) = &val {
-                if xv.first().is_some_and(|d| !d.is_empty()) {
-                    let v = self.run_epoch(
+            let v = match &mut val {
+                Some(Validation::Arrays(xv, yv, wv))
+                    if xv.first().is_some_and(|d| !d.is_empty()) =>
+                {
+                    Some(self.run_epoch(
                         xv,
                         yv,
                         wv.as_ref(),
-                        batch_size,
+                        args.batch_size.max(1),
                         None,
                         false,
                         &mut |_, _| Ok(()),
-                    )?;
-                    for (k, value) in v.iter() {
-                        logs.insert(&format!("val_{k}"), value);
-                    }
+                    )?)
                 }
+                Some(Validation::Dataset(ds)) => Some(self.evaluate_dataset(ds)?),
+                _ => None,
+            };
+            for (k, value) in v.iter().flat_map(|v| v.iter()) {
+                logs.insert(&format!("val_{k}"), value);
             }
             // Keras order: user callbacks (which may add keys such as `learning_rate`), then
             // History, then the progress line.
@@ -408,6 +441,100 @@ impl ModelCore {
             cb.on_train_end(self, &last)?;
         }
         Ok(history)
+    }
+}
+
+/// One training batch, ready for a step.
+pub(crate) struct TrainBatch {
+    pub(crate) x: Vec<Data>,
+    pub(crate) y: Vec<Tensor>,
+    pub(crate) sample_weight: Option<Tensor>,
+}
+
+/// What a batch callback of [`BatchFeed::run_epoch`] gets: the model, the step, the batch; it
+/// returns `false` to end the epoch (`stop_training`).
+pub(crate) type EachBatch<'a> = dyn FnMut(&mut ModelCore, usize, TrainBatch) -> Result<bool> + 'a;
+
+/// Where `fit`'s training batches come from: arrays in memory or a `PyDataset`.
+pub(crate) trait BatchFeed {
+    /// Batches per epoch (for the progress bar).
+    fn steps(&self) -> usize;
+    /// Hand every batch of one epoch to `each`, in the epoch's order.
+    fn run_epoch(
+        &mut self,
+        model: &mut ModelCore,
+        epoch: usize,
+        shuffle: bool,
+        each: &mut EachBatch<'_>,
+    ) -> Result<()>;
+}
+
+/// What is scored at the end of each epoch.
+pub(crate) enum Validation {
+    /// `validation_data=(x, y[, sample_weight])` or the `validation_split` tail.
+    Arrays(Vec<Data>, Vec<Data>, Option<Tensor>),
+    /// `validation_data=` a `PyDataset`.
+    Dataset(Box<dyn PyDataset>),
+}
+
+/// `fit(x, y)`'s batches: the samples reshuffled each epoch with the model's generator.
+struct ArrayFeed {
+    x: Vec<Data>,
+    y: Vec<Data>,
+    sample_weight: Option<Tensor>,
+    batch_size: usize,
+}
+
+impl BatchFeed for ArrayFeed {
+    fn steps(&self) -> usize {
+        self.x
+            .first()
+            .map(Data::len)
+            .unwrap_or(0)
+            .div_ceil(self.batch_size)
+    }
+
+    fn run_epoch(
+        &mut self,
+        model: &mut ModelCore,
+        _epoch: usize,
+        shuffle: bool,
+        each: &mut EachBatch<'_>,
+    ) -> Result<()> {
+        let n = self.x.first().map(Data::len).unwrap_or(0);
+        let mut order: Vec<usize> = (0..n).collect();
+        if shuffle {
+            model.rng.shuffle(&mut order);
+        }
+        for (step, chunk) in order.chunks(self.batch_size).enumerate() {
+            let x: Vec<Data> = self
+                .x
+                .iter()
+                .map(|d| d.select(chunk))
+                .collect::<Result<_>>()?;
+            let y: Vec<Tensor> = self
+                .y
+                .iter()
+                .map(|d| d.select(chunk)?.to_float())
+                .collect::<Result<_>>()?;
+            let sample_weight = self
+                .sample_weight
+                .as_ref()
+                .map(|w| w.select_rows(chunk))
+                .transpose()?;
+            if !each(
+                model,
+                step,
+                TrainBatch {
+                    x,
+                    y,
+                    sample_weight,
+                },
+            )? {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 

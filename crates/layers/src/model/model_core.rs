@@ -23,6 +23,17 @@ pub struct Compiled {
     pub losses: Vec<Loss>,
     /// Metric identifiers as given (`"accuracy"`, `"mae"`).
     pub metrics: Vec<String>,
+    /// Keras `weighted_metrics=`: metrics that weight each sample by its `sample_weight` (or
+    /// `class_weight`) weight.
+    pub weighted_metrics: Vec<String>,
+}
+
+/// One compiled metric of one output, with the key it is logged under.
+pub(crate) struct MetricSlot {
+    output: usize,
+    name: String,
+    weighted: bool,
+    key: String,
 }
 
 /// What `compile` accepts as loss: a name, a `Loss`, or one per output.
@@ -51,7 +62,7 @@ pub(crate) struct EpochState {
     pub(crate) training: bool,
     /// Samples in the pass.
     pub(crate) samples: usize,
-    metric_names: Vec<(usize, String)>,
+    metric_names: Vec<MetricSlot>,
     metrics: Vec<Option<Box<dyn Metric>>>,
     loss_sum: f64,
     seen: usize,
@@ -231,7 +242,26 @@ impl ModelCore {
             optimizer: optimizer.into_optimizer()?,
             losses,
             metrics: metrics.iter().map(|s| s.to_string()).collect(),
+            weighted_metrics: Vec::new(),
         });
+        Ok(())
+    }
+
+    /// Keras `compile(optimizer, loss, metrics, weighted_metrics=...)`: `weighted_metrics` are
+    /// updated with each sample's `sample_weight` (or `class_weight`) weight — Keras's weighted
+    /// mean, `Σ w·value / Σ w` — while `metrics` stay unweighted. A name in both lists is logged
+    /// twice, the weighted one as `weighted_<name>`, as in Keras.
+    pub fn compile_weighted(
+        &mut self,
+        optimizer: impl IntoOptimizer,
+        loss: impl IntoLosses,
+        metrics: &[&str],
+        weighted_metrics: &[&str],
+    ) -> Result<()> {
+        self.compile(optimizer, loss, metrics)?;
+        if let Some(c) = self.compiled.as_mut() {
+            c.weighted_metrics = weighted_metrics.iter().map(|s| s.to_string()).collect();
+        }
         Ok(())
     }
 
@@ -265,14 +295,7 @@ impl ModelCore {
         let run_batch = |&start: &usize| -> Result<Vec<Tensor>> {
             let idx: Vec<usize> = (start..(start + bs).min(n)).collect();
             let batch: Vec<Data> = x.iter().map(|d| d.select(&idx)).collect::<Result<_>>()?;
-            let tape = Tape::new();
-            let mut rng = rng.clone();
-            let mut ctx = Ctx::new(&tape, false, &mut rng).on_device(device);
-            graph
-                .forward(&batch, &mut ctx)?
-                .iter()
-                .map(|o| Ok(o.var("output")?.value().to(Device::Cpu)?))
-                .collect()
+            infer(graph, rng, device, &batch)
         };
         // A stateful layer carries each batch's final states into the next, and a GPU runs one
         // batch after another on its stream: both run in order; CPU batches run as rayon tasks.
@@ -415,11 +438,22 @@ impl ModelCore {
                 "x has {n} samples but y has {ny}; they must match"
             )));
         }
-        if y.len() != self.graph.outputs.len() {
+        self.begin_state(y.len(), n, training)
+    }
+
+    /// Start the running loss and metrics of one pass with `n_targets` target arrays (checked
+    /// against the model's outputs) over `samples` samples (0 when unknown: a dataset).
+    pub(crate) fn begin_state(
+        &self,
+        n_targets: usize,
+        samples: usize,
+        training: bool,
+    ) -> Result<EpochState> {
+        if n_targets != self.graph.outputs.len() {
             return Err(LayerError::Data(format!(
                 "the model has {} output(s) but {} target array(s) were given",
                 self.graph.outputs.len(),
-                y.len()
+                n_targets
             )));
         }
         let compiled = self
@@ -430,14 +464,63 @@ impl ModelCore {
             } else {
                 "evaluate"
             }))?;
-        let metric_names: Vec<(usize, String)> = (0..y.len())
-            .flat_map(|o| compiled.metrics.iter().map(move |m| (o, m.clone())))
-            .collect();
+        // Keras `CompileMetrics.result` names: `<output>_<name>` with several outputs; a repeat
+        // of an unweighted name gets `_1`, `_2`…; a weighted metric whose name is taken becomes
+        // `weighted_<name>`.
+        let prefix = |o: usize| {
+            (n_targets > 1).then(|| {
+                self.graph.layers[self.graph.nodes[self.graph.outputs[o].0].layer]
+                    .name()
+                    .to_string()
+            })
+        };
+        let with_prefix = |o: usize, n: &str| match prefix(o) {
+            Some(p) => format!("{p}_{n}"),
+            None => n.to_string(),
+        };
+        let mut counters: std::collections::HashMap<String, usize> = Default::default();
+        let mut metric_names = Vec::new();
+        for (list, weighted) in [
+            (&compiled.metrics, false),
+            (&compiled.weighted_metrics, true),
+        ] {
+            for o in 0..n_targets {
+                for name in list.iter() {
+                    let base = with_prefix(o, name);
+                    let key = if !counters.contains_key(&base) {
+                        counters.insert(base.clone(), 1);
+                        base
+                    } else {
+                        let k = if weighted {
+                            with_prefix(o, &format!("weighted_{name}"))
+                        } else {
+                            base
+                        };
+                        match counters.get_mut(&k) {
+                            None => {
+                                counters.insert(k.clone(), 1);
+                                k
+                            }
+                            Some(c) => {
+                                *c += 1;
+                                format!("{k}_{}", *c - 1)
+                            }
+                        }
+                    };
+                    metric_names.push(MetricSlot {
+                        output: o,
+                        name: name.clone(),
+                        weighted,
+                        key,
+                    });
+                }
+            }
+        }
         let mut metrics = Vec::new();
         metrics.resize_with(metric_names.len(), || None);
         Ok(EpochState {
             training,
-            samples: n,
+            samples,
             metric_names,
             metrics,
             loss_sum: 0.0,
@@ -467,7 +550,7 @@ impl ModelCore {
     /// One batch (Keras `train_step` / `test_step`): forward, loss, and when training backward and
     /// an optimizer update; then the running loss and metrics in `state.logs`. `sw` weights each
     /// sample's loss in every output (Keras repeats one sample_weight over the outputs); the
-    /// compiled metrics ignore it, as Keras 3's `metrics=` do.
+    /// compiled `metrics` ignore it, as Keras 3's `metrics=` do, and `weighted_metrics` use it.
     pub(crate) fn step(
         &mut self,
         state: &mut EpochState,
@@ -559,8 +642,10 @@ impl ModelCore {
         state
             .logs
             .insert("loss", (state.loss_sum / state.seen.max(1) as f64) as f32);
-        for (k, (o, name)) in state.metric_names.iter().enumerate() {
-            let (yt, yp) = (&by[*o], &preds[*o]);
+        let weights = sw.map(|w| w.to_vec()).transpose()?;
+        for (k, slot) in state.metric_names.iter().enumerate() {
+            let (o, name) = (slot.output, &slot.name);
+            let (yt, yp) = (&by[o], &preds[o]);
             if state.metrics[k].is_none() {
                 state.metrics[k] = Some(
                     metric_from_name(name, yt.shape(), yp.shape())
@@ -571,20 +656,19 @@ impl ModelCore {
             let Some(m) = state.metrics[k].as_mut() else {
                 continue;
             };
-            m.update_state(
-                &Batch::new(&td, yt.shape()).map_err(|e| LayerError::Data(e.to_string()))?,
-                &Batch::new(&pd, yp.shape()).map_err(|e| LayerError::Data(e.to_string()))?,
-            )
+            let bt = Batch::new(&td, yt.shape()).map_err(|e| LayerError::Data(e.to_string()))?;
+            let bp = Batch::new(&pd, yp.shape()).map_err(|e| LayerError::Data(e.to_string()))?;
+            match (slot.weighted, &weights, sw) {
+                (true, Some(w), Some(t)) => m.update_state_weighted(
+                    &bt,
+                    &bp,
+                    &Batch::new(w, t.shape()).map_err(|e| LayerError::Data(e.to_string()))?,
+                ),
+                // Without weights a weighted metric is the plain one, as in Keras.
+                _ => m.update_state(&bt, &bp),
+            }
             .map_err(|e| LayerError::Data(format!("metric '{name}': {e}")))?;
-            let key = if by.len() > 1 {
-                format!(
-                    "{}_{name}",
-                    self.graph.layers[self.graph.nodes[self.graph.outputs[*o].0].layer].name()
-                )
-            } else {
-                name.clone()
-            };
-            state.logs.insert(&key, m.result());
+            state.logs.insert(&slot.key, m.result());
         }
         Ok(())
     }
@@ -698,6 +782,27 @@ impl ModelCore {
         (0..self.graph.inputs.len())
             .filter_map(|i| self.graph.input_layer(i).map(|l| l.kind()))
             .collect()
+    }
+}
+
+/// The outputs of one batch in inference mode, on a fresh tape with a copy of the generator
+/// (inference draws nothing from it).
+/// The outputs of one batch in inference mode, computed on `device` and returned on the host.
+fn infer(graph: &Graph, rng: &Rng, device: Device, batch: &[Data]) -> Result<Vec<Tensor>> {
+    let tape = Tape::new();
+    let mut rng = rng.clone();
+    let mut ctx = Ctx::new(&tape, false, &mut rng).on_device(device);
+    graph
+        .forward(batch, &mut ctx)?
+        .iter()
+        .map(|o| Ok(o.var("output")?.value().to(Device::Cpu)?))
+        .collect()
+}
+
+impl ModelCore {
+    /// The outputs of one batch in inference mode.
+    pub(crate) fn infer_batch(&self, batch: &[Data]) -> Result<Vec<Tensor>> {
+        infer(&self.graph, &self.rng, self.device.unwrap_or_default(), batch)
     }
 }
 

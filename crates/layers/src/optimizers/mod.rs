@@ -183,6 +183,34 @@ pub trait Optimizer: Send + Sync {
         self.base_mut().iterations = t;
         Ok(())
     }
+    /// Keras 3 `optimizer.apply(grads, trainable_variables)`: one step updating each weight with
+    /// the gradient at the same position (what [`GradientTape::gradient`](crate::GradientTape::gradient)
+    /// returns for `model.trainable_weights()`). Weights whose gradient is `None` are left alone,
+    /// as Keras filters empty gradients.
+    fn apply(&mut self, grads: Vec<Option<Tensor>>, weights: Vec<&mut Param>) -> Result<()> {
+        if grads.len() != weights.len() {
+            return Err(crate::error::LayerError::config(
+                "apply",
+                format!(
+                    "got {} gradients for {} weights; pass tape.gradient(loss, model.trainable_weights()) with model.trainable_weights_mut()",
+                    grads.len(),
+                    weights.len()
+                ),
+            ));
+        }
+        let pairs: Vec<(&mut Param, Tensor)> = weights
+            .into_iter()
+            .zip(grads)
+            .filter_map(|(p, g)| g.map(|g| (p, g)))
+            .collect();
+        if pairs.is_empty() {
+            return Err(crate::error::LayerError::config(
+                "apply",
+                "no gradient reached any weight; does the loss depend on the model's output?",
+            ));
+        }
+        self.apply_gradients(pairs)
+    }
     /// One training step with dense or row-sparse gradients (what `fit` hands over). With
     /// clipping configured every gradient is densified first, so the norms are the dense ones.
     fn apply_grads(&mut self, pairs: Vec<(&mut Param, Grad)>) -> Result<()> {

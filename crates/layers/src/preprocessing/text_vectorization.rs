@@ -177,6 +177,21 @@ impl TextVectorization {
             .map_err(|e| text_err(&name, e))
     }
 
+    /// Keras `adapt(dataset)` over texts that arrive one at a time (a file read lazily): they
+    /// are counted a chunk at a time and dropped; the vocabulary is the one `adapt` builds from
+    /// all of them.
+    pub fn adapt_iter<I, S>(&mut self, data: I) -> Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str> + Sync,
+    {
+        let name = self.base.name().to_string();
+        self.write()
+            .engine
+            .adapt_iter(data)
+            .map_err(|e| text_err(&name, e))
+    }
+
     /// Keras `set_vocabulary(vocabulary, idf_weights=None)`.
     pub fn set_vocabulary<S: AsRef<str>>(
         &mut self,

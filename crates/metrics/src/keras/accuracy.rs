@@ -142,6 +142,20 @@ macro_rules! impl_metric {
                 Ok(())
             }
 
+            fn update_state_weighted(
+                &mut self,
+                $t: &Batch<'_>,
+                $p: &Batch<'_>,
+                sample_weight: &Batch<'_>,
+            ) -> Result<()> {
+                let $s = &*self;
+                let (values, shape): Matches = $body?;
+                crate::keras::batch::check_weights(stringify!($ty), &shape, sample_weight)?;
+                self.state
+                    .add_weighted(&values, &shape, sample_weight.data());
+                Ok(())
+            }
+
             fn result(&self) -> f32 {
                 self.state.result()
             }

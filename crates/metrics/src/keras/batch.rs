@@ -106,6 +106,26 @@ pub(crate) fn same_shape(what: &'static str, y_true: &Batch, y_pred: &Batch) -> 
     Ok(t)
 }
 
+/// Checks that `w` holds one weight per sample of per-sample values of shape `values_shape`, or
+/// one per leading block of them (`[batch, time]` weights of `[batch, time, ...]` values).
+pub(crate) fn check_weights(what: &'static str, values_shape: &[usize], w: &Batch) -> Result<()> {
+    let rows = values_shape.first().copied().unwrap_or(1);
+    let per_value: usize = values_shape.iter().skip(1).product();
+    let ok = w.shape().first() == Some(&rows)
+        && rows > 0
+        && w.data().len().is_multiple_of(rows)
+        && per_value.is_multiple_of((w.data().len() / rows).max(1));
+    if ok {
+        return Ok(());
+    }
+    Err(MetricsError::BadArgument {
+        what,
+        name: "sample_weight",
+        constraint: "one weight per sample ([batch]) or per time step ([batch, time])",
+        value: format!("shape {:?} for values of shape {values_shape:?}", w.shape()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

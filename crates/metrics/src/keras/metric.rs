@@ -13,6 +13,23 @@ pub trait Metric: Send {
     fn name(&self) -> &str;
     /// Adds one batch; on error the state is left unchanged.
     fn update_state(&mut self, y_true: &Batch<'_>, y_pred: &Batch<'_>) -> Result<()>;
+    /// Adds one batch with a weight per sample (Keras `update_state(y_true, y_pred,
+    /// sample_weight)`; `sample_weight` is `[batch]` or `[batch, time]`). Metrics that take no
+    /// weights here say so with an error.
+    fn update_state_weighted(
+        &mut self,
+        y_true: &Batch<'_>,
+        y_pred: &Batch<'_>,
+        sample_weight: &Batch<'_>,
+    ) -> Result<()> {
+        let _ = (y_true, y_pred, sample_weight);
+        Err(MetricsError::BadArgument {
+            what: "weighted_metrics",
+            name: "metric",
+            constraint: "a mean metric (accuracy, binary/categorical/sparse_categorical accuracy, top-k, mse, mae, ...) to take sample weights",
+            value: self.name().to_string(),
+        })
+    }
     /// The value over all batches since the last reset.
     fn result(&self) -> f32;
     /// Forgets all batches.

@@ -70,6 +70,19 @@ macro_rules! regression_metric {
                 Ok(())
             }
 
+            fn update_state_weighted(
+                &mut self,
+                y_true: &Batch<'_>,
+                y_pred: &Batch<'_>,
+                sample_weight: &Batch<'_>,
+            ) -> Result<()> {
+                let (values, shape) = per_sample(stringify!($ty), y_true, y_pred, $err)?;
+                crate::keras::batch::check_weights(stringify!($ty), &shape, sample_weight)?;
+                self.state
+                    .add_weighted(&values, &shape, sample_weight.data());
+                Ok(())
+            }
+
             fn result(&self) -> f32 {
                 self.state.result()
             }
