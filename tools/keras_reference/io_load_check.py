@@ -15,6 +15,10 @@ if flavour == "tf2":
     import tf_keras as K
 else:
     import keras as K
+    try:  # registers keras_hub>TransformerEncoder etc. when keras-hub is installed
+        import keras_hub  # noqa: F401
+    except ImportError:
+        pass
 model = K.models.load_model(path)
 if len(sys.argv) > 5:
     model.load_weights(sys.argv[5])

@@ -214,4 +214,7 @@ fn attention_models_load_in_keras3_and_predict_the_same() {
     // tf.keras 2 builds MultiHeadAttention from another config layout; Keras 3 only.
     let (mut m, x) = attention_model();
     check_flavours(&py, &mut m, &x, "attention", false);
+    // keras-hub layers load where keras-hub is installed (io_load_check.py imports it).
+    let (mut t, xt) = transformer_model();
+    check_flavours(&py, &mut t, &xt, "transformer", false);
 }
