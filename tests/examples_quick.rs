@@ -815,3 +815,19 @@ fn lecture18_quora_has_the_lecture_siamese_lstm() {
     assert!(num(&r, "seconds") > 0.0);
     assert_plot(&run, "quora_loss.png");
 }
+
+#[test]
+fn nlp_disaster_tweets_trains_the_transformer_model() {
+    let run = run_example("nlp_disaster_tweets", &[]);
+    let Some(r) = ran_or_skipped(&run, "nlp_disaster_tweets") else {
+        return;
+    };
+    // TokenAndPositionEmbedding(10000, 15, 128): 1,281,920; TransformerEncoder(128, 4) on 128
+    // features: 99,584; Dense(1): 129 (Keras 3 + keras-hub count the same).
+    assert_eq!(num(&r, "model_8.params"), 1_381_633.0);
+    assert_eq!(r["model_8.name"], "model_8_transformer");
+    let acc = num(&r, "model_8.accuracy");
+    assert!((0.0..=100.0).contains(&acc), "model_8 accuracy {acc}");
+    assert!((num(&r, "model_8.recall") * 100.0 - acc).abs() < 1e-9);
+    assert_eq!(r["model_8.val_accuracy"].as_array().map(Vec::len), Some(1));
+}
