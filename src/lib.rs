@@ -47,6 +47,11 @@ pub mod prelude {
         RepeatVector, Reshape, SimpleRNN, SymbolicCall, TextVectorization, TimeDistributed, GRU,
         LSTM,
     };
+    // Attention, normalisation and keras-hub's Transformer blocks.
+    pub use kerust_layers::{
+        AdditiveAttention, Attention, BatchNormalization, LayerNormalization, MultiHeadAttention,
+        PositionEmbedding, TokenAndPositionEmbedding, TransformerEncoder,
+    };
     // Models and training.
     pub use kerust_layers::{
         set_random_seed, Data, EvaluateArgs, FitArgs, Inputs, KerasTensor, LayerError, LayerHandle,

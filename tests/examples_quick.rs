@@ -57,10 +57,27 @@ fn build_examples() {
     });
 }
 
+#[derive(Clone)]
 struct Run {
     stdout: String,
     report: Option<Value>,
     out_dir: PathBuf,
+}
+
+/// [`run_example`] once per (example, arguments) for every test that only reads the run: the
+/// tweets notebook trains eight models, and three tests check different parts of one run.
+fn run_example_shared(name: &str, extra: &[&str]) -> Run {
+    type Runs = std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<OnceLock<Run>>>>;
+    static RUNS: OnceLock<Runs> = OnceLock::new();
+    let key = format!("{name} {}", extra.join(" "));
+    let cell = RUNS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(key)
+        .or_default()
+        .clone();
+    cell.get_or_init(|| run_example(name, extra)).clone()
 }
 
 /// Run one example with `--quick --report --out` in a fresh temporary folder.
@@ -453,7 +470,7 @@ fn tweets_keras_fixture() -> Value {
 
 #[test]
 fn nlp_disaster_tweets_baseline_matches_the_notebook() {
-    let run = run_example("nlp_disaster_tweets", &[]);
+    let run = run_example_shared("nlp_disaster_tweets", &[]);
     let Some(r) = ran_or_skipped(&run, "nlp_disaster_tweets") else {
         return;
     };
@@ -1145,7 +1162,7 @@ fn lab8_sst_prints_the_word2id_cells_and_the_embedding_shape() {
 
 #[test]
 fn nlp_disaster_tweets_has_the_exploration_layer_demos_and_both_save_formats() {
-    let run = run_example("nlp_disaster_tweets", &[]);
+    let run = run_example_shared("nlp_disaster_tweets", &[]);
     let Some(r) = ran_or_skipped(&run, "nlp_disaster_tweets") else {
         return;
     };
@@ -1188,6 +1205,7 @@ fn nlp_disaster_tweets_has_the_exploration_layer_demos_and_both_save_formats() {
     assert!(r["model_6.stand_in"]
         .as_str()
         .is_some_and(|s| s.contains("not supported")));
+}
 
 /// Run a built example binary with `args` (no `--quick`), returning its output.
 fn run_bare(name: &str, args: &[&std::ffi::OsStr]) -> std::process::Output {
@@ -1283,4 +1301,20 @@ fn predict_prints_errors_for_people_and_refuses_before_writing() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(out.exists());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn nlp_disaster_tweets_trains_the_transformer_model() {
+    let run = run_example_shared("nlp_disaster_tweets", &[]);
+    let Some(r) = ran_or_skipped(&run, "nlp_disaster_tweets") else {
+        return;
+    };
+    // TokenAndPositionEmbedding(10000, 15, 128): 1,281,920; TransformerEncoder(128, 4) on 128
+    // features: 99,584; Dense(1): 129 (Keras 3 + keras-hub count the same).
+    assert_eq!(num(&r, "model_8.params"), 1_381_633.0);
+    assert_eq!(r["model_8.name"], "model_8_transformer");
+    let acc = num(&r, "model_8.accuracy");
+    assert!((0.0..=100.0).contains(&acc), "model_8 accuracy {acc}");
+    assert!((num(&r, "model_8.recall") * 100.0 - acc).abs() < 1e-9);
+    assert_eq!(r["model_8.val_accuracy"].as_array().map(Vec::len), Some(1));
 }

@@ -33,6 +33,7 @@ mod glove;
 mod models;
 mod results;
 mod training;
+mod transformer;
 mod vectorizer;
 
 use baseline::Baseline;
@@ -172,6 +173,8 @@ fn deep_models(
         )?);
     }
     glove::models_6_and_7(args, report, baseline, data, train, seed, &mut trained)?;
+    // Model 8 (past the notebook): reported on its own, outside the ensemble and best-model steps.
+    transformer::train_model_8(args, report, baseline, data, &text_vectorizer, train, seed)?;
 
     let ensemble = results::ensemble(report, baseline, data, &trained)?;
     results::compare_models(a, baseline, &trained, ensemble)?;

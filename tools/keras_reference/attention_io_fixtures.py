@@ -7,6 +7,9 @@ crates/io/tests/attention_fixtures.rs loads them and compares predictions (1e-5)
 Also bn_block.{keras,k3.h5,k3.weights.h5,tf2.h5,x0.npy,y_k30.npy,y_tf20.npy}: Embedding(mask_zero)
 → Dense → BatchNormalization (moving statistics away from their initial values) →
 GlobalAveragePooling1D → Dense, from Keras 3 and from tf.keras 2.
+And hub_block.{keras,k3.h5,k3.weights.h5,x0.npy,y_k30.npy}: keras-hub TokenAndPositionEmbedding
+(mask_zero) → TransformerEncoder (post-LN) → TransformerEncoder (pre-LN, dropout) →
+GlobalAveragePooling1D → Dense (needs keras-hub in the venv).
 """
 import os
 
@@ -70,6 +73,26 @@ def bn_block(x):
     print(m.predict(x, verbose=0).ravel(), m2.predict(x, verbose=0).ravel())
 
 
+def hub_block(x):
+    import keras_hub
+    ids = keras.Input(shape=(6,), dtype="int32", name="tokens")
+    h = keras_hub.layers.TokenAndPositionEmbedding(20, 6, 8, mask_zero=True)(ids)
+    h = keras_hub.layers.TransformerEncoder(16, 2)(h)
+    h = keras_hub.layers.TransformerEncoder(12, 2, normalize_first=True, dropout=0.1)(h)
+    p = layers.GlobalAveragePooling1D()(h)
+    out = layers.Dense(1, activation="sigmoid")(p)
+    m = keras.Model(ids, out, name="hub_block")
+    rng = np.random.default_rng(24)
+    m.set_weights([rng.uniform(-0.7, 0.7, size=w.shape).astype(np.float32) for w in m.get_weights()])
+    m.compile(optimizer="adam", loss="binary_crossentropy")
+    np.save(os.path.join(OUT, "hub_block.x0.npy"), x)
+    np.save(os.path.join(OUT, "hub_block.y_k30.npy"), m.predict(x, verbose=0).astype(np.float32))
+    m.save(os.path.join(OUT, "hub_block.keras"))
+    m.save(os.path.join(OUT, "hub_block.k3.h5"))
+    m.save_weights(os.path.join(OUT, "hub_block.k3.weights.h5"))
+    print(m.predict(x, verbose=0).ravel())
+
+
 def main():
     rng = np.random.default_rng(22)
     m = model()
@@ -87,6 +110,7 @@ def main():
     m.save_weights(os.path.join(OUT, f"{NAME}.k3.weights.h5"))
     print(m.predict(x, verbose=0))
     bn_block(x)
+    hub_block(x)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,10 @@ def backend(flavour):
         import tf_keras as K
     elif flavour == "keras3":
         import keras as K
+        try:  # registers keras_hub>TransformerEncoder etc. when keras-hub is installed
+            import keras_hub  # noqa: F401
+        except ImportError:
+            pass
     else:
         raise ValueError(f"unknown flavour {flavour!r}: keras3 or tf2")
     return K

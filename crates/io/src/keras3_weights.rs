@@ -22,6 +22,21 @@ const MHA_SUBLAYERS: &[(&str, &str)] = &[
     ("attention_output", "output_dense"),
 ];
 
+/// keras-hub layers built from sub-layers: kerust weight-name prefix → Keras 3 attribute group,
+/// in Keras weight order. `self_attention_layer` nests a `MultiHeadAttention`.
+const HUB_SUBLAYERS: &[(&str, &str)] = &[
+    ("token_embedding", "token_embedding"),
+    ("position_embedding", "position_embedding"),
+    ("self_attention_layer", "_self_attention_layer"),
+    ("self_attention_layer_norm", "_self_attention_layer_norm"),
+    ("feedforward_layer_norm", "_feedforward_layer_norm"),
+    (
+        "feedforward_intermediate_dense",
+        "_feedforward_intermediate_dense",
+    ),
+    ("feedforward_output_dense", "_feedforward_output_dense"),
+];
+
 /// Keras's cell attribute name of a recurrent layer class (`LSTM` → `lstm_cell`).
 pub(crate) fn cell_name(class: &str) -> Option<&'static str> {
     RNN_CELLS.iter().find(|(c, _)| *c == class).map(|(_, n)| *n)
@@ -33,6 +48,19 @@ fn write_vars(g: &mut Group, name: &str, values: &[(String, Vec<usize>, Vec<f32>
     vars.set_attr("name", name)?;
     for (i, (_, shape, v)) in values.iter().enumerate() {
         vars.write_dataset_f32(&i.to_string(), shape, v)?;
+    }
+    Ok(())
+}
+
+/// A `MultiHeadAttention`'s projections under `g`, one group per projection.
+fn write_mha(g: &mut Group, values: &[(String, Vec<usize>, Vec<f32>)]) -> Result<()> {
+    for (prefix, group) in MHA_SUBLAYERS {
+        let part: Vec<_> = values
+            .iter()
+            .filter(|(n, _, _)| n.split('/').next() == Some(prefix))
+            .cloned()
+            .collect();
+        write_vars(g.require_group(group)?, prefix, &part)?;
     }
     Ok(())
 }
@@ -60,13 +88,28 @@ fn write_layer(layer: &dyn Layer, g: &mut Group) -> Result<()> {
         }
     } else if class == "MultiHeadAttention" {
         write_vars(g, layer.name(), &[])?;
-        for (prefix, group) in MHA_SUBLAYERS {
+        write_mha(g, &values)?;
+    } else if matches!(class, "TokenAndPositionEmbedding" | "TransformerEncoder") {
+        // keras-hub: each sub-layer's variables under its attribute group, the MHA nested.
+        write_vars(g, layer.name(), &[])?;
+        for (prefix, group) in HUB_SUBLAYERS {
             let part: Vec<_> = values
                 .iter()
-                .filter(|(n, _, _)| n.split('/').next() == Some(prefix))
-                .cloned()
+                .filter_map(|(n, s, v)| {
+                    let rest = n.strip_prefix(prefix)?.strip_prefix('/')?;
+                    Some((rest.to_string(), s.clone(), v.clone()))
+                })
                 .collect();
-            write_vars(g.require_group(group)?, prefix, &part)?;
+            if part.is_empty() {
+                continue;
+            }
+            let sub = g.require_group(group)?;
+            if *prefix == "self_attention_layer" {
+                write_vars(sub, prefix, &[])?;
+                write_mha(sub, &part)?;
+            } else {
+                write_vars(sub, prefix, &part)?;
+            }
         }
     } else if class == "TimeDistributed" {
         // Keras 3 keeps the wrapped layer's variables under `layer/`, the wrapper's own `vars`
@@ -138,8 +181,9 @@ fn collect(g: &Group, out: &mut Vec<StoredWeight>) -> Result<()> {
         "layer" => 3,
         other => MHA_SUBLAYERS
             .iter()
+            .chain(HUB_SUBLAYERS)
             .position(|(_, g)| *g == other)
-            .map_or(4 + MHA_SUBLAYERS.len(), |i| 4 + i),
+            .map_or(4 + MHA_SUBLAYERS.len() + HUB_SUBLAYERS.len(), |i| 4 + i),
     };
     let mut subs: Vec<&Group> = g.groups().filter(|s| s.name() != "vars").collect();
     subs.sort_by(|a, b| (rank(a.name()), a.name()).cmp(&(rank(b.name()), b.name())));

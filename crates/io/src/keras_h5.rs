@@ -29,7 +29,11 @@ pub fn keras2_config(model: &ModelCore) -> Json {
             let is_input = l["class_name"] == "InputLayer";
             if let Some(o) = l.as_object_mut() {
                 o.remove("module");
-                o.remove("registered_name");
+                // Registered (keras-hub) classes go by their registered name in legacy files,
+                // as Keras writes them: `keras_hub>TransformerEncoder`.
+                if let Some(Json::String(r)) = o.remove("registered_name") {
+                    o.insert("class_name".into(), Json::String(r));
+                }
                 o.remove("build_config");
             }
             let class = l["class_name"].as_str().unwrap_or_default().to_string();

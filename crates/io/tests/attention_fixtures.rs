@@ -73,3 +73,29 @@ fn batch_normalization_files_from_keras3_and_tf_keras2_predict_like_keras() {
     let got = predict(&mut m, &inputs("bn_block", 1));
     assert_close(&got[0], &want("k30"), 1e-5, "bn_block.k3.weights.h5");
 }
+
+/// keras-hub TokenAndPositionEmbedding(mask_zero) → TransformerEncoder (post-LN) →
+/// TransformerEncoder (pre-LN, dropout) → GlobalAveragePooling1D → Dense saved by Keras 3 with
+/// keras-hub 0.32 as `.keras`, `.h5` and `.weights.h5`: kerust predicts what Keras predicted.
+#[test]
+fn keras_hub_transformer_files_predict_like_keras() {
+    let want = match read_npy(fixture("hub_block.y_k30.npy")).unwrap().data {
+        NpyData::Float(v) => v,
+        NpyData::Int(_) => panic!("predictions are floats"),
+    };
+    for file in ["hub_block.keras", "hub_block.k3.h5"] {
+        let mut m = load_model(fixture(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let got = predict(&mut m, &inputs("hub_block", 1));
+        assert_close(&got[0], &want, 1e-5, file);
+    }
+    let mut m = load_model(fixture("hub_block.keras")).unwrap();
+    let zeros: Vec<_> = m
+        .get_weights()
+        .iter()
+        .map(|w| kerust_tensor::Tensor::zeros(w.shape()).unwrap())
+        .collect();
+    m.set_weights(&zeros).unwrap();
+    load_weights(&mut m, fixture("hub_block.k3.weights.h5")).unwrap();
+    let got = predict(&mut m, &inputs("hub_block", 1));
+    assert_close(&got[0], &want, 1e-5, "hub_block.k3.weights.h5");
+}

@@ -255,5 +255,8 @@ fn attention_models_load_in_keras3_and_predict_the_same() {
     let mut keras = KerasChecks::new(py, "attention");
     let (mut m, x) = attention_model();
     keras.check_flavours(&mut m, &x, "attention", false);
+    // keras-hub layers load where keras-hub is installed (io_load_check.py imports it).
+    let (mut t, xt) = transformer_model();
+    keras.check_flavours(&mut t, &xt, "transformer", false);
     keras.run();
 }

@@ -118,12 +118,14 @@ fn every_layer_type_round_trips_in_every_format() {
     let (mut t, xt) = text_model();
     let (mut f, xf) = attention_model();
     check_all_formats(&mut f, &xf, "attention");
+    let (mut g, xg) = transformer_model();
+    check_all_formats(&mut g, &xg, "transformer");
     check_all_formats(&mut d, &xd, "siamese");
     check_all_formats(&mut e, &xe, "merge");
     check_all_formats(&mut t, &xt, "text");
     // Together the models cover every layer class the registry knows.
     let mut seen: Vec<&str> = vec!["InputLayer"];
-    for m in [&*a, &*b, &*c, &*d, &*e, &*t, &*f]
+    for m in [&*a, &*b, &*c, &*d, &*e, &*t, &*f, &*g]
         .into_iter()
         .chain(seqs.iter().map(|(_, (m, _))| &**m))
     {

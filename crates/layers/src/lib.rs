@@ -34,7 +34,9 @@ pub use crate::core::{
 pub use attention::{
     additive_attention::AdditiveAttention, batch_normalization::BatchNormalization,
     dot_product_attention::Attention, layer_normalization::LayerNormalization,
-    multi_head_attention::MultiHeadAttention,
+    multi_head_attention::MultiHeadAttention, position_embedding::PositionEmbedding,
+    token_and_position_embedding::TokenAndPositionEmbedding,
+    transformer_encoder::TransformerEncoder,
 };
 pub use callbacks::{
     CSVLogger, Callback, EarlyStopping, History, LambdaCallback, LearningRateScheduler,

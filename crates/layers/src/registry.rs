@@ -37,6 +37,9 @@ pub const REGISTERED: &[&str] = &[
     "Attention",
     "AdditiveAttention",
     "MultiHeadAttention",
+    "PositionEmbedding",
+    "TokenAndPositionEmbedding",
+    "TransformerEncoder",
 ];
 
 /// Keras class-name aliases (`keras.layers.MaxPool1D is MaxPooling1D`, Keras 1 `Convolution1D`,
@@ -105,8 +108,14 @@ pub fn layer_from_config(class_name: &str, config: &Json) -> Result<Box<dyn Laye
         "TextVectorization" => Box::new(
             crate::preprocessing::text_vectorization::TextVectorization::from_config(config)?,
         ),
-        "LayerNormalization" | "BatchNormalization" | "Attention" | "AdditiveAttention"
-        | "MultiHeadAttention" => crate::attention::from_config(class, config)?,
+        "LayerNormalization"
+        | "BatchNormalization"
+        | "Attention"
+        | "AdditiveAttention"
+        | "MultiHeadAttention"
+        | "PositionEmbedding"
+        | "TokenAndPositionEmbedding"
+        | "TransformerEncoder" => crate::attention::from_config(class, config)?,
         other => {
             return Err(LayerError::config(
                 "layer_from_config",
@@ -165,6 +174,21 @@ pub fn estimate_params(
                 .unwrap_or(1)
                 .saturating_mul(4),
             "Attention" => 2,
+            "PositionEmbedding" => int("sequence_length").saturating_mul(last),
+            "TokenAndPositionEmbedding" => int("vocabulary_size")
+                .saturating_add(int("sequence_length"))
+                .saturating_mul(int("embedding_dim")),
+            "TransformerEncoder" => {
+                // Four [hidden, hidden] projections with biases, two layer norms, and the
+                // [hidden, intermediate] / [intermediate, hidden] feed-forward pair.
+                let i = int("intermediate_dim");
+                last.saturating_mul(last.saturating_add(1))
+                    .saturating_mul(4)
+                    .saturating_add(last.saturating_mul(4))
+                    .saturating_add(last.saturating_mul(i).saturating_mul(2))
+                    .saturating_add(i)
+                    .saturating_add(last)
+            }
             "AdditiveAttention" => last,
             "MultiHeadAttention" => {
                 // Upper bound: every projection as wide as the widest of its sizes.
@@ -285,6 +309,16 @@ mod tests {
             "MultiHeadAttention" => (
                 json!({"num_heads": 2, "key_dim": 3, "output_shape": [5]}),
                 f(&[4, 3]),
+            ),
+            "PositionEmbedding" => (json!({"sequence_length": 6}), f(&[4, 3])),
+            "TokenAndPositionEmbedding" => (
+                json!({"vocabulary_size": 10, "sequence_length": 6, "embedding_dim": 4,
+                       "mask_zero": true}),
+                f(&[5]),
+            ),
+            "TransformerEncoder" => (
+                json!({"intermediate_dim": 8, "num_heads": 2, "normalize_first": true}),
+                f(&[5, 4]),
             ),
             other => panic!("no sample for {other}"),
         }

@@ -4,8 +4,9 @@ use kerust_layers::{
     Add, AdditiveAttention, Attention, AveragePooling1D, AveragePooling2D, BatchNormalization,
     Bidirectional, Concatenate, Conv1D, Conv2D, Data, Dense, Dot, Embedding, Flatten,
     GlobalAveragePooling1D, GlobalMaxPooling1D, Input, LayerNormalization, Masking, MaxPooling1D,
-    MaxPooling2D, Model, MultiHeadAttention, Multiply, RepeatVector, Sequential, SymbolicCall,
-    TextVectorization, TimeDistributed, GRU, LSTM,
+    MaxPooling2D, Model, MultiHeadAttention, Multiply, PositionEmbedding, RepeatVector, Sequential,
+    SymbolicCall, TextVectorization, TimeDistributed, TokenAndPositionEmbedding,
+    TransformerEncoder, GRU, LSTM,
 };
 use kerust_tensor::{IntTensor, Rng, Tensor};
 
@@ -186,4 +187,34 @@ pub fn attention_model() -> (Model, Vec<Data>) {
         .collect();
     m.set_weights(&ws).unwrap();
     (m, vec![Data::Int(ids(4, 6, 3))])
+}
+
+/// keras-hub's text classifier block: TokenAndPositionEmbedding(mask_zero) → post-LN and pre-LN
+/// TransformerEncoders → Add(PositionEmbedding) → GlobalAveragePooling1D → Dense.
+pub fn transformer_model() -> (Model, Vec<Data>) {
+    let ids_in = Input::new(&[6]).dtype("int32").name("tokens").tensor();
+    let x = TokenAndPositionEmbedding::new(20, 8, 4)
+        .mask_zero(true)
+        .apply(&ids_in)
+        .unwrap();
+    let x = TransformerEncoder::new(8, 2).apply(&x).unwrap();
+    let x = TransformerEncoder::new(6, 2)
+        .normalize_first(true)
+        .dropout(0.1)
+        .unwrap()
+        .apply(&x)
+        .unwrap();
+    let p = PositionEmbedding::new(7).apply(&x).unwrap();
+    let x = Add::new().apply_multi(&[&x, &p]).unwrap().remove(0);
+    let p = GlobalAveragePooling1D::new().apply(&x).unwrap();
+    let out = Dense::new(1).activation("sigmoid").apply(&p).unwrap();
+    let mut m = Model::new(&[&ids_in], &[&out]).unwrap();
+    let mut r = Rng::seed(6);
+    let ws: Vec<Tensor> = m
+        .get_weights()
+        .iter()
+        .map(|w| Tensor::rand_uniform(w.shape(), -0.7, 0.7, &mut r).unwrap())
+        .collect();
+    m.set_weights(&ws).unwrap();
+    (m, vec![Data::Int(ids(4, 6, 5))])
 }

@@ -16,12 +16,6 @@ use serde_json::{json, Value as Json};
 /// Keras `backend.epsilon()`, added to the count of unmasked positions in masked moments.
 const KERAS_EPSILON: f32 = 1e-7;
 
-/// `x` as the f64 with the same shortest decimal form (`0.99`, not `0.9900000095367432`), so
-/// configs read like the Python floats Keras writes.
-fn shortest(x: f32) -> f64 {
-    x.to_string().parse().unwrap_or(x as f64)
-}
-
 /// Keras `BatchNormalization(axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, ...)`.
 #[derive(Debug, Clone)]
 pub struct BatchNormalization {
@@ -435,8 +429,8 @@ impl Layer for BatchNormalization {
     fn get_config(&self) -> Json {
         let mut m = self.base.config();
         m.insert("axis".into(), json!(self.axis));
-        m.insert("momentum".into(), json!(shortest(self.momentum)));
-        m.insert("epsilon".into(), json!(shortest(self.epsilon)));
+        m.insert("momentum".into(), super::keras_float(self.momentum));
+        m.insert("epsilon".into(), super::keras_float(self.epsilon));
         m.insert("center".into(), json!(self.center));
         m.insert("scale".into(), json!(self.scale));
         for (k, i) in [

@@ -1,5 +1,6 @@
 //! Attention layers and the normalisation Transformer blocks use: `LayerNormalization`,
-//! `BatchNormalization`, `Attention`, `AdditiveAttention`, `MultiHeadAttention`.
+//! `BatchNormalization`, `Attention`, `AdditiveAttention`, `MultiHeadAttention`, and keras-hub's
+//! `PositionEmbedding`, `TokenAndPositionEmbedding` and `TransformerEncoder`.
 pub mod additive_attention;
 pub mod apply;
 pub mod batch_normalization;
@@ -8,7 +9,10 @@ pub mod dot_product_attention;
 mod gradcheck;
 pub mod layer_normalization;
 pub mod multi_head_attention;
+pub mod position_embedding;
 pub mod scores;
+pub mod token_and_position_embedding;
+pub mod transformer_encoder;
 
 use crate::error::Result;
 use crate::layer::Layer;
@@ -23,6 +27,15 @@ pub(crate) fn from_config(class: &str, config: &Json) -> Result<Box<dyn Layer>> 
         "BatchNormalization" => Box::new(batch_normalization::BatchNormalization::from_config(
             config,
         )?),
+        "PositionEmbedding" => {
+            Box::new(position_embedding::PositionEmbedding::from_config(config)?)
+        }
+        "TokenAndPositionEmbedding" => {
+            Box::new(token_and_position_embedding::TokenAndPositionEmbedding::from_config(config)?)
+        }
+        "TransformerEncoder" => Box::new(transformer_encoder::TransformerEncoder::from_config(
+            config,
+        )?),
         "Attention" => Box::new(dot_product_attention::Attention::from_config(config)?),
         "AdditiveAttention" => {
             Box::new(additive_attention::AdditiveAttention::from_config(config)?)
@@ -31,6 +44,28 @@ pub(crate) fn from_config(class: &str, config: &Json) -> Result<Box<dyn Layer>> 
             config,
         )?),
     })
+}
+
+/// keras-hub classes: Keras 3 needs their `module` and `registered_name` to deserialize them.
+pub const KERAS_HUB: &[(&str, &str)] = &[
+    (
+        "PositionEmbedding",
+        "keras_hub.src.layers.modeling.position_embedding",
+    ),
+    (
+        "TokenAndPositionEmbedding",
+        "keras_hub.src.layers.modeling.token_and_position_embedding",
+    ),
+    (
+        "TransformerEncoder",
+        "keras_hub.src.layers.modeling.transformer_encoder",
+    ),
+];
+
+/// `x` as the f64 with the same shortest decimal form (`0.99`, not `0.9900000095367432`), so
+/// configs read like the Python floats Keras writes.
+pub(crate) fn keras_float(x: f32) -> Json {
+    serde_json::json!(x.to_string().parse::<f64>().unwrap_or(x as f64))
 }
 
 /// Node `kwargs` of an attention call: the call options that differ from Keras's defaults.

@@ -802,7 +802,12 @@ fn infer(graph: &Graph, rng: &Rng, device: Device, batch: &[Data]) -> Result<Vec
 impl ModelCore {
     /// The outputs of one batch in inference mode.
     pub(crate) fn infer_batch(&self, batch: &[Data]) -> Result<Vec<Tensor>> {
-        infer(&self.graph, &self.rng, self.device.unwrap_or_default(), batch)
+        infer(
+            &self.graph,
+            &self.rng,
+            self.device.unwrap_or_default(),
+            batch,
+        )
     }
 }
 

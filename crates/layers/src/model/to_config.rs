@@ -15,10 +15,18 @@ fn shape_json(s: &Shape) -> Json {
 /// One layer in Keras 3's serialized form.
 fn layer_entry(layer: &dyn Layer) -> Map<String, Json> {
     let mut m = Map::new();
-    m.insert("module".into(), json!("keras.layers"));
-    m.insert("class_name".into(), json!(layer.class_name()));
+    let class = layer.class_name();
+    // keras-hub layers are registered objects: Keras finds them by module and registered name.
+    let hub = crate::attention::KERAS_HUB
+        .iter()
+        .find(|(c, _)| *c == class);
+    m.insert("module".into(), json!(hub.map_or("keras.layers", |h| h.1)));
+    m.insert("class_name".into(), json!(class));
     m.insert("config".into(), layer.get_config());
-    m.insert("registered_name".into(), Json::Null);
+    m.insert(
+        "registered_name".into(),
+        hub.map_or(Json::Null, |_| json!(format!("keras_hub>{class}"))),
+    );
     m
 }
 
