@@ -144,6 +144,18 @@ fn main() -> AnyResult<()> {
     );
     let epochs = a.epochs(10, 8);
 
+    section("The LSTM layer on one curve (the lab's shape demo)");
+    // Reshape((55, 1)) → LSTM(32), untrained, applied to df_train[features].iloc[:1].
+    let mut demo = Sequential::new();
+    demo.add(Reshape::new(&[INPUT_LENGTH as i64, 1]))?;
+    demo.add(LSTM::new(32))?;
+    let inputs = train.x.slice(0, 0, 1)?;
+    let output = demo.predict(&inputs)?;
+    println!("inputs.shape = {:?}   (lab: (1, 55))", inputs.shape());
+    println!("output.shape = {:?}   (lab: (1, 32))", output.shape());
+    report.set("lstm_demo.input_shape", inputs.shape().to_vec());
+    report.set("lstm_demo.output_shape", output.shape().to_vec());
+
     let mlp = run(
         "MLP: Dense(64, relu) → Dense(3, softmax)",
         create_mlp_model,
@@ -193,9 +205,11 @@ fn main() -> AnyResult<()> {
         )
     })?;
     let curve = |i: usize| -> Vec<f32> { train_set.x.row(i).to_vec() };
-    for i in [0usize, 3, 5] {
+    // draw_curve(0), (3), (5) before the MLP; (0), (1), (4) in the "are MLPs suitable?" cell.
+    for i in [0usize, 1, 3, 4, 5] {
         if i < train_set.x.nrows() {
             let c = curve(i);
+            report.set(&format!("draw_curve.{i}.class"), train_set.class[i].clone());
             save_plot(a, &format!("shapes_curve_{i}.png"), |p| {
                 plot::lines(
                     p,

@@ -646,12 +646,23 @@ fn nlp_disaster_tweets_runs_models_6_and_7_on_a_tiny_glove_file() {
 
 #[test]
 fn lab8_shapes_has_the_lecture_architectures() {
-    let run = run_example("lab8_shapes", &[]);
+    let run = run_example_shared("lab8_shapes", &[]);
     let Some(r) = ran_or_skipped(&run, "lab8_shapes") else {
         return;
     };
     assert_eq!(num(&r, "mlp.params"), 3_779.0);
     assert_eq!(num(&r, "lstm.params"), 4_451.0);
+    // The LSTM shape demo on df_train[features].iloc[:1], and every draw_curve cell of the lab.
+    assert_eq!(r["lstm_demo.input_shape"], serde_json::json!([1, 55]));
+    assert_eq!(r["lstm_demo.output_shape"], serde_json::json!([1, 32]));
+    for i in [0, 1, 3, 4, 5] {
+        let class = r[format!("draw_curve.{i}.class").as_str()].as_str();
+        assert!(
+            class.is_some_and(|c| ["ellipse", "square", "triangle"].contains(&c)),
+            "draw_curve({i}): class {class:?}"
+        );
+        assert_plot(&run, &format!("shapes_curve_{i}.png"));
+    }
     // Both must beat the constant predictor (1/3); --quick measured MLP 0.54, LSTM 0.92.
     let majority = num(&r, "majority_accuracy");
     for (key, margin) in [("mlp.test_accuracy", 0.1), ("lstm.test_accuracy", 0.3)] {
@@ -665,7 +676,7 @@ fn lab8_shapes_has_the_lecture_architectures() {
 
 #[test]
 fn lab8_shapes_trains_through_keras_classifier() {
-    let run = run_example("lab8_shapes", &[]);
+    let run = run_example_shared("lab8_shapes", &[]);
     let Some(r) = ran_or_skipped(&run, "lab8_shapes") else {
         return;
     };
