@@ -70,9 +70,20 @@ fn gradient_tape_loop_matches_fit() {
                 loss = loss.add(penalty).unwrap();
             }
             let grads = tape.gradient(&loss, &model.trainable_weights()).unwrap();
-            optimizer
-                .apply(grads, model.trainable_weights_mut())
-                .unwrap();
+            if losses.len() % 2 == 0 {
+                optimizer
+                    .apply(grads, model.trainable_weights_mut())
+                    .unwrap();
+            } else {
+                // Keras's `optimizer.apply_gradients(zip(grads, model.trainable_weights))`.
+                let pairs = model
+                    .trainable_weights_mut()
+                    .into_iter()
+                    .zip(grads)
+                    .filter_map(|(w, g)| g.map(|g| (w, g)))
+                    .collect();
+                optimizer.apply_gradients(pairs).unwrap();
+            }
             losses.push(loss.value().item().unwrap());
         }
     }
