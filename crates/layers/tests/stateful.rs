@@ -263,15 +263,34 @@ fn another_batch_size_is_a_typed_error_naming_the_fix() {
         msg.contains("built for batch size 3") && msg.contains("batch_size=3"),
         "{msg}"
     );
-    // A last partial batch is refused the same way.
-    let err = m
-        .predict_batch_size(Tensor::zeros(&[4, T, F]).unwrap(), B)
-        .unwrap_err();
+    // A last partial batch is refused the same way, before any batch has moved the states.
+    let x: Vec<f32> = (0..4 * T * F).map(|i| (i as f32 * 0.7).sin()).collect();
+    let x = Tensor::from_vec(x, &[4, T, F]).unwrap();
+    let err = m.predict_batch_size(x.clone(), B).unwrap_err();
     assert!(
         matches!(err, LayerError::StatefulBatchSize { got: 1, .. }),
         "{err}"
     );
+    let state = |m: &Sequential| {
+        let gru = m.layers()[0].as_any().downcast_ref::<GRU>().unwrap();
+        gru.states().unwrap()[0].to_vec().unwrap()
+    };
+    assert!(state(&m).iter().all(|&v| v == 0.0));
+    m.predict_batch_size(x.select_rows(&[0, 1, 2]).unwrap(), B)
+        .unwrap();
+    assert!(state(&m).iter().any(|&v| v != 0.0));
     m.compile(SGD::new(), "mse", &[]).unwrap();
+    let err = m
+        .fit(
+            Tensor::zeros(&[5, T, F]).unwrap(),
+            Tensor::zeros(&[5, 2]).unwrap(),
+            FitArgs::new().batch_size(B).shuffle(false).verbose(0),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, LayerError::StatefulBatchSize { got: 2, .. }),
+        "{err}"
+    );
     let err = m
         .train_on_batch(
             Tensor::zeros(&[2, T, F]).unwrap(),

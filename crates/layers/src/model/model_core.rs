@@ -287,6 +287,7 @@ impl ModelCore {
         let n = check_same_length(&x, "x")?;
         let bs = crate::param::checked_positive("predict", "batch_size", batch_size)?;
         crate::param::checked_positive("predict", "the number of samples in x", n)?;
+        self.check_stateful_batches(n, bs)?;
         // Batches are independent at inference (no dropout, nothing drawn from the generator), so
         // they run as rayon tasks; results come back in batch order. Each batch gets its own
         // tape and a copy of the generator, which inference leaves untouched.
@@ -339,6 +340,31 @@ impl ModelCore {
             .iter()
             .chain(self.pending.iter())
             .any(|l| l.is_stateful())
+    }
+
+    /// Before a multi-batch pass over `n` samples in batches of `batch_size`: a stateful model
+    /// refuses a batch of another size than its fixed one up front, so no state moves before the
+    /// error (the layer would refuse that batch itself, after the earlier batches had run).
+    pub(crate) fn check_stateful_batches(&self, n: usize, batch_size: usize) -> Result<()> {
+        let Some(layer) = self.graph.layers.iter().find(|l| l.is_stateful()) else {
+            return Ok(());
+        };
+        let Some(fixed) = self.graph.input_layer(0).and_then(|i| i.batch_size) else {
+            return Ok(());
+        };
+        let bs = batch_size.max(1);
+        let bad = (0..n)
+            .step_by(bs)
+            .map(|s| bs.min(n - s))
+            .find(|&b| b != fixed);
+        match bad {
+            Some(got) => Err(crate::rnn::states::wrong_batch_size(
+                layer.name(),
+                fixed,
+                got,
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Keras (tf.keras) `model.reset_states()`: zero the carried states of every stateful layer.
@@ -420,6 +446,7 @@ impl ModelCore {
         on_batch: &mut dyn FnMut(usize, &Logs) -> Result<()>,
     ) -> Result<Logs> {
         let mut state = self.begin_epoch(x, y, training)?;
+        self.check_stateful_batches(state.samples, batch_size)?;
         let all: Vec<usize> = (0..state.samples).collect();
         let order = order.unwrap_or(&all);
         for (step, chunk) in order.chunks(batch_size.max(1)).enumerate() {
