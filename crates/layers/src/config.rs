@@ -131,3 +131,9 @@ pub fn insert_weight_options(
     );
     m.insert(format!("{name}_constraint"), Json::Null);
 }
+
+/// `x` as the f64 with the same shortest decimal form (`0.99`, not `0.9900000095367432`), so
+/// configs read like the Python floats Keras writes.
+pub(crate) fn keras_float(x: f32) -> Json {
+    serde_json::json!(x.to_string().parse::<f64>().unwrap_or(x as f64))
+}

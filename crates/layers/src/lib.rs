@@ -16,6 +16,7 @@ pub mod layer;
 pub mod losses;
 pub mod merge;
 pub mod model;
+pub mod normalization;
 pub mod optimizers;
 pub mod param;
 pub mod preprocessing;
@@ -32,8 +33,7 @@ pub use crate::core::{
     input::Input, repeat_vector::RepeatVector, reshape::Reshape, time_distributed::TimeDistributed,
 };
 pub use attention::{
-    additive_attention::AdditiveAttention, batch_normalization::BatchNormalization,
-    dot_product_attention::Attention, layer_normalization::LayerNormalization,
+    additive_attention::AdditiveAttention, dot_product_attention::Attention,
     multi_head_attention::MultiHeadAttention, position_embedding::PositionEmbedding,
     token_and_position_embedding::TokenAndPositionEmbedding,
     transformer_encoder::TransformerEncoder,
@@ -64,6 +64,9 @@ pub use model::{
     clone_model, model_from_config, model_from_config_limited, AnyModel, EvaluateArgs, FitArgs,
     GradientTape, KerasTensor, LayerHandle, Logs, Model, ModelCore, OnBatchArgs, Sequential,
     SymbolicCall,
+};
+pub use normalization::{
+    batch_normalization::BatchNormalization, layer_normalization::LayerNormalization,
 };
 pub use optimizers::{Adagrad, Adam, Optimizer, RMSprop, SGD};
 pub use param::Param;

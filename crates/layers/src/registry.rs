@@ -108,9 +108,10 @@ pub fn layer_from_config(class_name: &str, config: &Json) -> Result<Box<dyn Laye
         "TextVectorization" => Box::new(
             crate::preprocessing::text_vectorization::TextVectorization::from_config(config)?,
         ),
-        "LayerNormalization"
-        | "BatchNormalization"
-        | "Attention"
+        "LayerNormalization" | "BatchNormalization" => {
+            crate::normalization::from_config(class, config)?
+        }
+        "Attention"
         | "AdditiveAttention"
         | "MultiHeadAttention"
         | "PositionEmbedding"

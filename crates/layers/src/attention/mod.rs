@@ -1,13 +1,10 @@
-//! Attention layers and the normalisation Transformer blocks use: `LayerNormalization`,
-//! `BatchNormalization`, `Attention`, `AdditiveAttention`, `MultiHeadAttention`, and keras-hub's
-//! `PositionEmbedding`, `TokenAndPositionEmbedding` and `TransformerEncoder`.
+//! Attention layers — `Attention`, `AdditiveAttention`, `MultiHeadAttention` — and the keras-hub
+//! blocks built on them: `PositionEmbedding`, `TokenAndPositionEmbedding`, `TransformerEncoder`.
 pub mod additive_attention;
 pub mod apply;
-pub mod batch_normalization;
 pub mod dot_product_attention;
 #[cfg(test)]
 mod gradcheck;
-pub mod layer_normalization;
 pub mod multi_head_attention;
 pub mod position_embedding;
 pub mod scores;
@@ -21,12 +18,6 @@ use serde_json::Value as Json;
 /// The registry entry of this module's layers: Keras class name + config → boxed layer.
 pub(crate) fn from_config(class: &str, config: &Json) -> Result<Box<dyn Layer>> {
     Ok(match class {
-        "LayerNormalization" => Box::new(layer_normalization::LayerNormalization::from_config(
-            config,
-        )?),
-        "BatchNormalization" => Box::new(batch_normalization::BatchNormalization::from_config(
-            config,
-        )?),
         "PositionEmbedding" => {
             Box::new(position_embedding::PositionEmbedding::from_config(config)?)
         }
@@ -61,12 +52,6 @@ pub const KERAS_HUB: &[(&str, &str)] = &[
         "keras_hub.src.layers.modeling.transformer_encoder",
     ),
 ];
-
-/// `x` as the f64 with the same shortest decimal form (`0.99`, not `0.9900000095367432`), so
-/// configs read like the Python floats Keras writes.
-pub(crate) fn keras_float(x: f32) -> Json {
-    serde_json::json!(x.to_string().parse::<f64>().unwrap_or(x as f64))
-}
 
 /// Node `kwargs` of an attention call: the call options that differ from Keras's defaults.
 pub(crate) fn options_to_kwargs(use_causal_mask: bool, return_attention_scores: bool) -> Json {

@@ -1,7 +1,6 @@
 //! keras-hub `TransformerEncoder`: self-attention and a two-layer feed-forward network, each with
 //! dropout, a residual connection and layer normalisation after (or, `normalize_first`, before)
 //! the block, exactly in the order of keras_hub/src/layers/modeling/transformer_encoder.py.
-use super::layer_normalization::LayerNormalization;
 use super::multi_head_attention::MultiHeadAttention;
 use crate::activations::Activation;
 use crate::config::Cfg;
@@ -12,6 +11,7 @@ use crate::error::{LayerError, Result};
 use crate::flow::{Flow, Value};
 use crate::initializers::Initializer;
 use crate::layer::{Layer, LayerBase, Shape};
+use crate::normalization::layer_normalization::LayerNormalization;
 use crate::param::Param;
 use kerust_tensor::Rng;
 use serde_json::{json, Value as Json};
@@ -321,13 +321,13 @@ impl Layer for TransformerEncoder {
         let dropout = if self.dropout == 0.0 {
             json!(0)
         } else {
-            super::keras_float(self.dropout)
+            crate::config::keras_float(self.dropout)
         };
         m.insert("dropout".into(), dropout);
         m.insert("activation".into(), json!(self.activation.name()));
         m.insert(
             "layer_norm_epsilon".into(),
-            super::keras_float(self.layer_norm_epsilon),
+            crate::config::keras_float(self.layer_norm_epsilon),
         );
         m.insert(
             "kernel_initializer".into(),

@@ -429,8 +429,8 @@ impl Layer for BatchNormalization {
     fn get_config(&self) -> Json {
         let mut m = self.base.config();
         m.insert("axis".into(), json!(self.axis));
-        m.insert("momentum".into(), super::keras_float(self.momentum));
-        m.insert("epsilon".into(), super::keras_float(self.epsilon));
+        m.insert("momentum".into(), crate::config::keras_float(self.momentum));
+        m.insert("epsilon".into(), crate::config::keras_float(self.epsilon));
         m.insert("center".into(), json!(self.center));
         m.insert("scale".into(), json!(self.scale));
         for (k, i) in [
