@@ -144,18 +144,6 @@ fn main() -> AnyResult<()> {
     );
     let epochs = a.epochs(10, 8);
 
-    section("The LSTM layer on one curve (the lab's shape demo)");
-    // Reshape((55, 1)) → LSTM(32), untrained, applied to df_train[features].iloc[:1].
-    let mut demo = Sequential::new();
-    demo.add(Reshape::new(&[INPUT_LENGTH as i64, 1]))?;
-    demo.add(LSTM::new(32))?;
-    let inputs = train.x.slice(0, 0, 1)?;
-    let output = demo.predict(&inputs)?;
-    println!("inputs.shape = {:?}   (lab: (1, 55))", inputs.shape());
-    println!("output.shape = {:?}   (lab: (1, 32))", output.shape());
-    report.set("lstm_demo.input_shape", inputs.shape().to_vec());
-    report.set("lstm_demo.output_shape", output.shape().to_vec());
-
     let mlp = run(
         "MLP: Dense(64, relu) → Dense(3, softmax)",
         create_mlp_model,
@@ -172,6 +160,19 @@ fn main() -> AnyResult<()> {
         epochs,
     )?;
     println!("(lecture: 4,451 params, accuracy 0.9283 with tf.random.set_seed(1234))");
+
+    section("The LSTM layer on one curve (the lab's shape demo)");
+    // Reshape((55, 1)) → LSTM(32), untrained, applied to df_train[features].iloc[:1]. Built after
+    // the lab's two models so their initial weights come from the seed as before.
+    let mut demo = Sequential::new();
+    demo.add(Reshape::new(&[INPUT_LENGTH as i64, 1]))?;
+    demo.add(LSTM::new(32))?;
+    let inputs = train.x.slice(0, 0, 1)?;
+    let output = demo.predict(&inputs)?;
+    println!("inputs.shape = {:?}   (lab: (1, 55))", inputs.shape());
+    println!("output.shape = {:?}   (lab: (1, 32))", output.shape());
+    report.set("lstm_demo.input_shape", inputs.shape().to_vec());
+    report.set("lstm_demo.output_shape", output.shape().to_vec());
     let (mlp_acc, mlp_curve, rnn_acc, rnn_curve) =
         (mlp.accuracy, mlp.curve, rnn.accuracy, rnn.curve);
 

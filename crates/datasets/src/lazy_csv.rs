@@ -22,11 +22,65 @@ pub struct LazyCsv {
     starts: Vec<csv::Position>,
 }
 
-fn reader(file: File, has_headers: bool) -> csv::Reader<BufReader<File>> {
+fn reader(file: File, has_headers: bool) -> csv::Reader<BufReader<CappedFile>> {
+    let capped = CappedFile {
+        file,
+        limit: crate::source::max_line_bytes(),
+        run: 0,
+        in_quotes: false,
+    };
     csv::ReaderBuilder::new()
         .has_headers(has_headers)
         .flexible(false)
-        .from_reader(BufReader::with_capacity(1 << 16, file))
+        .from_reader(BufReader::with_capacity(1 << 16, capped))
+}
+
+/// The file under the csv reader: a read fails as soon as one record (newlines inside `"quotes"`
+/// included) passes the loaders' line cap, so a giant line is refused before the reader buffers
+/// it — the same bound `source::open_text` puts on the whole-file loaders, here with seeking.
+struct CappedFile {
+    file: File,
+    limit: u64,
+    /// Bytes of the current record so far.
+    run: u64,
+    in_quotes: bool,
+}
+
+impl Read for CappedFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        for &b in &buf[..n] {
+            match b {
+                b'"' => self.in_quotes = !self.in_quotes,
+                b'\n' if !self.in_quotes => {
+                    self.run = 0;
+                    continue;
+                }
+                _ => {}
+            }
+            self.run += 1;
+            if self.run > self.limit {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "a record longer than the limit of {} bytes; if the file is trusted, raise it \
+                         with kerust_datasets::source::set_max_line_bytes",
+                        self.limit
+                    ),
+                ));
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl Seek for CappedFile {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        // Every seek lands on a record start (an indexed batch position).
+        self.run = 0;
+        self.in_quotes = false;
+        self.file.seek(pos)
+    }
 }
 
 fn csv_err(path: &Path, e: csv::Error) -> DatasetsError {
@@ -229,6 +283,25 @@ impl LazyCsv {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A record past the line cap is refused while indexing, before it is buffered whole.
+    #[test]
+    fn a_giant_record_is_refused_at_the_line_cap() {
+        let dir = std::env::temp_dir().join(format!("kerust-lazy-cap-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("giant.csv");
+        let long = "x".repeat(crate::source::DEFAULT_MAX_LINE_BYTES as usize + 10);
+        std::fs::write(&path, format!("label,text\n1,short\n0,\"{long}\"\n")).unwrap();
+        let err = LazyCsv::open(&path, true, 1)
+            .err()
+            .expect("a giant record must be refused");
+        assert!(err.to_string().contains("set_max_line_bytes"), "{err}");
+        // Just under the cap, the same shape of file indexes fine.
+        let ok = "x".repeat(1000);
+        std::fs::write(&path, format!("label,text\n1,short\n0,\"{ok}\"\n")).unwrap();
+        assert_eq!(LazyCsv::open(&path, true, 1).unwrap().rows(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn batches_read_by_index_equal_the_file_read_whole() {
