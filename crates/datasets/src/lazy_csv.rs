@@ -292,9 +292,9 @@ mod tests {
         let path = dir.join("giant.csv");
         let long = "x".repeat(crate::source::DEFAULT_MAX_LINE_BYTES as usize + 10);
         std::fs::write(&path, format!("label,text\n1,short\n0,\"{long}\"\n")).unwrap();
-        let err = LazyCsv::open(&path, true, 1)
-            .err()
-            .expect("a giant record must be refused");
+        let Err(err) = LazyCsv::open(&path, true, 1) else {
+            panic!("a giant record must be refused");
+        };
         assert!(err.to_string().contains("set_max_line_bytes"), "{err}");
         // Just under the cap, the same shape of file indexes fine.
         let ok = "x".repeat(1000);
