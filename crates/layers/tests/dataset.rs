@@ -66,7 +66,16 @@ fn data(n: usize) -> (Tensor, Tensor) {
     )
 }
 
+/// Tests run in parallel and the seed is process-wide: each model is built under this lock, so two
+/// models built from the same seed get the same initial weights whatever the other tests do.
+static SEEDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn seeding() -> std::sync::MutexGuard<'static, ()> {
+    SEEDING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn dense_model(seed: u64) -> Sequential {
+    let _seeding = seeding();
     set_random_seed(seed);
     let mut m = Sequential::new();
     m.add(Dense::new(5).activation("tanh").input_shape(&[4]))
@@ -140,6 +149,7 @@ fn integer_ids_and_class_weight_go_through_the_dataset() {
     let x = IntTensor::from_vec(ids, &[n, 6]).unwrap();
     let y = Tensor::from_vec((0..n).map(|i| (i % 2) as f32).collect(), &[n, 1]).unwrap();
     let build = || {
+        let _seeding = seeding();
         set_random_seed(11);
         let mut m = Sequential::new();
         m.add(Input::with_shape(vec![None]).dtype("int32")).unwrap();
