@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 pub use csv::StringRecord;
 
 use crate::error::{DatasetsError, Result};
+use crate::source::LineCap;
 
 /// A CSV file indexed by batches of records.
 #[derive(Debug, Clone)]
@@ -22,65 +23,23 @@ pub struct LazyCsv {
     starts: Vec<csv::Position>,
 }
 
-fn reader(file: File, has_headers: bool) -> csv::Reader<BufReader<CappedFile>> {
-    let capped = CappedFile {
-        file,
-        limit: crate::source::max_line_bytes(),
-        run: 0,
-        in_quotes: false,
-    };
+/// A csv reader over `file` through the loaders' line cap (`source::LineCap`): a record past the
+/// cap is refused as soon as its bytes pass it, before the reader buffers it whole.
+fn reader(file: File, has_headers: bool) -> csv::Reader<BufReader<LineCap<File>>> {
     csv::ReaderBuilder::new()
         .has_headers(has_headers)
         .flexible(false)
-        .from_reader(BufReader::with_capacity(1 << 16, capped))
+        .from_reader(BufReader::with_capacity(1 << 16, LineCap::csv_file(file)))
 }
 
-/// The file under the csv reader: a read fails as soon as one record (newlines inside `"quotes"`
-/// included) passes the loaders' line cap, so a giant line is refused before the reader buffers
-/// it — the same bound `source::open_text` puts on the whole-file loaders, here with seeking.
-struct CappedFile {
-    file: File,
-    limit: u64,
-    /// Bytes of the current record so far.
-    run: u64,
-    in_quotes: bool,
-}
-
-impl Read for CappedFile {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.file.read(buf)?;
-        for &b in &buf[..n] {
-            match b {
-                b'"' => self.in_quotes = !self.in_quotes,
-                b'\n' if !self.in_quotes => {
-                    self.run = 0;
-                    continue;
-                }
-                _ => {}
-            }
-            self.run += 1;
-            if self.run > self.limit {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!(
-                        "a record longer than the limit of {} bytes; if the file is trusted, raise it \
-                         with kerust_datasets::source::set_max_line_bytes",
-                        self.limit
-                    ),
-                ));
-            }
-        }
-        Ok(n)
-    }
-}
-
-impl Seek for CappedFile {
-    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
-        // Every seek lands on a record start (an indexed batch position).
-        self.run = 0;
-        self.in_quotes = false;
-        self.file.seek(pos)
-    }
+/// Seek `rdr` to a record start and tell the cap which line that is.
+fn seek_to(
+    rdr: &mut csv::Reader<BufReader<LineCap<File>>>,
+    start: &csv::Position,
+) -> csv::Result<()> {
+    rdr.seek(start.clone())?;
+    rdr.get_mut().get_mut().set_line(start.line());
+    Ok(())
 }
 
 fn csv_err(path: &Path, e: csv::Error) -> DatasetsError {
@@ -220,8 +179,7 @@ impl LazyCsv {
             File::open(&self.path).map_err(|e| DatasetsError::io("cannot open", &self.path, e))?;
         // Headers were skipped at indexing; after a seek every record is data.
         let mut rdr = reader(file, false);
-        rdr.seek(start.clone())
-            .map_err(|e| csv_err(&self.path, e))?;
+        seek_to(&mut rdr, start).map_err(|e| csv_err(&self.path, e))?;
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
             let mut r = StringRecord::new();
@@ -249,7 +207,7 @@ impl LazyCsv {
             let file = File::open(&self.path)
                 .map_err(|e| DatasetsError::io("cannot open", &self.path, e))?;
             let mut r = reader(file, false);
-            r.seek(start.clone()).map_err(|e| csv_err(&self.path, e))?;
+            seek_to(&mut r, start).map_err(|e| csv_err(&self.path, e))?;
             rdr = Some(r);
         }
         let mut left = self.rows;

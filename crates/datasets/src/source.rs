@@ -109,7 +109,7 @@ impl std::error::Error for GzipError {}
 
 /// Counts bytes since the last line break and fails the read once a line passes `limit`, so no
 /// reader above it buffers more than `limit` bytes of one line.
-struct LineCap<R> {
+pub(crate) struct LineCap<R> {
     inner: R,
     limit: u64,
     run: u64,
@@ -155,6 +155,38 @@ impl<R: Read> Read for LineCap<R> {
             }
         }
         Ok(n)
+    }
+}
+
+impl LineCap<std::fs::File> {
+    /// A regular CSV file under the line cap, for readers that seek to record starts
+    /// ([`crate::LazyCsv`]); newlines inside `"quotes"` count as part of the record.
+    pub(crate) fn csv_file(file: std::fs::File) -> Self {
+        LineCap {
+            inner: file,
+            limit: max_line_bytes(),
+            run: 0,
+            line: 1,
+            csv_quotes: true,
+            in_quotes: false,
+            stream_left: None,
+        }
+    }
+}
+
+impl<R> LineCap<R> {
+    /// After a seek: the line the reader now stands on (for error messages).
+    pub(crate) fn set_line(&mut self, line: u64) {
+        self.line = line;
+    }
+}
+
+impl<R: std::io::Seek> std::io::Seek for LineCap<R> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        // Seeks land on record starts: a new record, outside quotes.
+        self.run = 0;
+        self.in_quotes = false;
+        self.inner.seek(pos)
     }
 }
 
