@@ -67,10 +67,14 @@ impl Report {
 
     /// Record one comparison (or the error that prevented it) and print it.
     pub fn compare(&mut self, name: &str, tol: f32, result: Result<(Tensor, Tensor), String>) {
-        let (max_err, error) = match result.and_then(|(c, g)| scaled_max_err(&c, &g)) {
-            Ok(e) => (e, None),
-            Err(e) => (f32::INFINITY, Some(e)),
-        };
+        match result.and_then(|(c, g)| scaled_max_err(&c, &g)) {
+            Ok(e) => self.push(name, e, tol, None),
+            Err(e) => self.push(name, f32::INFINITY, tol, Some(e)),
+        }
+    }
+
+    /// Print one check's verdict and keep it.
+    fn push(&mut self, name: &str, max_err: f32, tol: f32, error: Option<String>) {
         let p = Parity {
             name: name.to_string(),
             max_err,
@@ -88,14 +92,7 @@ impl Report {
     /// Record a measured difference that must stay within `tol` (an accuracy gap, say).
     pub fn within(&mut self, name: &str, err: f32, tol: f32) {
         let err = if err.is_finite() { err } else { f32::INFINITY };
-        let verdict = if err <= tol { "ok  " } else { "FAIL" };
-        println!("{verdict} {name}: {err:.4} (tol {tol})");
-        self.parity.push(Parity {
-            name: name.to_string(),
-            max_err: err,
-            tol,
-            error: None,
-        });
+        self.push(name, err, tol, None);
     }
 
     /// Record a timing or other measured figure.
